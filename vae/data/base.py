@@ -1,0 +1,113 @@
+"""What every data set looks like to the rest of the code.
+
+A ``Dataset`` has a train and a test ``Split``. A split hands out batches by
+index with ``get(idx)``; an in-memory split indexes tensors, the procedural
+``shapes`` split renders the images of those indices on demand. Images are
+float32 in [0, 1] with shape (C, H, W); points and tabular rows are float32
+vectors (standardised for tabular data). Labels are int64 class indices;
+ground-truth factors are int64 codes, one column per factor.
+
+Data with ground-truth factors also carries a ``GroundTruth``: the generative
+process itself (sample factors, render them), which the FactorVAE and β-VAE
+scores need to build examples that share one factor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+import torch
+
+
+@dataclass
+class Batch:
+    x: torch.Tensor
+    y: torch.Tensor | None = None
+    factors: torch.Tensor | None = None
+
+
+@runtime_checkable
+class Split(Protocol):
+    def __len__(self) -> int: ...
+
+    def get(self, idx: torch.Tensor) -> Batch:
+        """The examples at these indices (a 1-D int64 tensor)."""
+        ...
+
+
+@dataclass
+class TensorSplit:
+    """A split held in memory: indexing is the whole cost of a batch."""
+
+    x: torch.Tensor
+    y: torch.Tensor | None = None
+    factors: torch.Tensor | None = None
+
+    def __len__(self) -> int:
+        return self.x.shape[0]
+
+    def get(self, idx: torch.Tensor) -> Batch:
+        return Batch(
+            self.x[idx],
+            None if self.y is None else self.y[idx],
+            None if self.factors is None else self.factors[idx],
+        )
+
+    def all(self) -> Batch:
+        return Batch(self.x, self.y, self.factors)
+
+
+@runtime_checkable
+class GroundTruth(Protocol):
+    """A generative process with known, independent factors of variation."""
+
+    factor_names: list[str]
+    factor_sizes: list[int]
+
+    def sample_factors(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``n`` factor codes drawn uniformly: int64 array of shape (n, n_factors)."""
+        ...
+
+    def observe(self, factors: np.ndarray) -> torch.Tensor:
+        """The images of these factor codes, float32 of shape (n, *input_shape)."""
+        ...
+
+
+@dataclass
+class Dataset:
+    """A named data set: splits, shape, the likelihood that suits it, labels and factors."""
+
+    name: str
+    train: Split
+    test: TensorSplit
+    input_shape: tuple[int, ...]
+    kind: str  # "image", "points" or "tabular"
+    likelihood: str  # the likelihood that suits the data: "bernoulli" or "gaussian"
+    default_architecture: str = "mlp"
+    class_names: list[str] | None = None
+    factor_names: list[str] | None = None
+    factor_sizes: list[int] | None = None
+    ground_truth: GroundTruth | None = None
+    description: str = ""
+    # For tabular data: what was subtracted and divided to standardise, to undo it.
+    mean: torch.Tensor | None = None
+    std: torch.Tensor | None = None
+    defaults: dict = field(default_factory=dict)
+
+    @property
+    def n_classes(self) -> int | None:
+        return None if self.class_names is None else len(self.class_names)
+
+    @property
+    def has_labels(self) -> bool:
+        return self.class_names is not None
+
+    @property
+    def has_factors(self) -> bool:
+        return self.factor_sizes is not None
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind == "image"
