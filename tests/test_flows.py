@@ -72,7 +72,7 @@ def test_iaf_jacobian_is_triangular_in_its_variable_order():
             torch.nn.init.normal_(p, std=0.5)
         h = torch.randn(1, 4)
         z = torch.randn(DIM)
-        jac = torch.autograd.functional.jacobian(lambda v: step(v[None], h)[0][0], z)
+        jac = torch.autograd.functional.jacobian(lambda v, s=step, c=h: s(v[None], c)[0][0], z)
         ordered = jac[step.order][:, step.order]
         assert torch.allclose(ordered.triu(1), torch.zeros_like(ordered))
         assert (ordered.diagonal().abs() > 0).all()
