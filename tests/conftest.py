@@ -9,6 +9,10 @@ import torch
 
 # Tests never reach the network and never write to the user's run folder.
 os.environ.setdefault("VAE_LAB_OFFLINE", "1")
+# Tiny models gain nothing from a second thread, and with pytest-xdist's workers
+# sharing 2 cores, spinning OpenMP threads slow everything down many times over.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True)

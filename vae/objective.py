@@ -18,7 +18,6 @@ where KL_fb is the KL after free bits, if any (a floor λ per latent dimension).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import torch
@@ -170,8 +169,3 @@ def elbo_terms(
         beta=beta,
         capacity=capacity,
     )
-
-
-def bits_per_dim(log_likelihood_nats: float, n_dims: int) -> float:
-    """Convert a log-likelihood in nats per example to bits per data dimension (lower is better)."""
-    return -log_likelihood_nats / (n_dims * math.log(2))

@@ -1,0 +1,93 @@
+"""VAE Lab: the Streamlit entry point. Navigation is declared once, here.
+
+Run with ``streamlit run app.py``. The sidebar's model picker is drawn here, before
+the page, so every page shares the same chosen model.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from vae import ui
+
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+PAGES = {
+    "Learn": [
+        ("pages/train.py", "Train", ":material/model_training:"),
+        ("pages/latent_map.py", "Latent map", ":material/scatter_plot:"),
+        ("pages/interpolate.py", "Interpolate", ":material/tune:"),
+    ],
+    "Compare": [
+        ("pages/beta_comparison.py", "β comparison", ":material/compare:"),
+        ("pages/conditional.py", "Conditional generation", ":material/category:"),
+        ("pages/posterior_lab.py", "Posterior & collapse lab", ":material/science:"),
+    ],
+    "Apply": [
+        ("pages/denoise.py", "Denoise & inpaint", ":material/healing:"),
+        ("pages/density.py", "Density", ":material/ssid_chart:"),
+    ],
+}
+
+
+def home() -> None:
+    st.title("VAE Lab")
+    st.markdown(
+        "A **variational autoencoder** learns two networks at once. The *encoder* turns an "
+        "example x into a distribution q(z|x) over a small latent code z; the *decoder* turns a "
+        "code back into a distribution p(x|z) over examples. Both are trained to maximise the "
+        "**evidence lower bound** (ELBO) on log p(x):"
+    )
+    st.latex(
+        r"\log p(x) \;\ge\; \mathrm{ELBO}(x) \;=\; "
+        r"\underbrace{\mathbb{E}_{q(z\mid x)}\big[\log p(x\mid z)\big]}_{\text{reconstruction}}"
+        r"\;-\;\beta\,\underbrace{\mathrm{KL}\big(q(z\mid x)\,\|\,p(z)\big)}_{\text{rate}}"
+    )
+    left, right = st.columns(2)
+    left.markdown(
+        "**Reconstruction** rewards codes that let the decoder rebuild x. "
+        "**KL** (the *rate*, in nats) pulls every q(z|x) towards the prior p(z) = N(0, I), "
+        "so that codes fill a smooth space you can sample from. β = 1 is the plain VAE; "
+        "β > 1 trades reconstruction for simpler, often *disentangled* codes (β-VAE)."
+    )
+    right.markdown(
+        "Training uses the **reparameterisation trick**, z = μ(x) + σ(x)·ε with ε ~ N(0, I), "
+        "so gradients flow through the sample. When the KL wins completely a latent dimension "
+        "carries nothing: **posterior collapse**. *Free bits* and *double dropout* fight it; "
+        "*normalizing flows* make q(z|x) more flexible than a Gaussian."
+    )
+    st.subheader("Where to start")
+    st.markdown(
+        "- **Train**: set up a VAE, start it, and watch the ELBO, the KL of each latent dimension and "
+        "the reconstructions as it learns.\n"
+        "- **Latent map**: every test example as a point (UMAP, PCA or t-SNE of its code); select a "
+        "region to see the examples there; on a 2-D latent, the decoded manifold.\n"
+        "- **Interpolate**: one slider per latent dimension, A → B paths, traversal grids and GIFs.\n"
+        "- **β comparison**: β-VAEs side by side with the disentanglement metrics (MIG, DCI, "
+        "FactorVAE, β-VAE score, SAP) and a rate–distortion plot.\n"
+        "- **Conditional generation**: pick a class, sample; the same style under every class.\n"
+        "- **Posterior & collapse lab**: q(z|x) with and without a flow; collapse and its cures.\n"
+        "- **Denoise & inpaint**: corrupt an example and let the model restore it, measured "
+        "against simple baselines.\n"
+        "- **Density**: the log-likelihood of every example, the least likely ones, "
+        "out-of-distribution detection and 2-D densities."
+    )
+    st.caption(
+        "Pick a model in the sidebar: ★ marks the bundled pretrained models; your own runs appear "
+        "below them. A teacher's path: Home → Train (digits, 1 minute) → Latent map → Interpolate."
+    )
+
+
+def main() -> None:
+    st.set_page_config(page_title="VAE Lab", page_icon=":material/blur_on:", layout="wide")
+    pages = {"": [st.Page(home, title="Home", icon=":material/home:", default=True)]}
+    for section, items in PAGES.items():
+        pages[section] = [st.Page(path, title=title, icon=icon) for path, title, icon in items]
+    navigation = st.navigation(pages)
+    ui.model_picker()
+    navigation.run()
+
+
+main()

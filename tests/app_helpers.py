@@ -1,0 +1,28 @@
+"""Opening the app's pages under Streamlit's AppTest (no browser)."""
+
+from __future__ import annotations
+
+import json
+
+from streamlit.testing.v1 import AppTest
+
+from vae.ui import MODEL_KEY
+
+TIMEOUT = 120  # importing torch, umap and numba's first compile take far longer than 3 s
+
+
+def open_page(page: str | None = None, model: str | None = None) -> AppTest:
+    """Run app.py (and then ``pages/<page>.py``) with ``model`` chosen in the sidebar."""
+    at = AppTest.from_file("app.py", default_timeout=TIMEOUT)
+    if model is not None:
+        at.session_state[MODEL_KEY] = model
+    at.run()
+    if page is not None:
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def plotly_figures(at: AppTest) -> list[dict]:
+    """The figures of every plotly chart on the page, as dicts."""
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]

@@ -1,0 +1,1 @@
+"""Plotly figures built from arrays: pure functions, one module per area of the app."""
