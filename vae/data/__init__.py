@@ -1,0 +1,126 @@
+"""Data sets by name or path: ``load_dataset("digits")``, ``load_dataset("my_images.zip")``.
+
+Built-in names are listed in ``BUILTIN_DATASETS``; anything else is taken as a
+path to the user's own data (``.npz``, ``.npy``, ``.csv``, a ``.zip`` or folder
+of images, or the original dSprites ``.npz``). Each module here loads one kind;
+this one only chooses. scikit-learn and PIL are imported only when a loader
+needs them, so importing ``vae.data`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from vae.data import digits, dsprites, idx, shapes, toys
+from vae.data.base import Batch, Dataset, GroundTruth, Split, TensorSplit
+from vae.errors import DataError
+
+__all__ = [
+    "BUILTIN_DATASETS",
+    "Batch",
+    "Dataset",
+    "GroundTruth",
+    "Split",
+    "TensorSplit",
+    "image_to_tensor",
+    "load_dataset",
+]
+
+BUILTIN_DATASETS: dict[str, str] = {
+    "digits": digits.DESCRIPTION,
+    "shapes": shapes.DESCRIPTION,
+    **{name: description for name, (_, _, description) in toys.TOYS.items()},
+    **idx.DESCRIPTIONS,
+    "dsprites": dsprites.DESCRIPTION,
+}
+
+FILE_KINDS = ".npz (x, optional y), .npy, .csv, a .zip or folder of images"
+
+
+def load_dataset(
+    name_or_path: str,
+    *,
+    image_size: int | None = None,
+    data_dir: str | None = None,
+    seed: int = 0,
+) -> Dataset:
+    """A data set by built-in name or path, with a fixed train/test split.
+
+    ``image_size`` renders ``shapes`` at that size and resizes other images to
+    image_size × image_size; ``data_dir`` is where ``mnist``, ``fashion-mnist``
+    and ``dsprites`` files are looked for first; ``seed`` fixes the split (and
+    the points of the 2-D data sets): the same name and seed always give the
+    same data. Bad input raises ``DataError`` with one sentence saying why.
+    """
+    if not isinstance(name_or_path, str | os.PathLike) or not str(name_or_path).strip():
+        raise DataError(
+            f"The data set {name_or_path!r} is neither a name nor a path; expected one of "
+            f"{', '.join(BUILTIN_DATASETS)} or a path to {FILE_KINDS}."
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise DataError(f"The data seed must be a non-negative integer, got {seed!r}.")
+    key = str(name_or_path).strip().lower().replace("_", "-")
+    if key in BUILTIN_DATASETS:
+        return _load_builtin(key, image_size=image_size, data_dir=data_dir, seed=seed)
+    return _load_path(Path(name_or_path).expanduser(), image_size=image_size, seed=seed)
+
+
+def _load_builtin(name: str, *, image_size: int | None, data_dir: str | None, seed: int) -> Dataset:
+    if name == "digits":
+        return digits.load_digits(image_size=image_size, seed=seed)
+    if name == "shapes":
+        return shapes.load_shapes(image_size=image_size, seed=seed)
+    if name in idx.DESCRIPTIONS:
+        return idx.load_idx_dataset(name, image_size=image_size, data_dir=data_dir)
+    if name == "dsprites":
+        return dsprites.load_dsprites(image_size=image_size, data_dir=data_dir, seed=seed)
+    return toys.load_toy(name, seed=seed)
+
+
+def _load_path(path: Path, *, image_size: int | None, seed: int) -> Dataset:
+    if path.is_dir():
+        from vae.data.images import load_image_folder
+
+        return load_image_folder(path, image_size=image_size, seed=seed)
+    suffix = path.suffix.lower()
+    if not path.exists():
+        if suffix or os.sep in str(path) or "/" in str(path):
+            raise DataError(f"{path} does not exist; expected a path to {FILE_KINDS}.")
+        raise DataError(
+            f"{str(path)!r} is not a built-in data set ({', '.join(BUILTIN_DATASETS)}) "
+            f"nor an existing path to {FILE_KINDS}."
+        )
+    if suffix == ".npz" and path.name.lower().startswith("dsprites"):
+        return dsprites.load_dsprites(path, image_size=image_size, seed=seed)
+    if suffix in (".npz", ".npy"):
+        from vae.data.files import load_npy, load_npz
+
+        loader = load_npz if suffix == ".npz" else load_npy
+        return loader(path, image_size=image_size, seed=seed)
+    if suffix in (".csv", ".tsv"):
+        from vae.data.files import load_csv
+
+        return load_csv(path, seed=seed)
+    if suffix == ".zip":
+        from vae.data.images import load_image_zip
+
+        return load_image_zip(path, image_size=image_size, seed=seed)
+    raise DataError(
+        f"{path} has the extension {suffix or '(none)'!r}, which is not a data format this reads; "
+        f"expected {FILE_KINDS}, or a built-in name ({', '.join(BUILTIN_DATASETS)})."
+    )
+
+
+def image_to_tensor(file_or_bytes: Any, input_shape: tuple[int, ...]) -> torch.Tensor:
+    """One PNG/JPEG/BMP/GIF (bytes, path or uploaded file) as float32 (C, H, W) in [0, 1].
+
+    Converted to the model's channel count and resized to its H × W; see
+    ``vae.data.images.image_to_tensor``. An unreadable image raises ``DataError``.
+    """
+    from vae.data.images import image_to_tensor as convert
+
+    return convert(file_or_bytes, input_shape)
