@@ -239,3 +239,21 @@ def test_sigterm_stops_cleanly_and_a_killed_run_shows_interrupted(tmp_path):
     result = _cli("train", "--out", str(tmp_path / "kill"), "--resume", "--epochs", "3", "--quiet")
     assert result.returncode == 0, result.stderr
     assert runs.read_status(tmp_path / "kill")["state"] == "completed"
+
+
+@pytest.mark.slow
+@pytest.mark.distributed
+def test_torchrun_trains_with_ddp_and_ranks_end_identical(tmp_path):
+    torchrun = Path(sys.executable).with_name("torchrun")
+    result = subprocess.run(
+        [str(torchrun), "--standalone", "--nproc_per_node=2", "-m", "vae", "train", "--dataset", "digits",
+         "--out", str(tmp_path / "ddp"), "--epochs", "2", "--hidden-dims", "32", "--latent-dim", "3", "--quiet"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads((tmp_path / "ddp" / "summary.json").read_text())
+    assert summary["world_size"] == 2
+    assert summary["ddp_replica_max_abs_diff"] == 0.0
+    assert runs.read_status(tmp_path / "ddp")["state"] == "completed"
+    # One run directory, written by rank 0 only: one line per epoch, not two.
+    assert len(runs.read_metrics(tmp_path / "ddp", "epoch")) == 2

@@ -413,13 +413,28 @@ class Trainer:
                 {**record, "total_steps": self.total_steps, "epochs": self.train_config.epochs}
             )
 
-    def finish(self) -> None:
+    def replica_difference(self) -> float | None:
+        """Under DDP, the largest difference between any rank's weights and rank 0's (should be 0)."""
+        if self.world == 1:
+            return None
+        worst = torch.zeros((), device=self.device)
+        for p in self.model.parameters():
+            reference = p.detach().clone()
+            dist.broadcast(reference, src=0)
+            worst = torch.maximum(worst, (p.detach() - reference).abs().max())
+        dist.all_reduce(worst, op=dist.ReduceOp.MAX)
+        return float(worst)
+
+    def finish(self, replica_diff: float | None = None) -> None:
         """Evaluate the kept weights on the test split into summary.json."""
         best = VAE.load(self.run_dir, device=self.device)
         summary = summarize(best, self.test_x, self.test_y, k=100, seed=self.train_config.seed)
         summary["epochs_trained"] = self.epoch
         summary["steps"] = self.step
         summary["train_seconds"] = self.elapsed
+        if replica_diff is not None:
+            summary["world_size"] = self.world
+            summary["ddp_replica_max_abs_diff"] = replica_diff
         atomic_write_json(self.run_dir / runs.SUMMARY_FILE, summary)
 
 
@@ -470,12 +485,15 @@ def train(
         except BaseException as exc:
             trainer.status("failed", message=f"{type(exc).__name__}: {exc}")
             raise
+    replica_diff = trainer.replica_difference()
+    if trainer.world > 1:
+        dist.destroy_process_group()
     if not trainer.main:
         return run_dir
     if outcome == "stopped":
         trainer.status("stopped", message="stopped on request; resume to continue")
     elif outcome == "completed":
-        trainer.finish()
+        trainer.finish(replica_diff)
         trainer.status("completed", message="")
     (run_dir / runs.STOP_FILE).unlink(missing_ok=True)
     return run_dir
