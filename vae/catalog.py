@@ -42,7 +42,8 @@ def bundled_models() -> list[ModelEntry]:
         return []
     out = []
     for path in sorted(BUNDLED.iterdir()):
-        if (path / WEIGHTS_FILE).is_file():
+        # Dot-folders are models still being built by assets/build_models.py.
+        if not path.name.startswith(".") and (path / WEIGHTS_FILE).is_file():
             card = runs.read_json(path / "card.json", {}) or {}
             out.append(
                 ModelEntry(
