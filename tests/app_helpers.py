@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
 from vae.ui import MODEL_KEY
 
+ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 120  # importing torch, umap and numba's first compile take far longer than 3 s
 
 
 def open_page(page: str | None = None, model: str | None = None) -> AppTest:
     """Run app.py (and then ``pages/<page>.py``) with ``model`` chosen in the sidebar."""
-    at = AppTest.from_file("app.py", default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
     if model is not None:
         at.session_state[MODEL_KEY] = model
     at.run()

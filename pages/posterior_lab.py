@@ -1,0 +1,236 @@
+"""Posterior & collapse lab: q(z|x) with and without a flow; collapse and its cures side by side."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from vae import ui
+from vae import ui_apply as ua
+from vae.evaluation import ACTIVE_UNIT_THRESHOLD
+from vae.figures.posterior import per_dim_bars, posterior_figure
+
+st.title("Posterior & collapse lab")
+st.markdown(
+    "The encoder does not give one code per example but a whole distribution, the "
+    "**posterior q(z|x)**. Here you can see it, compare it with the *true* posterior p(z|x), "
+    "and watch what happens when the KL term wins and q(z|x) stops depending on x at all: "
+    "**posterior collapse**."
+)
+
+# --- 1. the posterior of one example -------------------------------------------------------------
+
+st.header("1 · q(z|x) of one example, with and without a flow")
+st.markdown(
+    "With a 2-D latent everything can be drawn. Dotted grey circles: the prior N(0, I). Red: "
+    "the encoder's q(z|x), its 1σ and 2σ ellipses holding 39% and 86% of its mass. Blue "
+    "shading: the true posterior p(z|x) ∝ p(x|z) p(z), computed by brute force on a grid "
+    "(only possible in 2-D). A Gaussian q can only be an axis-aligned ellipse; a **normalizing "
+    "flow** bends it (red dots are its samples, the red curves the flow's image of the base "
+    "ellipses, which still hold 39% and 86%). The gap log p(x) − ELBO is KL(q ‖ p(z|x)): how "
+    "far the encoder's guess is from the truth, in nats."
+)
+two_d = ua.model_choices(lambda i: i.latent_dim == 2 and i.is_image)
+current = ui.current()
+if len(two_d) == 0:
+    st.info("This section needs an image model with a 2-D latent, such as the bundled digits-2d.")
+else:
+    default_left = (
+        current.entry.name
+        if current is not None and current.entry.name in two_d and current.info.flow == "none"
+        else ("digits-2d" if "digits-2d" in two_d else two_d[0])
+    )
+    c1, c2 = st.columns(2)
+    left_name = c1.selectbox(
+        "Model on the left",
+        two_d,
+        index=two_d.index(default_left),
+        format_func=ua.title_of,
+        key="pl_left",
+    )
+    left = ua.load_named(left_name)
+    same_data = [n for n in two_d if ua.dataset_of(n) == ua.dataset_of(left_name)]
+    flows = [n for n in same_data if ua.flow_of(n) != "none" and n != left_name]
+    default_right = flows[0] if flows else same_data[0]
+    right_name = c2.selectbox(
+        "Model on the right (same data)",
+        same_data,
+        index=same_data.index(default_right),
+        format_func=ua.title_of,
+        key="pl_right",
+    )
+    right = ua.load_named(right_name)
+    n_test = len(left.data.test) if left is not None else 1
+    c3, c4, c5 = st.columns(3)
+    index = c3.number_input(f"Test example (0–{n_test - 1})", 0, n_test - 1, 0, key="pl_example")
+    view = c4.radio(
+        "View",
+        ["posterior", "prior"],
+        format_func={"posterior": "zoom on this example", "prior": "the whole prior"}.get,
+        horizontal=True,
+        key="pl_view",
+    )
+    truth = c5.toggle("Show the true posterior", value=True, key="pl_truth")
+
+    @st.fragment
+    def posterior_panels() -> None:
+        columns = st.columns(2, gap="large")
+        for col, chosen, side in zip(columns, (left, right), ("left", "right"), strict=True):
+            if chosen is None:
+                continue
+            result = ua.posterior_view(chosen, int(index), truth)
+            others = ua.test_means_2d(chosen)
+            with col:
+                st.plotly_chart(
+                    posterior_figure(
+                        result["post"], result["grid"], others, view, title=chosen.entry.title
+                    ),
+                    key=f"pl_post_{side}",
+                )
+                x, _ = ua.example(chosen, int(index))
+                st.image(
+                    ui.picture(ua.stack(x, result["recon"]), ncol=2, target=80),
+                    caption="left: x · right: decoded from its code",
+                )
+                gap = result["gap"]
+                if gap is not None:
+                    st.markdown(
+                        f"log p(x) = **{gap['log_px']:.2f}**, ELBO = **{gap['elbo']:.2f}**, "
+                        f"gap KL(q ‖ p(z|x)) = **{gap['gap']:.3f}** nats"
+                    )
+                summary = chosen.info.summary
+                if "log_likelihood" in summary and "elbo" in summary:
+                    st.caption(
+                        f"Over the test set (model card): log p(x) ≈ "
+                        f"{summary['log_likelihood']:.2f}, ELBO {summary['elbo']:.2f}, average "
+                        f"gap {summary['log_likelihood'] - summary['elbo']:.3f} nats."
+                    )
+
+    posterior_panels()
+    st.caption(
+        "A flow can fit curved or skewed posteriors that an ellipse cannot, but it only helps "
+        "where the true posterior is far from Gaussian: compare the gaps above, example by "
+        "example, and the averages from the model cards."
+    )
+
+# --- 2. posterior collapse -----------------------------------------------------------------------
+
+st.header("2 · Posterior collapse and its cures")
+st.markdown(
+    "The KL term pulls every q(z|x) towards the prior. For a latent dimension that helps the "
+    "decoder little, the cheapest move is to give up: q(z_d|x) = N(0, 1) for every x, a KL of "
+    "zero, and a decoder that learns to ignore z_d. That dimension is **collapsed** (inactive): "
+    "its posterior mean no longer varies with x. Strong decoders, a large β or early training "
+    "make it worse. Two cures, compared here with the same model trained without them:\n"
+    "- **Free bits** (Kingma et al. 2016) stop penalising the KL of a dimension below a floor "
+    "λ nats, so carrying a little information is free and no longer pushed to zero.\n"
+    "- **Double dropout** drops input pixels and latent units in training: the decoder cannot "
+    "rely on a few dimensions alone, so it spreads the information over many."
+)
+choices = ua.model_choices(lambda i: i.latent_dim > 0)
+if not choices:
+    st.info("No models to compare yet: train one on the Train page.")
+    st.stop()
+
+
+def default(name: str, fallback: int) -> int:
+    return choices.index(name) if name in choices else min(fallback, len(choices) - 1)
+
+
+c1, c2 = st.columns(2)
+a_name = c1.selectbox(
+    "Without a cure",
+    choices,
+    index=default("digits-collapse", 0),
+    format_func=ua.title_of,
+    key="pl_collapse_a",
+)
+b_name = c2.selectbox(
+    "With a cure",
+    choices,
+    index=default("digits-cured", 1),
+    format_func=ua.title_of,
+    key="pl_collapse_b",
+)
+runs = {name: ua.load_named(name) for name in dict.fromkeys([a_name, b_name])}
+runs = {name: sel for name, sel in runs.items() if sel is not None}
+numbers = {name: ua.collapse_numbers(sel) for name, sel in runs.items()}
+labels = {name: runs[name].entry.title for name in runs}
+
+st.dataframe(
+    pd.DataFrame(
+        {
+            "model": [labels[n] for n in runs],
+            "active units": [
+                f"{int(numbers[n]['active_units'])} / {len(numbers[n]['kl_per_dim'])}" for n in runs
+            ],
+            "ELBO": [float(numbers[n]["elbo"]) for n in runs],
+            "reconstruction": [float(numbers[n]["recon"]) for n in runs],
+            "KL": [float(numbers[n]["kl"]) for n in runs],
+            "log p(x) (card)": [runs[n].info.summary.get("log_likelihood") for n in runs],
+            "free bits": [runs[n].model.config.free_bits for n in runs],
+            "dropout x / z": [
+                f"{runs[n].model.config.input_dropout:g} / {runs[n].model.config.latent_dropout:g}"
+                for n in runs
+            ],
+        }
+    ),
+    hide_index=True,
+    column_config={
+        k: st.column_config.NumberColumn(format="%.2f")
+        for k in ("ELBO", "reconstruction", "KL", "log p(x) (card)")
+    },
+    key="pl_collapse_table",
+)
+st.caption(
+    "ELBO, reconstruction error and KL in nats per example on the test set (one posterior "
+    "sample, no dropout); log p(x) is the IWAE estimate from the model card. A cure can cost "
+    "a little ELBO (the KL it keeps is no longer free) and still give a better log p(x)."
+)
+
+left, right = st.columns(2)
+left.plotly_chart(
+    per_dim_bars(
+        {labels[n]: numbers[n]["kl_per_dim"] for n in runs},
+        "KL per latent dimension (nats)",
+        "KL, nats",
+    ),
+    key="pl_kl_bars",
+)
+right.plotly_chart(
+    per_dim_bars(
+        {labels[n]: numbers[n]["mean_variance"] for n in runs},
+        "Variance of the posterior mean over the data",
+        "Var_x E[z_d | x] (log scale)",
+        threshold=ACTIVE_UNIT_THRESHOLD,
+        log_y=True,
+    ),
+    key="pl_activity_bars",
+)
+st.plotly_chart(
+    per_dim_bars(
+        {labels[n]: numbers[n]["sensitivity"] for n in runs},
+        "How much the decoder's output moves when z_d moves by one prior σ",
+        "mean |Δ pixel|",
+    ),
+    key="pl_sensitivity_bars",
+)
+st.caption(
+    f"A unit is *active* when its posterior mean varies over the data by more than "
+    f"{ACTIVE_UNIT_THRESHOLD} (Burda et al. 2015). Collapsed dimensions show up three times: "
+    f"no KL, no variance, and a decoder that barely reacts to them."
+)
+
+image_runs = [name for name in runs if runs[name].info.is_image]
+if image_runs:
+    st.subheader("Reconstructions and samples")
+for name in image_runs:
+    x8 = ua.test_x(runs[name], 8)
+    st.markdown(f"**{labels[name]}**")
+    rec_col, sam_col = st.columns(2, gap="large")
+    with rec_col:
+        st.caption("top: test examples · bottom: their reconstructions")
+        st.image(ui.picture(ua.stack(x8, numbers[name]["recon_images"]), ncol=8, target=48))
+    with sam_col:
+        st.caption("decoded draws from the prior z ~ N(0, I)")
+        st.image(ui.picture(numbers[name]["sample_images"], ncol=8, target=48))

@@ -1,0 +1,67 @@
+"""The Density page under AppTest: images with OOD detection, and a 2-D point cloud."""
+
+from __future__ import annotations
+
+import re
+
+from app_helpers import open_page, plotly_figures
+
+
+def _ok(at):
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def test_image_model_histogram_extremes_and_ood():
+    at = open_page("density", "digits-8d")
+    table = at.dataframe[0].value
+    auroc = dict(zip(table["input set"], table["AUROC vs test set"], strict=True))
+    assert auroc["uniform noise"] > 0.95  # its own test data against noise: far above chance
+    assert auroc["inverted (1 − x)"] > 0.95
+    assert set(auroc) >= {"flipped left–right", "upside down", "all black", "other data: shapes"}
+    figures = plotly_figures(at)
+    assert len(figures) == 3  # test histogram, OOD histograms, ROC curves
+    roc_names = [t["name"] for t in figures[2]["data"]]
+    assert any(n.startswith("uniform noise (AUROC") for n in roc_names)
+    subheaders = [s.value for s in at.subheader]
+    assert "Least likely test examples" in subheaders and "Most likely test examples" in subheaders
+
+
+def test_every_control_on_an_image_model():
+    at = open_page("density", "digits-8d")
+    at.select_slider(key="dens_k").set_value(10).run()
+    _ok(at)
+    at.slider(key="dens_n_show").set_value(4).run()
+    at.multiselect(key="dens_ood_sets").set_value(["uniform noise", "upside down"]).run()
+    _ok(at)
+    table = at.dataframe[0].value
+    assert list(table["input set"]) == ["uniform noise", "upside down"]
+    at.multiselect(key="dens_ood_sets").set_value([]).run()
+    _ok(at)
+
+
+def test_points_model_density_map_and_samples():
+    at = open_page("density", "pinwheel-2d")
+    caption = next(c.value for c in at.caption if "integrates to" in c.value)
+    total = float(re.search(r"integrates to ([0-9.]+)", caption).group(1))
+    assert 0.9 < total < 1.1
+    figures = plotly_figures(at)
+    assert any(t["type"] == "heatmap" for f in figures for t in f["data"])
+    at.slider(key="dens_extent").set_value(3.0).run()
+    at.select_slider(key="dens_grid").set_value(40).run()
+    at.slider(key="dens_samples").set_value(400).run()
+    _ok(at)
+    names = [t["name"] for f in plotly_figures(at) for t in f["data"] if "name" in t]
+    assert "samples x ~ p(x|z)" in names and "8 least likely" in names
+
+
+def test_conditional_model_is_scored_without_labels():
+    at = open_page("density", "digits-cvae")
+    _ok(at)
+    auroc = dict(
+        zip(
+            at.dataframe[0].value["input set"],
+            at.dataframe[0].value["AUROC vs test set"],
+            strict=True,
+        )
+    )
+    assert auroc["uniform noise"] > 0.95

@@ -1,0 +1,162 @@
+"""Figures for the posterior lab: q(z|x) over the prior, and KL / activity per latent dimension."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from vae.posterior import gaussian_ellipse, mass_within
+
+Q_COLOUR = "#E4572E"
+PRIOR_COLOUR = "#9E9E9E"
+RUN_COLOURS = ["#E4572E", "#6C4AB6", "#17BEBB", "#76B041"]
+
+
+def posterior_figure(
+    post: dict[str, np.ndarray],
+    grid: dict[str, np.ndarray] | None = None,
+    others: np.ndarray | None = None,
+    view: str = "posterior",
+    title: str = "",
+    n_stds: tuple[float, ...] = (1.0, 2.0),
+) -> go.Figure:
+    """q(z|x) of one example drawn in the latent plane.
+
+    ``post`` comes from ``vae.posterior.posterior_2d``; ``grid`` (optional) is the true
+    posterior from ``true_posterior_grid``, shown as shading; ``others`` are the
+    posterior means of other examples (grey dots). ``view`` "prior" shows the whole
+    prior (±3.5), "posterior" zooms on this example.
+    """
+    fig = go.Figure()
+    if grid is not None:
+        fig.add_trace(
+            go.Contour(
+                x=grid["xs"],
+                y=grid["ys"],
+                z=grid["density"],
+                colorscale="Blues",
+                contours={"coloring": "heatmap", "showlines": False},
+                ncontours=20,
+                showscale=False,
+                name="true posterior p(z|x)",
+                hovertemplate="z=(%{x:.2f}, %{y:.2f})<br>p(z|x)=%{z:.3g}<extra>true posterior</extra>",
+            )
+        )
+    for r in (1.0, 2.0):
+        ring = gaussian_ellipse(np.zeros(2), np.ones(2), r)
+        fig.add_trace(
+            go.Scatter(
+                x=ring[:, 0],
+                y=ring[:, 1],
+                mode="lines",
+                line={"color": PRIOR_COLOUR, "dash": "dot", "width": 1},
+                name=f"prior p(z), {r:g}σ",
+                showlegend=r == 1.0,
+                hoverinfo="skip",
+            )
+        )
+    if others is not None and len(others):
+        fig.add_trace(
+            go.Scattergl(
+                x=others[:, 0],
+                y=others[:, 1],
+                mode="markers",
+                marker={"size": 3, "color": "#777777", "opacity": 0.35},
+                name="other test examples (means)",
+                hoverinfo="skip",
+            )
+        )
+    has_flow = bool(post.get("has_flow", False))
+    if has_flow:
+        samples = post["samples"][:1500]
+        fig.add_trace(
+            go.Scattergl(
+                x=samples[:, 0],
+                y=samples[:, 1],
+                mode="markers",
+                marker={"size": 3, "color": Q_COLOUR, "opacity": 0.35},
+                name="samples of q_K(z|x) (flow)",
+                hoverinfo="skip",
+            )
+        )
+        base = post["base_mean"], post["std"]
+        ring = gaussian_ellipse(base[0], base[1], 1.0)
+        fig.add_trace(
+            go.Scatter(
+                x=ring[:, 0],
+                y=ring[:, 1],
+                mode="lines",
+                line={"color": Q_COLOUR, "dash": "dash", "width": 1},
+                name="base Gaussian q₀, 1σ (before the flow)",
+            )
+        )
+    for r in n_stds:
+        curve = post[f"contour_{r:g}"]
+        label = "flow's image of q₀'s" if has_flow else "q(z|x)"
+        fig.add_trace(
+            go.Scatter(
+                x=curve[:, 0],
+                y=curve[:, 1],
+                mode="lines",
+                line={"color": Q_COLOUR, "width": 3 if r == 1.0 else 1.5},
+                name=f"{label} {r:g}σ ellipse ({100 * mass_within(r):.0f}% of q)",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[post["mean"][0]],
+            y=[post["mean"][1]],
+            mode="markers",
+            marker={"symbol": "x", "size": 10, "color": "black"},
+            name="the code used for x",
+        )
+    )
+    if view == "prior" or grid is None:
+        lo, hi = np.array([-3.5, -3.5]), np.array([3.5, 3.5])
+    else:
+        lo = np.array([grid["xs"][0], grid["ys"][0]])
+        hi = np.array([grid["xs"][-1], grid["ys"][-1]])
+    fig.update_layout(
+        title=title,
+        xaxis={"range": [lo[0], hi[0]], "title": "z₁", "constrain": "domain"},
+        yaxis={"range": [lo[1], hi[1]], "title": "z₂", "scaleanchor": "x"},
+        height=480,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"orientation": "h", "y": -0.12, "font": {"size": 11}},
+        plot_bgcolor="white",
+    )
+    return fig
+
+
+def per_dim_bars(
+    runs: dict[str, np.ndarray],
+    title: str,
+    yaxis: str,
+    threshold: float | None = None,
+    log_y: bool = False,
+) -> go.Figure:
+    """Grouped bars of one value per latent dimension for each run, dimensions in their order."""
+    fig = go.Figure()
+    for i, (name, values) in enumerate(runs.items()):
+        fig.add_trace(
+            go.Bar(
+                x=[f"z{d + 1}" for d in range(len(values))],
+                y=np.asarray(values, dtype=float),
+                name=name,
+                marker_color=RUN_COLOURS[i % len(RUN_COLOURS)],
+            )
+        )
+    if threshold is not None:
+        fig.add_hline(
+            y=threshold, line_dash="dot", line_color="black", annotation_text="active above"
+        )
+    fig.update_layout(
+        title=title,
+        barmode="group",
+        yaxis={"title": yaxis, "type": "log", "dtick": 1} if log_y else {"title": yaxis},
+        xaxis_title="latent dimension",
+        height=320,
+        margin={"l": 10, "r": 10, "t": 40, "b": 40},
+        legend={"orientation": "h", "y": -0.3},
+    )
+    return fig
