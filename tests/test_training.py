@@ -257,3 +257,21 @@ def test_torchrun_trains_with_ddp_and_ranks_end_identical(tmp_path):
     assert runs.read_status(tmp_path / "ddp")["state"] == "completed"
     # One run directory, written by rank 0 only: one line per epoch, not two.
     assert len(runs.read_metrics(tmp_path / "ddp", "epoch")) == 2
+
+
+@pytest.mark.slow
+def test_evaluate_a_shapes_run_gives_every_key(tmp_path):
+    run = _train(
+        tmp_path / "shapes", dataset="shapes", image_size=16, architecture="conv", latent_dim=4,
+        epochs=1, epoch_size=1024, batch_size=64, hidden_dims=(32,),
+    )  # fmt: skip
+    result = _cli("evaluate", str(run), "--json", "--k", "10", "--quick")
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    keys = ["elbo", "recon", "kl", "kl_per_dim", "active_units", "log_likelihood", "n_test", "mig",
+            "dci_disentanglement", "dci_completeness", "dci_informativeness", "factor_vae_score",
+            "beta_vae_score", "sap"]  # fmt: skip
+    for key in keys:
+        assert key in figures, key
+    for key in keys[7:]:
+        assert 0.0 <= figures[key] <= 1.0, (key, figures[key])
