@@ -27,6 +27,27 @@ from vae.model import VAE
 
 log = logging.getLogger("vae.ui")
 
+
+def _run_the_app_shell_first() -> None:
+    """Make a page's URL opened on a freshly started server still go through app.py.
+
+    Streamlit treats an app with a ``pages/`` folder as an old-style multipage app
+    until app.py has called ``st.navigation`` once; in that mode a page's URL runs
+    the page file alone (no model picker, file names as navigation). Every page
+    imports this module, so the first page run in that mode switches Streamlit to
+    ``st.navigation`` and reruns: app.py then draws the shell and runs the page the
+    URL names.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if PagesManager.uses_pages_directory and get_script_run_ctx() is not None:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+_run_the_app_shell_first()
+
 MODEL_KEY = "model_name"
 DEFAULT_MODEL = "digits-2d"
 

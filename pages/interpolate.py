@@ -1,0 +1,176 @@
+"""Interpolate: one slider per latent dimension, A → B paths and traversal grids."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from vae import latent, ui
+from vae import ui_explore as ux
+from vae.figures.interpolate import latent_path, points_path
+
+st.title("Interpolate")
+st.markdown(
+    "The decoder turns **any** code z into an example, not only the codes of real data. Move "
+    "through latent space and watch what comes out: one slider per dimension, a straight or "
+    "spherical path from A to B, and a *traversal* that changes one dimension at a time."
+)
+
+selected = ui.current()
+if not ui.require(selected, lambda info: info.latent_dim > 0, "a trained model", "digits-8d"):
+    st.stop()
+
+model, info = selected.model, selected.info
+is_image = info.is_image
+dims = ux.dimensions(selected)
+n_active = int(dims.active.sum())
+
+# --- 1. a code and its sliders -------------------------------------------------------------
+
+st.header("1 · A code, one slider per dimension")
+inactive_note = (
+    " The others are marked *inactive*: the model ignores them, so moving them changes almost "
+    "nothing."
+    if n_active < len(dims.kl)
+    else ""
+)
+st.markdown(
+    "Start from an example's code (its posterior mean) or a draw from the prior N(0, I). The "
+    "sliders are ordered by how much each dimension carries (its KL, in nats): the top ones "
+    f"change the picture most. {n_active} of {len(dims.kl)} dimensions are active.{inactive_note}"
+)
+start = ux.start_picker(selected, "interp")
+if start is None:
+    st.stop()
+limit = ux.slider_limit(start.z)
+ux.sync_sliders(selected, start, limit)
+
+
+@st.fragment
+def live_decoder() -> None:
+    """Only this part reruns when a slider moves: decoding one code takes well under a millisecond."""
+    left, right = st.columns([3, 2], gap="large")
+    order = dims.order
+    with left:
+        columns = st.columns(2 if len(order) > 6 else 1)
+        for i, d in enumerate(order):
+            columns[i * len(columns) // len(order)].slider(
+                dims.label(d), -limit, limit, step=0.05, key=ux.slider_key(selected, d),
+                help=f"z{d}: start value {float(start.z[d]):+.2f}",
+            )  # fmt: skip
+        st.button(
+            "Reset to the start code", key="interp_reset", icon=":material/restart_alt:",
+            on_click=ux.reset_sliders, args=(selected, start.z, limit),
+        )  # fmt: skip
+    z = ux.slider_code(selected, start.z)
+    decoded = latent.decode(model, z, start.y)
+    with right:
+        if is_image:
+            shown, decoded_col = st.columns(2) if start.x is not None else (None, st.container())
+            if shown is not None:
+                shown.image(
+                    ux.picture(start.x[None], target=160),
+                    caption=start.description,
+                    output_format="PNG",
+                )
+            decoded_col.image(
+                ux.picture(decoded, target=160),
+                caption="decoded from the sliders",
+                output_format="PNG",
+            )
+        else:
+            st.plotly_chart(
+                points_path(selected.data.test.x.numpy(), [], decoded.numpy()),
+                key="interp_live_points",
+            )
+        st.caption("code: " + ", ".join(f"z{d}={float(z[d]):+.2f}" for d in range(z.shape[0])))
+
+
+live_decoder()
+
+# --- 2. A → B --------------------------------------------------------------------------------
+
+st.header("2 · From A to B")
+st.markdown(
+    "A is the start code above, B another example or prior sample. *Linear* walks the straight "
+    "line; *spherical* (slerp) follows the great circle, which keeps the path at the distance "
+    "from the origin where N(0, I) puts its mass. Each frame is the decoding of one point on the "
+    "path; the map shows the path among the codes of the test set."
+)
+c1, c2, c3 = st.columns([2, 1, 1])
+with c1:
+    b_source = st.radio("B", ["Test example", "Prior sample"], horizontal=True, key="ab_source")
+    if b_source == "Test example":
+        b_index = ux.index_picker("B: test example", "ab_b_index", len(selected.data.test), 1)
+        b_x, b_label = ux.test_example(selected, b_index)
+        b_y = None if start.y is None else b_label
+        z_b = latent.encode_mean(model, b_x[None], None if b_y is None else [b_y])[0]
+    else:
+        b_seed = ux.seed_picker("B: prior sample (seed)", "ab_b_seed")
+        z_b = latent.prior_samples(1, model.config.latent_dim, seed=b_seed + 1)[0]
+method = c2.radio("Path", latent.METHODS, key="ab_method",
+                  format_func={"linear": "linear", "slerp": "spherical (slerp)"}.get)  # fmt: skip
+steps = c3.slider("Frames", 3, 24, 10, key="ab_steps")
+path = latent.interpolate(start.z, z_b, steps, method)
+frames = latent.decode(model, path, start.y)
+lmap = ux.latent_map(selected)
+if is_image:
+    strip = ux.picture(frames, ncol=steps, target=96)
+    st.image(
+        strip, caption=f"A → B in {steps} frames ({method})", width="stretch", output_format="PNG"
+    )
+    ux.downloads("interpolation", strip, ux.frames_of(frames, target=128), "ab")
+map_col, data_col = st.columns(2) if not is_image else (st.container(), None)
+map_col.plotly_chart(
+    latent_path(
+        lmap.points, lmap.projection(path.numpy()), lmap.labels, selected.data.class_names,
+        lmap.projection.axis_titles,
+    ),
+    key="ab_map",
+)  # fmt: skip
+if data_col is not None:
+    data_col.plotly_chart(
+        points_path(selected.data.test.x.numpy(), frames.numpy()), key="ab_points"
+    )
+
+# --- 3. traversal ----------------------------------------------------------------------------
+
+st.header("3 · Traversal: one dimension at a time")
+if not is_image:
+    st.info("Traversal grids need an image model; here the A → B path above shows the decoder.")
+    st.stop()
+st.markdown(
+    "Each row changes **one** dimension of the start code across the range, holding the others "
+    "fixed; rows are ordered by KL, so the most informative dimension is on top. A dimension that "
+    "changes one property of the picture (thickness, slant, position…) is *disentangled*."
+)
+t1, t2, t3 = st.columns(3)
+low, high = t1.slider("Range", -4.0, 4.0, (-3.0, 3.0), step=0.25, key="trav_range")
+cols = t2.slider("Columns", 3, 15, 9, key="trav_cols")
+only_active = t3.toggle(
+    "Only active dimensions",
+    value=n_active > 0 and n_active < len(dims.kl),
+    key=f"trav_active_{selected.entry.name}",
+)
+rows = [d for d in dims.order if dims.active[d] or not only_active]
+if not rows:
+    st.info("No dimension is active in this model: switch off “Only active dimensions”.")
+    st.stop()
+values = latent.traversal_values(low, high, cols)
+codes = latent.traversal_codes(start.z, rows, values)
+grid_images = latent.decode(model, codes, start.y)
+for r, d in enumerate(rows):
+    label_col, row_col = st.columns([1, 8], vertical_alignment="center")
+    label_col.markdown(
+        f"**z{d}**  \nKL {dims.kl[d]:.2f}" + ("" if dims.active[d] else "  \n*inactive*")
+    )
+    row_col.image(
+        ux.picture(grid_images[r * cols : (r + 1) * cols], ncol=cols, target=64),
+        output_format="PNG",
+    )
+st.caption(f"columns: z from {low:g} to {high:g}; centre code: {start.description}")
+whole = ux.picture(grid_images, ncol=cols, target=64)
+animation = [
+    ux.picture(frame, ncol=min(len(rows), 8), target=96)
+    for frame in latent.traversal_frames(grid_images, len(rows), cols)
+]
+ux.downloads("traversal", whole, animation, "trav", duration_ms=150)

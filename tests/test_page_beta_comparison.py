@@ -1,0 +1,110 @@
+"""The β comparison page under AppTest, with the digits models (the shapes ones may be absent)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pandas as pd
+import torch
+from test_page_interpolate import assert_ok, bundled, media, open_app, same_picture, shown_images
+
+from vae import latent
+from vae.catalog import BUNDLED, model_info
+from vae.ui_explore import default_runs
+
+__all__ = ["media"]  # the fixture, imported for these tests
+
+RUNS = ["digits-8d", "digits-collapse", "digits-cured"]
+
+
+def test_defaults_prefer_the_shapes_models_and_fall_back_to_digits():
+    shapes = ["digits-8d", "shapes-beta1", "shapes-beta4", "shapes-beta8", "digits-collapse"]
+    assert default_runs(shapes) == ["shapes-beta1", "shapes-beta4", "shapes-beta8"]
+    assert default_runs(["digits-2d", *RUNS]) == RUNS
+    assert default_runs(["a", "b", "c"]) == ["a", "b"]
+
+
+def open_compare(runs: list[str] = RUNS):
+    at = open_app("beta_comparison", "digits-8d")
+    at.multiselect(key="cmp_runs").set_value(runs).run()
+    assert_ok(at)
+    return at
+
+
+def test_side_by_side_reconstructions_traversals_and_kl_bars(media):
+    at = open_compare()
+    at.number_input(key="cmp_index").set_value(4).run()
+    at.slider(key="cmp_cols").set_value(5).run()
+    at.slider(key="cmp_rows").set_value(3).run()
+    at.slider(key="cmp_range").set_value((-2.0, 2.0)).run()
+    assert_ok(at)
+    assert not at.warning, "all three are digits models: no warning"
+    images = shown_images(at, media)
+    assert len(images) == 2 * len(RUNS)
+    values = latent.traversal_values(-2, 2, 5)
+    for i, name in enumerate(RUNS):
+        model, data = bundled(name)
+        x = data.test.x[4:5]
+        z = latent.encode_mean(model, x)[0]
+        same_picture(images[2 * i], torch.cat([x, latent.decode(model, z)]), ncol=2, target=80)
+        order = latent.kl_order(model_info(BUNDLED / name).summary["kl_per_dim"])[:3]
+        grid = latent.decode(model, latent.traversal_codes(z, order, values))
+        same_picture(images[2 * i + 1], grid, ncol=5, target=48)
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    bars = figures[: len(RUNS)]
+    for figure, name in zip(bars, RUNS, strict=True):
+        kl = model_info(BUNDLED / name).summary["kl_per_dim"]
+        assert figure["data"][0]["x"] == [f"z{d}" for d in latent.kl_order(kl)]
+    rd = figures[-1]
+    points = next(t for t in rd["data"] if t.get("name") == "runs")
+    assert len(points["text"]) == 3 and "β=2" in points["text"][1]
+
+
+def test_metrics_table_reads_the_summaries():
+    at = open_compare()
+    table = at.dataframe[0].value
+    assert list(table["run"]) == [
+        model_info(BUNDLED / n).summary and t for n, t in zip(RUNS, table["run"], strict=True)
+    ]
+    for name, (_, row) in zip(RUNS, table.iterrows(), strict=True):
+        summary = model_info(BUNDLED / name).summary
+        assert row["ELBO"] == summary["elbo"]
+        assert row["active units"] == summary["active_units"]
+        assert row["log-likelihood"] == summary["log_likelihood"]
+    assert "MIG" not in table.columns  # digits have no ground-truth factors
+    assert any("MIG" in c.value for c in at.caption)
+    assert at.button(key="cmp_compute").disabled, "nothing applicable is missing"
+    at.toggle(key="cmp_quick").set_value(False).run()
+    assert_ok(at)
+
+
+def test_fewer_than_two_runs_and_different_data():
+    at = open_compare(["digits-8d"])
+    assert any("at least two" in i.value for i in at.info)
+    at.multiselect(key="cmp_runs").set_value(["digits-8d", "pinwheel-2d"]).run()
+    assert_ok(at)
+    assert at.warning and "different data" in at.warning[0].value
+
+
+def test_missing_metrics_are_computed_on_request(runs_dir, media):
+    run = runs_dir / "stripped"
+    shutil.copytree(BUNDLED / "digits-8d", run, ignore=shutil.ignore_patterns("cache"))
+    summary = json.loads((run / "summary.json").read_text())
+    for key in ("log_likelihood", "elbo", "recon", "kl"):
+        summary.pop(key)
+    (run / "summary.json").write_text(json.dumps(summary))
+    at = open_compare(["digits-8d", "stripped"])
+    table = at.dataframe[0].value
+    assert pd.isna(table["log-likelihood"][1])
+    assert not at.button(key="cmp_compute").disabled
+    at.button(key="cmp_compute").click().run()
+    assert_ok(at)
+    table = at.dataframe[0].value
+    ll = table["log-likelihood"]
+    # the same weights as digits-8d: the quick estimate (k=100, 300 examples) is close to its own
+    assert abs(ll[1] - ll[0]) < 1.5
+    assert abs(table["ELBO"][1] - table["ELBO"][0]) < 1.0
+    assert at.button(key="cmp_compute").disabled
+    saved = json.loads((run / "summary.json").read_text())
+    assert saved["log_likelihood"] == ll[1], "a user's run keeps what was computed for it"

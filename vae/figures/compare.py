@@ -1,0 +1,98 @@
+"""Figures of the β comparison page: KL per dimension and the rate–distortion plane.
+
+Pure functions of arrays: no model, no Streamlit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+ACTIVE_COLOR = "#1f77b4"
+INACTIVE_COLOR = "#c7c7c7"
+
+
+def kl_bars(
+    kl_per_dim: Sequence[float], active: Sequence[bool] | None = None, title: str = ""
+) -> go.Figure:
+    """KL of each latent dimension (nats), largest first; inactive dimensions in grey."""
+    kl = np.asarray(kl_per_dim, dtype=np.float64)
+    order = np.argsort(-kl, kind="stable")
+    active_arr = np.ones(len(kl), bool) if active is None else np.asarray(active, bool)
+    colors = [ACTIVE_COLOR if active_arr[d] else INACTIVE_COLOR for d in order]
+    fig = go.Figure(
+        go.Bar(
+            x=[f"z{d}" for d in order],
+            y=kl[order],
+            marker_color=colors,
+            hovertemplate="%{x}: %{y:.3f} nats<extra></extra>",
+        )  # fmt: skip
+    )
+    fig.update_layout(
+        title=title or None, height=260, margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+        yaxis_title="KL (nats)", xaxis={"type": "category"}, showlegend=False,
+    )  # fmt: skip
+    return fig
+
+
+def rate_distortion(
+    names: Sequence[str],
+    rate: Sequence[float],
+    distortion: Sequence[float],
+    betas: Sequence[float] | None = None,
+) -> go.Figure:
+    """One point per run: KL (rate, nats) across, reconstruction error (distortion, nats) up.
+
+    Lines of equal ELBO (rate + distortion = constant) are drawn faintly: a run
+    further down-left has the better bound; β moves a run along them.
+    """
+    rate = np.asarray(rate, dtype=np.float64)
+    distortion = np.asarray(distortion, dtype=np.float64)
+    labels = [
+        f"{n} (β={b:g})" if betas is not None else n
+        for n, b in zip(names, betas if betas is not None else [0] * len(names), strict=True)
+    ]
+    fig = go.Figure()
+    ok = np.isfinite(rate) & np.isfinite(distortion)
+    if ok.any():
+        lo = float(min(rate[ok].min(), 0.0))
+        hi = float(rate[ok].max()) * 1.15 + 1e-6
+        for total in np.unique(np.round(rate[ok] + distortion[ok], 1)):
+            fig.add_trace(
+                go.Scatter(
+                    x=[lo, hi],
+                    y=[total - lo, total - hi],
+                    mode="lines",
+                    showlegend=False,
+                    line={"color": "#dddddd", "dash": "dot", "width": 1},
+                    hoverinfo="skip",
+                )  # fmt: skip
+            )
+    fig.add_trace(
+        go.Scatter(
+            x=rate[ok],
+            y=distortion[ok],
+            mode="markers+text",
+            name="runs",
+            text=[labels[i] for i in np.flatnonzero(ok)],
+            textposition="top center",
+            marker={"size": 13, "color": ACTIVE_COLOR},
+            hovertemplate="%{text}<br>KL %{x:.2f} nats<br>reconstruction %{y:.2f} nats<extra></extra>",
+        )  # fmt: skip
+    )
+    fig.update_layout(
+        title="Rate–distortion: what each run spends on the code and what it loses",
+        height=380, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        xaxis_title="rate: KL(q(z|x) ‖ p(z)) in nats", showlegend=False,
+        yaxis_title="distortion: −E log p(x|z) in nats",
+    )  # fmt: skip
+    if ok.any():
+        pad_y = max(float(np.ptp(distortion[ok])) * 0.25, 1.0)
+        fig.update_yaxes(
+            range=[float(distortion[ok].min()) - pad_y, float(distortion[ok].max()) + pad_y]
+        )
+        pad_x = max(float(np.ptp(rate[ok])) * 0.25, 1.0)
+        fig.update_xaxes(range=[float(rate[ok].min()) - pad_x, float(rate[ok].max()) + pad_x])
+    return fig
