@@ -39,7 +39,9 @@ def _linear_gaussian_vae(perturb: float = 0.0):
     bias = torch.randn(D, dtype=torch.float64) * 0.3
     s = 1.0 / (1.0 + (weight**2).sum(0) / SIGMA**2)
     a = s[:, None] * weight.T / SIGMA**2
-    model = VAE(VAEConfig(latent_dim=Z, likelihood="gaussian", gaussian_scale=SIGMA, hidden_dims=(D,)), (D,))
+    model = VAE(
+        VAEConfig(latent_dim=Z, likelihood="gaussian", gaussian_scale=SIGMA, hidden_dims=(D,)), (D,)
+    )
     model = model.double()
     model.encoder = _Identity()
     model.decoder = _Linear(weight, bias)
@@ -64,7 +66,9 @@ def test_iwae_approaches_the_exact_likelihood_from_below_as_k_grows():
     model, exact = _linear_gaussian_vae(perturb=0.1)
     x = exact.sample((1000,))
     truth = exact.log_prob(x).mean().item()
-    estimates = [iwae_log_likelihood(model, x, k=k, seed=1).mean().item() for k in (1, 10, 100, 2000)]
+    estimates = [
+        iwae_log_likelihood(model, x, k=k, seed=1).mean().item() for k in (1, 10, 100, 2000)
+    ]
     elbo = elbo_stats(model, x)["elbo"]
     assert estimates[0] == pytest.approx(elbo, abs=0.1)  # k = 1 is an ELBO estimate
     assert all(a <= b + 1e-3 for a, b in zip(estimates, estimates[1:], strict=False))
