@@ -1,0 +1,81 @@
+"""The Train page in a real browser: bad uploads, a tiny training whose curve grows, Stop."""
+
+from __future__ import annotations
+
+import time
+
+from tests.browser.pw import SHOTS, no_exception, open_app_page, screenshot, wait_idle
+
+TEST_POINTS = """() => {
+  const el = document.querySelector("[class*='st-key-train_curves'] .js-plotly-plot");
+  if (!el || !el.data) return -1;
+  // _fullData: the traces as drawn, numpy's base64 arrays already decoded
+  const t = (el._fullData || []).find(d => d.name === "test (epochs)");
+  return t ? (t._length ?? t.x.length) : 0;
+}"""
+
+
+def open_page(page, app_url: str, path: str) -> None:
+    """Home first: a server's first session that starts on a page's URL gets Streamlit's
+    legacy pages/ navigation instead of app.py's (Streamlit 1.67)."""
+    open_app_page(page, app_url)
+    open_app_page(page, app_url, path)
+
+
+def set_number(page, key: str, value: str) -> None:
+    box = page.locator(f".st-key-{key} input")
+    box.fill(value)
+    box.press("Enter")
+    wait_idle(page)
+
+
+def test_an_unreadable_upload_says_why(page, app_url, tmp_path):
+    open_page(page, app_url, "train")
+    no_exception(page)
+    page.locator(".st-key-train_source").get_by_text("upload").click()
+    wait_idle(page)
+    bad = tmp_path / "broken.npz"
+    bad.write_bytes(b"this is not a zip archive")
+    page.locator(".st-key-train_upload input[type='file']").set_input_files(str(bad))
+    page.locator("[data-testid='stAlert']").filter(has_text="broken.npz is not").first.wait_for(
+        timeout=60_000
+    )
+    wait_idle(page)
+    no_exception(page)
+    assert "_uploads" not in page.locator("[data-testid='stAlert']").first.inner_text()
+    screenshot(page, "train_bad_upload")
+
+
+def test_start_a_tiny_training_and_watch_its_curve_grow(page, app_url):
+    open_page(page, app_url, "train")
+    no_exception(page)
+    set_number(page, "train_latent_dim", "3")
+    hidden = page.locator(".st-key-train_hidden_dims input")
+    hidden.fill("32")
+    hidden.press("Enter")
+    wait_idle(page)
+    set_number(page, "train_epochs", "400")
+    set_number(page, "train_batch_size", "16")
+    screenshot(page, "train_form")
+    page.locator(".st-key-start button").click()
+    # The page polls the run folder: the curve appears and grows without any click.
+    page.wait_for_function(f"({TEST_POINTS})() >= 1", timeout=120_000)
+    first = page.evaluate(TEST_POINTS)
+    page.wait_for_function(f"({TEST_POINTS})() >= {first + 3}", timeout=60_000)
+    assert page.evaluate(TEST_POINTS) > first
+    no_exception(page)
+    screenshot(page, "train_live")
+    page.locator(".st-key-stop button").click()
+    page.get_by_text("· stopped").first.wait_for(timeout=60_000)
+    time.sleep(0.5)
+    no_exception(page)
+    assert page.locator(".st-key-resume button").count() == 1
+    screenshot(page, "train_stopped")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    heatmap = page.locator("[class*='st-key-train_kl']")
+    heatmap.scroll_into_view_if_needed()
+    heatmap.screenshot(path=str(SHOTS / "train_kl_heatmap.png"))
+    recon = page.locator("[data-testid='stImage']").last
+    recon.scroll_into_view_if_needed()
+    recon.screenshot(path=str(SHOTS / "train_reconstructions.png"))
+    assert page.js_errors == []

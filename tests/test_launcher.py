@@ -1,0 +1,140 @@
+"""The launcher: real trainings started as separate processes, the queue, interrupted runs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from vae import launcher, runs
+from vae.errors import ConfigError, RunError
+
+TINY = {"dataset": "digits", "epochs": 2, "latent_dim": 2, "hidden_dims": (32,), "batch_size": 128}
+
+
+def wait_for(predicate, timeout: float = 120.0, every: float = 0.3):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError("timed out")
+
+
+def state(run_dir: Path) -> str:
+    return runs.read_status(run_dir).get("state")
+
+
+def test_cli_args_use_the_cli_names():
+    args = launcher.cli_args(
+        {"dataset": "digits", "latent_dim": 4, "hidden_dims": [64, 32], "beta": 2.5,
+         "conditional": True, "flow": "planar", "early_stopping": None}
+    )  # fmt: skip
+    assert args == [
+        "--dataset", "digits", "--latent-dim", "4", "--beta", "2.5", "--hidden-dims", "64,32",
+        "--flow", "planar", "--conditional",
+    ]  # fmt: skip
+    from vae.cli import build_parser
+
+    parsed = build_parser().parse_args(["train", "--out", "x", *args])
+    assert parsed.latent_dim == 4 and parsed.hidden_dims == (64, 32) and parsed.conditional
+
+
+def test_unknown_setting_and_bad_name_are_refused(runs_dir):
+    with pytest.raises(RunError, match="unknown training setting"):
+        launcher.cli_args({"dataset": "digits", "latent": 3})
+    with pytest.raises(RunError, match="not accepted"):
+        launcher.submit(TINY, name="../escape")
+    with pytest.raises(ConfigError, match="latent_dim"):
+        launcher.validate({**TINY, "latent_dim": 0})
+
+
+def test_form_defaults_follow_the_data_set():
+    digits = launcher.form_defaults("digits")
+    points = launcher.form_defaults("pinwheel")
+    assert digits["likelihood"] == "bernoulli" and points["likelihood"] == "gaussian"
+    assert digits["latent_dim"] == 8 and points["latent_dim"] == 2
+    assert set(digits) == set(launcher.FORM_SETTINGS)
+
+
+def test_max_trainings_from_the_environment(monkeypatch):
+    monkeypatch.setenv(launcher.MAX_ENV, "3")
+    assert launcher.max_trainings() == 3
+    monkeypatch.setenv(launcher.MAX_ENV, "zero")
+    assert launcher.max_trainings() == 1
+
+
+@pytest.mark.slow
+def test_tiny_training_runs_to_completion_in_its_own_process(runs_dir):
+    run_dir = launcher.submit(TINY, name="tiny")
+    assert (run_dir / launcher.LAUNCH_FILE).is_file()
+    wait_for(lambda: state(run_dir) == "completed")
+    epochs = runs.read_metrics(run_dir, "epoch")
+    assert [r["epoch"] for r in epochs] == [1, 2]
+    assert (run_dir / "model.safetensors").is_file() and (run_dir / "summary.json").is_file()
+    assert "--dataset digits" in launcher.log_tail(run_dir)
+    # The CLI ran in another process: the status names its pid, not ours.
+    assert runs.read_status(run_dir)["pid"] != os.getpid()
+    # Continue a finished run to more epochs.
+    launcher.resume(run_dir, epochs=3)
+    wait_for(
+        lambda: state(run_dir) == "completed" and len(runs.read_metrics(run_dir, "epoch")) == 3
+    )
+    assert runs.read_metrics(run_dir, "epoch")[-1]["epoch"] == 3
+
+
+@pytest.mark.slow
+def test_queue_respects_the_limit_and_drains_without_a_page(runs_dir, monkeypatch):
+    monkeypatch.setenv(launcher.MAX_ENV, "1")
+    dirs = [launcher.submit({**TINY, "seed": s}, name=f"q{s}") for s in range(3)]
+    assert [p.name for p in launcher.queue()] == ["q1", "q2"]
+    most = 0
+    deadline = time.time() + 180
+    while time.time() < deadline and not all(state(d) == "completed" for d in dirs):
+        most = max(most, len(launcher.active()))
+        time.sleep(0.2)  # no dispatch here: the finishing supervisors start the next run
+    assert all(state(d) == "completed" for d in dirs), [state(d) for d in dirs]
+    assert most == 1
+    starts = [runs.read_json(d / runs.STATUS_FILE)["started"] for d in dirs]
+    ends = [runs.read_metrics(d, "epoch")[-1] for d in dirs]
+    assert starts == sorted(starts) and len(ends) == 3
+
+
+@pytest.mark.slow
+def test_bad_input_fails_with_the_cli_sentence(runs_dir):
+    run_dir = launcher.submit({"dataset": "/nowhere/data.npz", "epochs": 1}, name="bad")
+    wait_for(lambda: state(run_dir) == "failed")
+    message = runs.read_status(run_dir)["message"]
+    assert "does not exist" in message and "\n" not in message
+
+
+@pytest.mark.slow
+def test_killed_training_shows_interrupted_and_resumes(runs_dir):
+    run_dir = launcher.submit({**TINY, "epochs": 400}, name="killed")
+    wait_for(lambda: len(runs.read_metrics(run_dir, "epoch")) >= 1)
+    pid = runs.read_status(run_dir)["pid"]
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: state(run_dir) == "interrupted")
+    assert launcher.active() == []
+    done = len(runs.read_metrics(run_dir, "epoch"))
+    launcher.resume(run_dir, epochs=done + 2)
+    wait_for(lambda: state(run_dir) == "completed", timeout=180)
+    assert runs.read_metrics(run_dir, "epoch")[-1]["epoch"] == done + 2
+
+
+@pytest.mark.slow
+def test_stop_checkpoints_and_cancel_takes_a_queued_run_off(runs_dir, monkeypatch):
+    monkeypatch.setenv(launcher.MAX_ENV, "1")
+    first = launcher.submit({**TINY, "epochs": 400}, name="long")
+    second = launcher.submit(TINY, name="waiting")
+    launcher.cancel(second)
+    assert state(second) == "stopped" and launcher.queue() == []
+    wait_for(lambda: state(first) == "running" and runs.read_metrics(first, "step"))
+    launcher.cancel(first)
+    wait_for(lambda: state(first) == "stopped")
+    assert (first / runs.CHECKPOINT_FILE).is_file()
+    assert state(second) == "stopped"  # a cancelled run is not started by the freed slot

@@ -1,0 +1,151 @@
+"""Figures of the Latent map page: the WebGL scatter of codes and the decoded manifold.
+
+Pure functions of arrays. Every point carries its example's global id (its index
+in the test split) in ``customdata``, because a selection reports indices per
+trace and a map coloured by class has one trace per class.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+from vae.images import png_bytes, upscale
+
+PALETTE = qualitative.D3 + qualitative.Pastel1
+SELECTED_NAME = "selected"
+CHOSEN_NAME = "chosen"
+
+
+def scatter_map(
+    xy: np.ndarray,
+    ids: np.ndarray,
+    color: np.ndarray | None = None,
+    categories: Sequence[str] | None = None,
+    color_label: str = "",
+    selected: Sequence[int] = (),
+    chosen: int | None = None,
+    axis_titles: tuple[str, str] = ("", ""),
+    title: str = "",
+) -> go.Figure:
+    """The codes as points: one Scattergl trace per category, or one with a colour scale.
+
+    ``color`` holds integer category codes when ``categories`` names them, else numbers
+    (None: one colour). Selected examples get a ring, the chosen one a star; those
+    overlay traces carry the same ids, so a selection over them names the same examples.
+    """
+    xy = np.asarray(xy, dtype=np.float32)
+    ids = np.asarray(ids, dtype=np.int64)
+    fig = go.Figure()
+    hover = "#%{customdata}<extra>%{fullData.name}</extra>"
+    if color is None:
+        fig.add_scattergl(
+            x=xy[:, 0], y=xy[:, 1], customdata=ids, mode="markers", name="test examples",
+            marker={"size": 6, "color": PALETTE[0], "opacity": 0.8}, hovertemplate=hover,
+        )  # fmt: skip
+    elif categories is not None:
+        codes = np.asarray(color).astype(np.int64)
+        for c, name in enumerate(categories):
+            mask = codes == c
+            if not mask.any():
+                continue
+            fig.add_scattergl(
+                x=xy[mask, 0], y=xy[mask, 1], customdata=ids[mask], mode="markers",
+                name=str(name), marker={"size": 6, "color": PALETTE[c % len(PALETTE)], "opacity": 0.85},
+                hovertemplate=hover,
+            )  # fmt: skip
+    else:
+        values = np.asarray(color, dtype=np.float64)
+        fig.add_scattergl(
+            x=xy[:, 0], y=xy[:, 1], customdata=ids, mode="markers", name=color_label,
+            marker={
+                "size": 6, "color": values, "colorscale": "Viridis", "showscale": True,
+                "colorbar": {"title": {"text": color_label}}, "opacity": 0.85,
+            },
+            text=[f"{v:.2f}" for v in values],
+            hovertemplate=f"#%{{customdata}} {color_label} %{{text}}<extra></extra>",
+        )  # fmt: skip
+    position = {int(g): i for i, g in enumerate(ids)}
+    rows = [position[int(s)] for s in selected if int(s) in position]
+    if rows:
+        fig.add_scattergl(
+            x=xy[rows, 0], y=xy[rows, 1], customdata=ids[rows], mode="markers", name=SELECTED_NAME,
+            marker={"size": 11, "color": "rgba(0,0,0,0)", "line": {"width": 1.5, "color": "#111"}},
+            hovertemplate=hover,
+        )  # fmt: skip
+    if chosen is not None and int(chosen) in position:
+        r = position[int(chosen)]
+        fig.add_scattergl(
+            x=xy[[r], 0], y=xy[[r], 1], customdata=ids[[r]], mode="markers", name=CHOSEN_NAME,
+            marker={"size": 16, "symbol": "star", "color": "#ffcc00", "line": {"width": 1, "color": "#111"}},
+            hovertemplate=hover,
+        )  # fmt: skip
+    fig.update_layout(
+        title=title,
+        dragmode="lasso",
+        height=560,
+        xaxis_title=axis_titles[0],
+        yaxis_title=axis_titles[1],
+        margin={"l": 40, "r": 10, "t": 40 if title else 10, "b": 40},
+        legend={"itemsizing": "constant"},
+    )
+    return fig
+
+
+def picture_uri(picture: np.ndarray) -> str:
+    """A uint8 (H, W, C) picture as a PNG data URI."""
+    return "data:image/png;base64," + base64.b64encode(png_bytes(picture)).decode("ascii")
+
+
+def manifold_figure(
+    picture: np.ndarray,
+    extent: tuple[float, float, float, float],
+    codes: np.ndarray | None = None,
+    color: np.ndarray | None = None,
+    categories: Sequence[str] | None = None,
+    scale: int = 4,
+    ids: np.ndarray | None = None,
+) -> go.Figure:
+    """The decoded grid as a picture laid on the latent plane, with the data's codes on top.
+
+    ``picture`` is the tiled uint8 grid; ``extent`` its outer edges
+    (z₁ left, z₁ right, z₂ bottom, z₂ top), so each tile sits centred on its code.
+    """
+    x0, x1, y0, y1 = extent
+    fig = go.Figure()
+    fig.add_layout_image(
+        source=picture_uri(upscale(picture, scale)), xref="x", yref="y", x=x0, y=y1,
+        sizex=x1 - x0, sizey=y1 - y0, sizing="stretch", layer="below", opacity=1.0,
+    )  # fmt: skip
+    if codes is not None and len(codes):
+        codes = np.asarray(codes, dtype=np.float32)
+        custom = np.arange(len(codes)) if ids is None else np.asarray(ids)
+        if color is not None and categories is not None:
+            labels = np.asarray(color).astype(np.int64)
+            for c, name in enumerate(categories):
+                mask = labels == c
+                if mask.any():
+                    fig.add_scattergl(
+                        x=codes[mask, 0], y=codes[mask, 1], customdata=custom[mask], mode="markers",
+                        name=str(name), hovertemplate="#%{customdata}<extra>%{fullData.name}</extra>",
+                        marker={"size": 5, "color": PALETTE[c % len(PALETTE)], "opacity": 0.7,
+                                "line": {"width": 0.5, "color": "white"}},
+                    )  # fmt: skip
+        else:
+            fig.add_scattergl(
+                x=codes[:, 0], y=codes[:, 1], customdata=custom, mode="markers", name="codes",
+                marker={"size": 5, "color": PALETTE[0], "opacity": 0.7},
+                hovertemplate="#%{customdata}<extra></extra>",
+            )  # fmt: skip
+    fig.update_xaxes(range=[x0, x1], title_text="z₁", showgrid=False, zeroline=False)
+    fig.update_yaxes(
+        range=[y0, y1], title_text="z₂", showgrid=False, zeroline=False, scaleanchor="x"
+    )
+    fig.update_layout(
+        height=620, margin={"l": 40, "r": 10, "t": 10, "b": 40}, legend={"itemsizing": "constant"}
+    )
+    return fig

@@ -1,0 +1,332 @@
+"""The latent map: 2-D views of the posterior means of the test set, and what colours them.
+
+Everything uses the posterior *mean* of each test example (``Posterior.mean``).
+A map is the first ``n`` test examples, so an example's global id is its index
+in the test split. Costly results are cached on disk per (model, what,
+parameters) in the model's ``cache/`` folder (``vae.cache``); the bundled
+models ship theirs, precomputed by :func:`precompute_defaults`.
+
+Methods: ``latent`` (the code itself, for a 2-D latent), ``pca`` (exact,
+instant), ``umap`` (McInnes et al. 2018; numba compiles it on first use) and
+``tsne`` (van der Maaten & Hinton 2008).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+# numba compiles UMAP once and keeps the machine code here, so later starts skip the ~35 s
+# compile. Must be set before numba is imported (umap imports it lazily, below).
+os.environ.setdefault(
+    "NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "vae-lab" / "numba")
+)  # fmt: skip
+
+from vae import cache  # noqa: E402
+from vae.data import Dataset  # noqa: E402
+from vae.distributions import log_standard_normal  # noqa: E402
+from vae.errors import ConfigError  # noqa: E402
+from vae.evaluation import encode_means, iwae_log_likelihood, seeded  # noqa: E402
+from vae.model import VAE  # noqa: E402
+
+log = logging.getLogger(__name__)
+
+METHODS = {
+    "latent": "z itself (2-D)",
+    "pca": "PCA",
+    "umap": "UMAP",
+    "tsne": "t-SNE",
+}
+DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
+    "latent": {},
+    "pca": {},
+    "umap": {"n_neighbors": 15, "min_dist": 0.1},
+    "tsne": {"perplexity": 30.0},
+}
+DEFAULT_N = 2000  # test examples on a map unless asked otherwise
+DEFAULT_K = 100  # importance samples of the per-example log-likelihood
+Progress = Callable[[float], None]
+
+
+def methods_for(latent_dim: int) -> list[str]:
+    """The projections that make sense for codes of this size (the first is the default)."""
+    if latent_dim <= 2:
+        return ["latent", "pca", "umap", "tsne"]
+    return ["umap", "pca", "tsne"]
+
+
+def default_n(n_test: int) -> int:
+    return min(n_test, DEFAULT_N)
+
+
+def check_params(method: str, params: dict[str, Any], n: int) -> dict[str, Any]:
+    """The method's parameters, defaults filled in; refuses values the method cannot use."""
+    if method not in METHODS:
+        raise ConfigError(f"projection must be one of {', '.join(METHODS)}, got {method!r}.")
+    merged = {**DEFAULT_PARAMS[method], **params}
+    unknown = sorted(set(merged) - set(DEFAULT_PARAMS[method]))
+    if unknown:
+        raise ConfigError(f"{method} takes no parameter(s) {', '.join(unknown)}.")
+    if method == "umap":
+        merged["n_neighbors"] = int(merged["n_neighbors"])
+        merged["min_dist"] = float(merged["min_dist"])
+        if not 2 <= merged["n_neighbors"] < max(n, 3):
+            raise ConfigError(
+                f"UMAP's n_neighbors must be from 2 to {max(n - 1, 2)} for {n} points, "
+                f"got {merged['n_neighbors']}."
+            )
+    if method == "tsne":
+        merged["perplexity"] = float(merged["perplexity"])
+        if not 1 <= merged["perplexity"] < max(n, 2):
+            raise ConfigError(
+                f"t-SNE's perplexity must be from 1 to below the {n} points, "
+                f"got {merged['perplexity']:g}."
+            )
+    return merged
+
+
+def project(
+    codes: np.ndarray, method: str, params: dict[str, Any] | None = None, seed: int = 0
+) -> np.ndarray:
+    """A 2-D view (n, 2) float32 of codes (n, d), by ``method`` with its ``params``."""
+    codes = np.asarray(codes, dtype=np.float64)
+    n, d = codes.shape
+    params = check_params(method, params or {}, n)
+    if n < 3 and method in ("umap", "tsne"):
+        raise ConfigError(f"{METHODS[method]} needs at least 3 points, got {n}.")
+    if method == "latent":
+        if d > 2:
+            raise ConfigError(f"the code itself is a map only for a 2-D latent, not {d}-D.")
+        xy = codes if d == 2 else np.column_stack([codes[:, 0], np.zeros(n)])
+    elif method == "pca":
+        xy = _pca(codes)
+    elif method == "umap":
+        import umap  # slow import (numba), only when asked
+
+        reducer = umap.UMAP(
+            n_neighbors=params["n_neighbors"],
+            min_dist=params["min_dist"],
+            n_components=2,
+            random_state=seed,
+            n_jobs=1,  # a seed makes UMAP single-threaded anyway; saying so silences a warning
+        )
+        xy = reducer.fit_transform(codes)
+    else:
+        from sklearn.manifold import TSNE
+
+        xy = TSNE(
+            n_components=2, perplexity=params["perplexity"], init="pca", random_state=seed
+        ).fit_transform(codes)
+    return np.asarray(xy, dtype=np.float32)
+
+
+def _pca(codes: np.ndarray) -> np.ndarray:
+    centred = codes - codes.mean(axis=0)
+    if codes.shape[1] == 1:
+        return np.column_stack([centred[:, 0], np.zeros(len(codes))])
+    # SVD's signs are arbitrary: fix them so the map does not flip between runs.
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    axes = vt[:2]
+    signs = np.sign(axes[np.arange(2), np.argmax(np.abs(axes), axis=1)])
+    return centred @ (axes * signs[:, None]).T
+
+
+# --- per-example figures ----------------------------------------------------------------------
+
+
+@torch.inference_mode()
+def example_kl(
+    model: VAE, x: torch.Tensor, y: torch.Tensor | None = None, samples: int = 16, seed: int = 0
+) -> np.ndarray:
+    """KL(q(z|x) || p(z)) of every example, nats: closed form, or a Monte Carlo mean with a flow."""
+    model.eval()
+    out = []
+    with seeded(seed):
+        for start in range(0, x.shape[0], 512):
+            xb = x[start : start + 512].to(model.device)
+            yb = None if y is None or not model.config.conditional else y[start : start + 512]
+            posterior = model.encode(xb, yb)
+            if posterior.flow is None:
+                kl = posterior.kl_per_dim().sum(-1)
+            else:
+                z, log_q = posterior.rsample(samples)
+                kl = (log_q - log_standard_normal(z)).mean(0)
+            out.append(kl.double().cpu())
+    return torch.cat(out).numpy() if out else np.zeros(0)
+
+
+def nearest_neighbours(codes: np.ndarray, index: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and Euclidean latent distances of the ``k`` codes nearest to ``codes[index]``.
+
+    The point itself is left out; ties are broken by index.
+    """
+    codes = np.asarray(codes, dtype=np.float64)
+    distance = np.linalg.norm(codes - codes[index], axis=1)
+    distance[index] = np.inf
+    order = np.lexsort((np.arange(len(codes)), distance))[: max(0, min(k, len(codes) - 1))]
+    return order, distance[order]
+
+
+# --- the decoded manifold of a 2-D latent -----------------------------------------------------
+
+
+@dataclass
+class Manifold:
+    """A grid of codes over the latent plane and the images they decode to.
+
+    Row 0 of the grid is the top of the picture (the largest z₂); column 0 the smallest z₁.
+    ``extent`` is (z₁ left, z₁ right, z₂ bottom, z₂ top) of the picture's outer edges.
+    """
+
+    codes: np.ndarray  # (steps * steps, 2), row-major from the top-left
+    images: np.ndarray  # (steps * steps, C, H, W) in [0, 1]
+    steps: int
+    extent: tuple[float, float, float, float]
+
+
+def manifold_span(codes: np.ndarray, margin: float = 0.05) -> tuple[float, float, float, float]:
+    """The box (z₁ min, z₁ max, z₂ min, z₂ max) that holds the codes, with a margin."""
+    codes = np.asarray(codes, dtype=np.float64)
+    if len(codes) == 0:
+        return (-3.0, 3.0, -3.0, 3.0)
+    lo, hi = codes.min(axis=0), codes.max(axis=0)
+    pad = np.maximum((hi - lo) * margin, 1e-3)
+    return (
+        float(lo[0] - pad[0]),
+        float(hi[0] + pad[0]),
+        float(lo[1] - pad[1]),
+        float(hi[1] + pad[1]),
+    )
+
+
+@torch.inference_mode()
+def decode_manifold(
+    model: VAE,
+    span: tuple[float, float, float, float],
+    steps: int = 15,
+    y: int | None = None,
+) -> Manifold:
+    """Decode a ``steps`` × ``steps`` grid of codes spanning ``span`` (a 2-D latent only)."""
+    if model.config.latent_dim != 2:
+        raise ConfigError(
+            f"the decoded manifold needs a 2-D latent; this model has {model.config.latent_dim}."
+        )
+    if not 2 <= steps <= 60:
+        raise ConfigError(f"the manifold grid needs 2 to 60 steps per side, got {steps}.")
+    x0, x1, y0, y1 = span
+    z1 = np.linspace(x0, x1, steps)
+    z2 = np.linspace(y1, y0, steps)  # top row first
+    grid_codes = np.stack(np.meshgrid(z1, z2), axis=-1).reshape(-1, 2).astype(np.float32)
+    model.eval()
+    z = torch.from_numpy(grid_codes).to(model.device)
+    label = y if model.config.conditional else None
+    images = model.decode(z, label).float().cpu().numpy()
+    dx, dy = (x1 - x0) / max(steps - 1, 1), (y1 - y0) / max(steps - 1, 1)
+    extent = (x0 - dx / 2, x1 + dx / 2, y0 - dy / 2, y1 + dy / 2)
+    return Manifold(grid_codes, images, steps, extent)
+
+
+# --- cached per (model, data, parameters) -----------------------------------------------------
+
+
+def _first(data: Dataset, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+    test = data.test
+    n = min(n, len(test))
+    return test.x[:n], None if test.y is None else test.y[:n]
+
+
+def test_codes(model_dir: Path, model: VAE, data: Dataset, n: int) -> np.ndarray:
+    """Posterior means (n, d) of the first ``n`` test examples (shares ``vae.ui``'s cache)."""
+
+    def compute() -> dict[str, np.ndarray]:
+        x, y = _first(data, n)
+        return {"means": encode_means(model, x, y if model.config.conditional else None).numpy()}
+
+    return cache.cached_arrays(model_dir, "test_means", {"n": n}, compute)["means"]
+
+
+def cached_projection(
+    model_dir: Path,
+    codes: np.ndarray,
+    method: str,
+    params: dict[str, Any] | None = None,
+    seed: int = 0,
+) -> np.ndarray:
+    """:func:`project` of the first ``len(codes)`` test codes, cached on disk."""
+    params = check_params(method, params or {}, len(codes))
+    if method == "latent":  # nothing to compute, nothing to store
+        return project(codes, method, params, seed)
+    key = {"method": method, "n": len(codes), "seed": seed, **params}
+    return cache.cached_arrays(
+        model_dir, "projection", key, lambda: {"xy": project(codes, method, params, seed)}
+    )["xy"]
+
+
+def cached_example_kl(model_dir: Path, model: VAE, data: Dataset, n: int) -> np.ndarray:
+    def compute() -> dict[str, np.ndarray]:
+        x, y = _first(data, n)
+        return {"kl": example_kl(model, x, y)}
+
+    return cache.cached_arrays(model_dir, "example_kl", {"n": n}, compute)["kl"]
+
+
+def cached_log_likelihood(
+    model_dir: Path,
+    model: VAE,
+    data: Dataset,
+    n: int,
+    k: int = DEFAULT_K,
+    progress: Progress | None = None,
+) -> np.ndarray:
+    """IWAE estimate of log p(x) (nats, ``k`` samples) of the first ``n`` test examples."""
+
+    def compute() -> dict[str, np.ndarray]:
+        x, y = _first(data, n)
+        ll = iwae_log_likelihood(model, x, y, k=k, progress=progress)
+        return {"log_likelihood": ll.numpy()}
+
+    return cache.cached_arrays(model_dir, "example_ll", {"n": n, "k": k}, compute)["log_likelihood"]
+
+
+def precompute_defaults(model_dir: Path) -> None:
+    """Fill a model's cache with what its latent map shows first, so it opens instantly.
+
+    Codes, per-example KL and log-likelihood of the default number of test
+    examples, and the default UMAP, t-SNE (and PCA) maps. A missing folder is skipped.
+    """
+    from vae.catalog import dataset_for, load_model, model_info
+
+    model_dir = Path(model_dir)
+    if not (model_dir / "model.safetensors").is_file():
+        log.warning("%s holds no model; nothing precomputed", model_dir)
+        return
+    info = model_info(model_dir)
+    model = load_model(model_dir)
+    data = dataset_for(info)
+    n = default_n(len(data.test))
+    codes = test_codes(model_dir, model, data, n)
+    cached_example_kl(model_dir, model, data, n)
+    cached_log_likelihood(model_dir, model, data, n)
+    for method in methods_for(model.config.latent_dim):
+        if method != "latent":
+            cached_projection(model_dir, codes, method)
+    log.info("%s: latent maps precomputed for %d test examples", model_dir.name, n)
+
+
+@torch.inference_mode()
+def reconstruct_examples(
+    model: VAE, data: Dataset, ids: np.ndarray | list[int]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Test examples by global id and the decoded posterior mean of each (data space)."""
+    idx = torch.as_tensor(np.asarray(ids, dtype=np.int64))
+    batch = data.test.get(idx)
+    y = batch.y if model.config.conditional else None
+    model.eval()
+    return batch.x, model.reconstruct(batch.x.to(model.device), y).float().cpu()

@@ -1,0 +1,307 @@
+"""Streamlit glue of the Latent map page: cached arrays, the selection, the gallery.
+
+Arrays come from ``vae.projection`` (cached on disk per model, data and
+parameters) and are kept in memory here, keyed by the model's folder and the
+modification time of its weights, so a run that trains on gets fresh maps.
+The selection lives in session state as global ids (indices in the test split),
+so it survives recolouring, a new projection and reruns.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from vae import cache, projection, ui
+from vae.images import grid
+
+log = logging.getLogger(__name__)
+
+CHART_KEY = "map_chart"
+SELECTED_KEY = "map_selected_ids"
+POINT_KEY = "map_point"
+MODEL_KEY = "map_model"
+LAST_EVENT_KEY = "map_last_event"
+NONE = "nothing"
+CLASS = "class"
+KL = "KL(q(z|x) ‖ p(z)) per example"
+LOG_LIKELIHOOD = "log-likelihood (IWAE)"
+FACTOR_PREFIX = "factor: "
+MAX_GALLERY = 48
+
+
+def _mtime(selected: ui.Selected) -> float:
+    return (selected.path / "model.safetensors").stat().st_mtime
+
+
+# --- arrays, cached in memory (and on disk by vae.projection) --------------------------------
+
+
+def _selected(path: str) -> ui.Selected:
+    entry = next(e for e in ui.entries() if str(e.path) == path)
+    return ui.load(entry)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _codes(path: str, mtime: float, n: int) -> np.ndarray:
+    s = _selected(path)
+    return projection.test_codes(s.path, s.model, s.data, n)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _projection(
+    path: str, mtime: float, n: int, method: str, params: tuple[tuple[str, Any], ...]
+) -> np.ndarray:
+    s = _selected(path)
+    codes = projection.test_codes(s.path, s.model, s.data, n)
+    return projection.cached_projection(s.path, codes, method, dict(params))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _example_kl(path: str, mtime: float, n: int) -> np.ndarray:
+    s = _selected(path)
+    return projection.cached_example_kl(s.path, s.model, s.data, n)
+
+
+_log_likelihoods: dict[tuple[str, float, int, int], np.ndarray] = {}
+
+
+def codes(selected: ui.Selected, n: int) -> np.ndarray:
+    """Posterior means (n, d) of the first ``n`` test examples."""
+    return _codes(str(selected.path), _mtime(selected), n)
+
+
+def _on_disk(selected: ui.Selected, what: str, params: dict[str, Any]) -> bool:
+    key = cache.cache_key(selected.path, what, params)
+    return (Path(selected.path) / cache.CACHE_DIR / f"{key}.npz").is_file()
+
+
+def project(selected: ui.Selected, n: int, method: str, params: dict[str, Any]) -> np.ndarray:
+    """The 2-D map of the first ``n`` codes, showing progress when it must be computed."""
+    params = projection.check_params(method, params, n)
+    args = (str(selected.path), _mtime(selected), n, method, tuple(sorted(params.items())))
+    key = {"method": method, "n": n, "seed": 0, **params}
+    if method == "latent" or _on_disk(selected, "projection", key):
+        return _projection(*args)
+    name = projection.METHODS[method]
+    with st.status(f"Computing the {name} map of {n} codes…", expanded=False) as status:
+        if method == "umap":
+            st.write(
+                "UMAP compiles itself on first use (about half a minute); later maps are fast."
+            )
+        xy = _projection(*args)
+        status.update(label=f"{name} map of {n} codes ready", state="complete")
+    return xy
+
+
+def example_kl(selected: ui.Selected, n: int) -> np.ndarray:
+    return _example_kl(str(selected.path), _mtime(selected), n)
+
+
+def log_likelihood(selected: ui.Selected, n: int, k: int = projection.DEFAULT_K) -> np.ndarray:
+    """IWAE log p(x) of the first ``n`` test examples, with a progress bar when computed."""
+    key = (str(selected.path), _mtime(selected), n, k)
+    if key not in _log_likelihoods:
+        if _on_disk(selected, "example_ll", {"n": n, "k": k}):
+            progress = None
+            bar = None
+        else:
+            bar = st.progress(0.0, text=f"Estimating log p(x) of {n} examples with k={k}…")
+            progress = bar.progress
+        values = projection.cached_log_likelihood(
+            selected.path, selected.model, selected.data, n, k, progress=progress
+        )
+        if bar is not None:
+            bar.empty()
+        if len(_log_likelihoods) > 64:
+            _log_likelihoods.pop(next(iter(_log_likelihoods)))
+        _log_likelihoods[key] = values
+    return _log_likelihoods[key]
+
+
+# --- colours ---------------------------------------------------------------------------------
+
+
+def colour_options(selected: ui.Selected) -> list[str]:
+    data = selected.data
+    options = [CLASS] if data.has_labels else []
+    options += [FACTOR_PREFIX + f for f in data.factor_names or []]
+    return [*options, KL, LOG_LIKELIHOOD, NONE]
+
+
+def colour_values(
+    selected: ui.Selected, n: int, option: str
+) -> tuple[np.ndarray | None, list[str] | None, str]:
+    """(values, category names or None, label) for colouring the first ``n`` examples."""
+    test = selected.data.test
+    if option == CLASS and test.y is not None:
+        return test.y[:n].numpy(), list(selected.data.class_names or []), "class"
+    if option.startswith(FACTOR_PREFIX) and test.factors is not None:
+        name = option[len(FACTOR_PREFIX) :]
+        j = (selected.data.factor_names or []).index(name)
+        values = test.factors[:n, j].numpy()
+        size = (selected.data.factor_sizes or [0])[j]
+        if size <= 10:
+            return values, [f"{name}={v}" for v in range(size)], name
+        return values.astype(np.float64), None, name
+    if option == KL:
+        return example_kl(selected, n), None, "KL (nats)"
+    if option == LOG_LIKELIHOOD:
+        return log_likelihood(selected, n), None, "log p(x) (nats)"
+    return None, None, ""
+
+
+# --- the selection ---------------------------------------------------------------------------
+
+
+def reset_if_model_changed(selected: ui.Selected) -> None:
+    """A selection names examples of one model's test set: start afresh on another model."""
+    if st.session_state.get(MODEL_KEY) != selected.entry.name:
+        st.session_state[MODEL_KEY] = selected.entry.name
+        st.session_state[SELECTED_KEY] = []
+        st.session_state[POINT_KEY] = None
+
+
+def on_map_select() -> None:
+    """Keep the ids of a box or lasso selection, or the clicked point, in session state.
+
+    An empty event (the figure changed, or a double click) keeps the last selection:
+    the Clear button is the way to drop it.
+    """
+    apply_selection(st.session_state.get(CHART_KEY))
+
+
+def _event_ids(event: Any) -> tuple[list[int], bool]:
+    """The global ids in a chart selection event, and whether it was a box or lasso."""
+    event = event or {}
+    selection = event.get("selection", {}) if hasattr(event, "get") else {}
+    points = selection.get("points", []) or []
+    ids = list(dict.fromkeys(int(p["customdata"]) for p in points if "customdata" in p))
+    return ids, bool(selection.get("box") or selection.get("lasso"))
+
+
+def apply_selection(event: Any) -> None:
+    """Store a chart selection event's ids (see :func:`on_map_select`) once per event.
+
+    Empty events and the event already handled (or cleared) are ignored.
+    """
+    ids, region = _event_ids(event)
+    signature = [ids, region]
+    if not ids or st.session_state.get(LAST_EVENT_KEY) == signature:
+        return
+    st.session_state[LAST_EVENT_KEY] = signature
+    if region or len(ids) > 1:
+        st.session_state[SELECTED_KEY] = ids
+    else:
+        st.session_state[POINT_KEY] = ids[0]
+
+
+def clear_selection() -> None:
+    ids, region = _event_ids(st.session_state.get(CHART_KEY))
+    st.session_state[LAST_EVENT_KEY] = [ids, region]  # the chart still reports it: ignore it
+    st.session_state[SELECTED_KEY] = []
+    st.session_state[POINT_KEY] = None
+
+
+def selected_ids() -> list[int]:
+    return list(st.session_state.get(SELECTED_KEY) or [])
+
+
+# --- what the selection shows ----------------------------------------------------------------
+
+
+def show_gallery(selected: ui.Selected, ids: list[int]) -> None:
+    """The selected originals beside their reconstructions."""
+    shown = ids[:MAX_GALLERY]
+    x, recon = projection.reconstruct_examples(selected.model, selected.data, shown)
+    more = f" (the first {len(shown)} of {len(ids)})" if len(ids) > len(shown) else ""
+    st.markdown(f"**{len(ids)} selected examples**{more}: originals and reconstructions")
+    if selected.info.is_image:
+        ncol = min(len(shown), 12)
+        left, right = st.columns(2)
+        left.image(ui.picture(x, ncol=ncol, target=48), caption="originals", output_format="PNG")
+        right.image(
+            ui.picture(recon, ncol=ncol, target=48), caption="reconstructions", output_format="PNG"
+        )
+    else:
+        _points_table(x, recon, shown)
+
+
+def _points_table(x: Any, recon: Any, ids: list[int]) -> None:
+    x, recon = np.asarray(x), np.asarray(recon)
+    d = min(x.shape[1], 6)
+    rows = {"example": ids}
+    for j in range(d):
+        rows[f"x{j}"] = x[:, j]
+        rows[f"x̂{j}"] = recon[:, j]
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def show_neighbours(selected: ui.Selected, all_codes: np.ndarray, point: int, k: int) -> None:
+    """The chosen example and its ``k`` nearest neighbours in latent space."""
+    order, distance = projection.nearest_neighbours(all_codes, point, k)
+    ids = [point, *order.tolist()]
+    captions = [f"#{point} (chosen)"] + [
+        f"#{i} · d={d:.2f}" for i, d in zip(order.tolist(), distance, strict=True)
+    ]
+    x, _ = projection.reconstruct_examples(selected.model, selected.data, ids)
+    if selected.info.is_image:
+        ui.show_images(x, captions, ncol=min(len(ids), 9), target=64)
+    else:
+        rows = {"example": ids, "latent distance": [0.0, *distance.tolist()]}
+        arr = np.asarray(x)
+        for j in range(min(arr.shape[1], 6)):
+            rows[f"x{j}"] = arr[:, j]
+        st.dataframe(rows, hide_index=True, width="stretch")
+
+
+# --- the decoded manifold --------------------------------------------------------------------
+
+
+MANIFOLD_PAD = 1  # pixels of grey between tiles, so neighbouring digits do not merge
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _manifold(
+    path: str, mtime: float, span: tuple[float, float, float, float], steps: int, y: int | None
+) -> tuple[np.ndarray, np.ndarray, tuple[float, float, float, float]]:
+    s = _selected(path)
+    m = projection.decode_manifold(s.model, span, steps, y)
+    picture = grid(m.images, ncol=steps, pad=MANIFOLD_PAD, pad_value=110)
+    return m.codes, picture, padded_extent(span, steps, m.images.shape[-1], m.images.shape[-2])
+
+
+def padded_extent(
+    span: tuple[float, float, float, float], steps: int, width: int, height: int
+) -> tuple[float, float, float, float]:
+    """The outer edges in latent units of a tiled picture whose tile centres sit on the grid codes.
+
+    Tile j's centre is at pixel pad + j (w + pad) + w/2; the picture is steps (w + pad) + pad wide.
+    """
+    pad = MANIFOLD_PAD
+    out = []
+    for lo, hi, size in ((span[0], span[1], width), (span[2], span[3], height)):
+        per_pixel = (hi - lo) / max(steps - 1, 1) / (size + pad)
+        first = pad + size / 2
+        total = steps * (size + pad) + pad
+        out += [lo - first * per_pixel, lo + (total - first) * per_pixel]
+    return (out[0], out[1], out[2], out[3])
+
+
+def manifold(
+    selected: ui.Selected, span: tuple[float, float, float, float], steps: int, y: int | None
+) -> tuple[np.ndarray, np.ndarray, tuple[float, float, float, float]]:
+    """(grid codes, tiled uint8 picture, its extent) of the decoded latent plane."""
+    span = tuple(round(float(v), 6) for v in span)
+    return _manifold(str(selected.path), _mtime(selected), span, steps, y)
+
+
+def clamp_state(key: str, lo: float, hi: float) -> None:
+    """Keep a widget's remembered value inside its (model-dependent) range."""
+    value = st.session_state.get(key)
+    if value is not None and not lo <= value <= hi:
+        st.session_state[key] = min(max(value, lo), hi)

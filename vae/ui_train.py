@@ -1,0 +1,242 @@
+"""Streamlit glue of the Train page: the form's state, uploads, and the live view of a run.
+
+Training never happens here: ``vae.launcher`` starts ``python -m vae train`` in
+its own process and this module only reads the run directory. Widget keys start
+with ``train_``; the form is filled with the chosen data set's defaults whenever
+the data set changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import streamlit as st
+from PIL import Image
+
+from vae import launcher, runs
+from vae.data import Dataset, load_dataset
+from vae.errors import ConfigError
+from vae.figures.training import curves_figure, kl_heatmap
+from vae.images import upscale
+
+log = logging.getLogger(__name__)
+
+PREFIX = "train_"
+DEFAULTS_FOR = "train_defaults_for"
+WATCH_KEY = "train_watch"
+MEMORY_KEY = "train_form_memory"
+CONFIRM_KEY = "train_confirm_delete"
+POLL_SECONDS = 1.5
+UPLOAD_DIR = "_uploads"
+
+
+@st.cache_resource(show_spinner="Loading the data set…", max_entries=8)
+def dataset(name_or_path: str) -> Dataset:
+    """A data set, loaded once per server (shared, never changed)."""
+    return load_dataset(name_or_path)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def defaults(name_or_path: str) -> dict[str, Any]:
+    return launcher.form_defaults(name_or_path, dataset(name_or_path))
+
+
+def sync_defaults(name_or_path: str, values: dict[str, Any]) -> None:
+    """Fill the form with a data set's defaults when the data set changes (not on every run).
+
+    Streamlit forgets the values of widgets that a run did not draw (the form is hidden
+    while an upload is awaited): they come back from the copy :func:`remember_form` keeps.
+    """
+    keys = [PREFIX + k for k in values]
+    if st.session_state.get(DEFAULTS_FOR) == name_or_path:
+        if all(k in st.session_state for k in keys):
+            return
+        memory = st.session_state.get(MEMORY_KEY) or {}
+        if memory:
+            for key, value in memory.items():
+                st.session_state.setdefault(key, value)
+            return
+    for key, value in values.items():
+        if key == "hidden_dims":
+            value = ",".join(str(v) for v in value)
+        elif key in ("epoch_size", "early_stopping"):
+            value = value or 0
+        st.session_state[PREFIX + key] = value
+    st.session_state[DEFAULTS_FOR] = name_or_path
+
+
+def remember_form() -> None:
+    """Keep a copy of the form's values that outlives the widgets (see :func:`sync_defaults`)."""
+    st.session_state[MEMORY_KEY] = {
+        PREFIX + k: st.session_state[PREFIX + k]
+        for k in launcher.FORM_SETTINGS
+        if PREFIX + k in st.session_state
+    }
+
+
+def parse_hidden_dims(text: str) -> list[int]:
+    """ "512, 256" → [512, 256]; one sentence when it is not a list of positive integers."""
+    parts = [p for p in re.split(r"[,\s]+", text.strip()) if p]
+    try:
+        dims = [int(p) for p in parts]
+    except ValueError:
+        dims = []
+    if not dims or any(d < 1 or d > 8192 for d in dims):
+        raise ConfigError(
+            f"Hidden layer sizes {text!r} are not accepted; write positive integers up to 8192 "
+            "separated by commas, e.g. 512,256."
+        )
+    return dims
+
+
+def save_upload(uploaded: Any) -> Path:
+    """Keep an uploaded data file under the runs folder (named by its content) and return it."""
+    data = uploaded.getvalue()
+    digest = hashlib.sha256(data).hexdigest()[:12]
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(uploaded.name).name)[-80:] or "data"
+    path = (runs.runs_root() / UPLOAD_DIR / f"{digest}-{safe}").resolve()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return path
+
+
+def form_settings(dataset_name: str) -> dict[str, Any]:
+    """The form's values as settings with the CLI's names."""
+    ss = st.session_state
+    settings: dict[str, Any] = {"dataset": dataset_name}
+    for name in launcher.FORM_SETTINGS:
+        settings[name] = ss.get(PREFIX + name)
+    settings["hidden_dims"] = parse_hidden_dims(str(ss.get(PREFIX + "hidden_dims", "")))
+    settings["epoch_size"] = int(settings["epoch_size"]) or None
+    settings["early_stopping"] = int(settings["early_stopping"]) or None
+    for name in ("latent_dim", "n_cycles", "flow_length", "epochs", "batch_size", "seed"):
+        settings[name] = int(settings[name])
+    settings["conditional"] = bool(settings["conditional"])
+    return settings
+
+
+# --- the live view ---------------------------------------------------------------------------
+
+
+def is_active(state: str) -> bool:
+    return state in runs.ACTIVE_STATES
+
+
+def run_states() -> dict[str, str]:
+    """Each run's state by name: what the page compares to notice a change."""
+    return {i.name: i.state for i in runs.list_runs()}
+
+
+def any_active(infos: list[runs.RunInfo]) -> bool:
+    return any(is_active(i.state) for i in infos)
+
+
+def state_label(info: runs.RunInfo, queue: list[Path]) -> str:
+    """The state as a person reads it: queue position, starting, stopping."""
+    if info.state == "queued":
+        if info.path in queue:
+            return f"queued (#{queue.index(info.path) + 1})"
+        return "starting"
+    if info.state == "running" and runs.stop_requested(info.path):
+        return "stopping"
+    return info.state
+
+
+def run_table(infos: list[runs.RunInfo], queue: list[Path]) -> list[dict[str, Any]]:
+    rows = []
+    for i in infos:
+        rows.append(
+            {
+                "run": i.name,
+                "state": state_label(i, queue),
+                "data": Path(i.dataset).name,
+                "epoch": f"{i.epoch}/{i.epochs}" if i.epochs else "",
+                "z": i.latent_dim,
+                "β": i.beta,
+                "flow": i.flow,
+                "test ELBO": None if i.test_elbo is None else round(i.test_elbo, 2),
+                "active units": i.active_units,
+                "note": i.message,
+            }
+        )
+    return rows
+
+
+def duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    seconds = max(0.0, float(seconds))
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def show_progress(run_dir: Path) -> None:
+    """Progress bar and the key figures of a run: epoch, ELBO, active units, speed, time left."""
+    status = runs.read_status(run_dir)
+    epochs = runs.read_metrics(run_dir, "epoch")
+    last = epochs[-1] if epochs else {}
+    step, total = int(status.get("step", 0) or 0), int(status.get("total_steps", 0) or 0)
+    if total:
+        st.progress(min(step / total, 1.0), text=f"step {step} of {total}")
+    cols = st.columns(5)
+    launch = runs.read_json(run_dir / launcher.LAUNCH_FILE, {}) or {}
+    planned = status.get("epochs") or (launch.get("settings") or {}).get("epochs") or "?"
+    cols[0].metric("Epoch", f"{last.get('epoch', 0)}/{planned}")
+    elbo = last.get("test_elbo")
+    cols[1].metric("Test ELBO (nats)", "–" if elbo is None else f"{elbo:.2f}")
+    latent = len(last.get("kl_per_dim") or []) or "?"
+    cols[2].metric("Active units", f"{last.get('active_units', '–')}/{latent}")
+    speed = last.get("samples_per_s")
+    cols[3].metric("Samples/s", "–" if speed is None else f"{speed:,.0f}")
+    eta = status.get("eta_s", last.get("eta_s"))
+    if status.get("state") == "running" and eta is not None and status.get("updated"):
+        eta = max(0.0, eta - (time.time() - float(status["updated"])))
+    cols[4].metric("Time left", duration(eta) if is_active(status.get("state", "")) else "–")
+
+
+def show_charts(run_dir: Path) -> None:
+    steps = runs.read_metrics(run_dir, "step")
+    epochs = runs.read_metrics(run_dir, "epoch")
+    if not steps and not epochs:
+        st.info("The curves appear after the first logged steps.")
+        return
+    st.plotly_chart(
+        curves_figure(steps, epochs), key=f"train_curves_{run_dir.name}", width="stretch"
+    )
+    if epochs:
+        st.plotly_chart(kl_heatmap(epochs), key=f"train_kl_{run_dir.name}", width="stretch")
+
+
+def show_reconstructions(run_dir: Path) -> None:
+    """The run's fixed test examples (top) and their reconstructions, at a chosen epoch."""
+    files = sorted((run_dir / runs.RECON_DIR).glob("epoch_*.png"))
+    if not files:
+        return
+    epochs = [int(f.stem.split("_")[1]) for f in files]
+    key, follow = "train_recon_epoch", "train_recon_latest"
+    # Follow the newest epoch unless the person moved the slider back to an earlier one.
+    if st.session_state.get(key) not in epochs or st.session_state.get(key) == st.session_state.get(
+        follow
+    ):
+        st.session_state[key] = epochs[-1]
+    st.session_state[follow] = epochs[-1]
+    if len(epochs) > 1:
+        epoch = st.select_slider("Reconstructions at epoch", epochs, key=key)
+    else:
+        epoch = epochs[0]
+    picture = np.asarray(Image.open(files[epochs.index(epoch)]))
+    st.image(
+        upscale(picture, max(1, 560 // max(picture.shape[1], 1))),
+        caption=f"epoch {epoch}: fixed test examples (top) and their reconstructions (bottom)",
+        output_format="PNG",
+    )
