@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shutil
 import sys
 import time
@@ -152,6 +153,42 @@ def build(name: str, device: str, quick_metrics: bool, skip_eval: bool = False) 
     log.info("%s: trained in %.0f s, test ELBO %.2f", name, seconds, summary["elbo"])
 
 
+def table() -> str:
+    """The README's table of bundled models, from their summary.json files."""
+
+    def fmt(value: object, digits: int = 2) -> str:
+        return (
+            f"{value:.{digits}f}"
+            if isinstance(value, float)
+            else ("—" if value is None else str(value))
+        )
+
+    rows = [
+        "| model | settings | test ELBO | KL | log p(x) (k=1000) | active units | k-NN acc. (PCA) | MIG | DCI D | FactorVAE | β-VAE score | SAP |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]  # fmt: skip
+    for name in MODELS:
+        summary = json.loads((OUT / name / "summary.json").read_text())
+        config = json.loads((OUT / name / "config.json").read_text())["model"]
+        knn = summary.get("knn_accuracy")
+        knn_text = "—" if knn is None else f"{knn:.2f} ({summary['pca_knn_accuracy']:.2f})"
+        settings = f"z={config['latent_dim']}, β={config['beta']:g}"
+        if config["flow"] != "none":
+            settings += f", {config['flow']}×{config['flow_length']}"
+        if config["conditional"]:
+            settings += ", conditional"
+        if config["free_bits"]:
+            settings += f", free bits {config['free_bits']:g}, dropout {config['input_dropout']:g}"
+        rows.append(
+            f"| `{name}` | {settings} | {fmt(summary['elbo'])} | {fmt(summary['kl'])} | "
+            f"{fmt(summary.get('log_likelihood'))} | {summary['active_units']}/{config['latent_dim']} | "
+            f"{knn_text} | {fmt(summary.get('mig'))} | {fmt(summary.get('dci_disentanglement'))} | "
+            f"{fmt(summary.get('factor_vae_score'))} | {fmt(summary.get('beta_vae_score'))} | "
+            f"{fmt(summary.get('sap'))} |"
+        )
+    return "\n".join(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -161,6 +198,7 @@ def main() -> None:
     parser.add_argument(
         "--quick-metrics", action="store_true", help="smaller disentanglement samples"
     )
+    parser.add_argument("--table", action="store_true", help="print the README's table of models")
     parser.add_argument("--skip-eval", action="store_true", help="train only (evaluate later)")
     parser.add_argument(
         "--evaluate-only", action="store_true", help="only re-run the full evaluation"
@@ -170,8 +208,13 @@ def main() -> None:
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    # Precomputed results go into the bundle itself (see vae/cache.py).
+    os.environ["VAE_LAB_SHIP_CACHE"] = "1"
     OUT.mkdir(parents=True, exist_ok=True)
     names = args.only or list(MODELS)
+    if args.table:
+        sys.stdout.write(table() + "\n")
+        return
     if args.precompute_only:
         from vae.projection import precompute_defaults
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 import torch
@@ -13,6 +14,9 @@ os.environ.setdefault("VAE_LAB_OFFLINE", "1")
 # sharing 2 cores, spinning OpenMP threads slow everything down many times over.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 torch.set_num_threads(1)
+# Caches the app writes (results for bundled models, downloads) go to a fresh folder,
+# so tests neither read another session's leftovers nor fill the user's cache.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="vae-lab-test-cache-")
 
 
 @pytest.fixture(autouse=True)

@@ -1,10 +1,13 @@
 """A disk cache of arrays per (model, data, parameters), so costly results survive restarts.
 
-Entries live in the model's own folder (``<model>/cache/<key>.npz``), so a
-bundled model ships its precomputed latent maps and a deleted run takes its
-cache with it. The key hashes the model's weights file (not its path), the
-name of the computation and its parameters; arrays are stored with
-``np.savez`` and read back with ``allow_pickle=False``.
+Entries of a user's run live in the run's own folder (``<run>/cache/<key>.npz``),
+so a deleted run takes its cache with it. A bundled model ships the entries
+``assets/build_models.py`` precomputed in its folder; what the app computes
+later for it goes to ``$XDG_CACHE_HOME/vae-lab/models/<weights hash>/``, so the
+installed repository is never written to (set ``VAE_LAB_SHIP_CACHE=1`` to write
+into the bundle, as the build script does). The key hashes the model's weights
+file (not its path), the name of the computation and its parameters; arrays are
+stored with ``np.savez`` and read back with ``allow_pickle=False``.
 """
 
 from __future__ import annotations
@@ -13,12 +16,15 @@ import hashlib
 import io
 import json
 import logging
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from vae.catalog import ASSETS
+from vae.data.common import cache_dir
 from vae.io import atomic_write_bytes
 from vae.model import WEIGHTS_FILE
 
@@ -45,10 +51,24 @@ def cache_key(model_dir: Path, what: str, params: dict[str, Any]) -> str:
     return f"{what}-{hashlib.sha256(blob.encode()).hexdigest()[:20]}"
 
 
+def _is_bundled(model_dir: Path) -> bool:
+    return Path(model_dir).resolve().is_relative_to(ASSETS.resolve())
+
+
+def _folders(model_dir: Path) -> list[Path]:
+    """Where entries are looked for, the one written to first."""
+    own = Path(model_dir) / CACHE_DIR
+    if _is_bundled(model_dir) and os.environ.get("VAE_LAB_SHIP_CACHE") != "1":
+        return [cache_dir("models") / model_fingerprint(model_dir), own]
+    return [own]
+
+
 def load_arrays(model_dir: Path, what: str, params: dict[str, Any]) -> dict[str, np.ndarray] | None:
-    path = Path(model_dir) / CACHE_DIR / f"{cache_key(model_dir, what, params)}.npz"
-    if not path.is_file():
+    name = f"{cache_key(model_dir, what, params)}.npz"
+    found = [folder / name for folder in _folders(model_dir) if (folder / name).is_file()]
+    if not found:
         return None
+    path = found[0]
     try:
         with np.load(path, allow_pickle=False) as f:
             return {k: f[k] for k in f.files}
@@ -60,7 +80,7 @@ def load_arrays(model_dir: Path, what: str, params: dict[str, Any]) -> dict[str,
 def save_arrays(
     model_dir: Path, what: str, params: dict[str, Any], arrays: dict[str, np.ndarray]
 ) -> None:
-    path = Path(model_dir) / CACHE_DIR / f"{cache_key(model_dir, what, params)}.npz"
+    path = _folders(model_dir)[0] / f"{cache_key(model_dir, what, params)}.npz"
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     try:
