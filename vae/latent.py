@@ -205,12 +205,15 @@ def decode(
     if not model.config.conditional:
         y = None
     out = []
-    for start in range(0, z.shape[0], batch_size):
-        zb = z[start : start + batch_size].to(model.device)
-        yb = (
-            y if y is None or isinstance(y, int) else torch.as_tensor(y)[start : start + batch_size]
-        )
-        out.append(model.decode(zb, yb).cpu())
+    with _one_thread_if_small(z.shape[0]):
+        for start in range(0, z.shape[0], batch_size):
+            zb = z[start : start + batch_size].to(model.device)
+            yb = (
+                y
+                if y is None or isinstance(y, int)
+                else torch.as_tensor(y)[start : start + batch_size]
+            )
+            out.append(model.decode(zb, yb).cpu())
     return torch.cat(out) if out else torch.zeros(0, *model.input_shape)
 
 

@@ -334,6 +334,8 @@ def _record_end(run_dir: Path) -> None:
 def _start(run_dir: Path) -> None:
     status = runs.read_json(run_dir / runs.STATUS_FILE, {}) or {}
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # One core for the training, one left to the web server (see vae.threads).
+    env.setdefault("VAE_LAB_THREADS", "1")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     proc = subprocess.Popen(
         [sys.executable, "-m", "vae.launcher", "supervise", str(run_dir.resolve())],

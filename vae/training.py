@@ -29,7 +29,7 @@ from typing import Any
 import torch
 import torch.distributed as dist
 
-from vae import runs
+from vae import runs, threads
 from vae.checkpoint import load_checkpoint, save_checkpoint
 from vae.config import TrainConfig, VAEConfig
 from vae.data import Dataset, load_dataset
@@ -472,6 +472,16 @@ def train(
             f"{run_dir} already holds a run; pass --resume to continue it or choose a new folder."
         )
     trainer = Trainer(model_config, train_config, run_dir, data=data, progress=progress)
+    # Spare cores only: on a busy machine a second OpenMP thread slows every step many times.
+    threads_before = torch.get_num_threads()
+    threads.use(max(1, threads.training_threads() // trainer.world))
+    try:
+        return _train(trainer, run_dir, resume)
+    finally:
+        threads.use(threads_before)
+
+
+def _train(trainer: Trainer, run_dir: Path, resume: bool) -> Path:
     if trainer.main:
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / runs.STOP_FILE).unlink(missing_ok=True)

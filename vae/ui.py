@@ -17,7 +17,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from vae import cache, catalog
+from vae import cache, catalog, threads
 from vae.catalog import ModelEntry, ModelInfo
 from vae.data import Dataset
 from vae.errors import VAELabError
@@ -47,6 +47,8 @@ def _run_the_app_shell_first() -> None:
 
 
 _run_the_app_shell_first()
+# The server answers many small requests, often with a training run busy beside it: see vae.threads.
+threads.use(threads.interactive_threads())
 
 MODEL_KEY = "model_name"
 DEFAULT_MODEL = "digits-2d"

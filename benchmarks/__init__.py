@@ -1,0 +1,1 @@
+"""Speed benchmarks of VAE Lab: each module prints JSON (``python -m benchmarks.run_all``)."""

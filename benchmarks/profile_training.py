@@ -1,0 +1,61 @@
+"""torch.profiler's top operators for one training step of the benchmark MLP and conv VAEs.
+
+``python benchmarks/profile_training.py [--threads N] [--rows 12]`` prints, for each
+network, the profiler table sorted by self CPU time (what the step spends where).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import torch
+from torch.profiler import ProfilerActivity, profile
+
+from vae.bench import (
+    CONV_BATCH,
+    CONV_LATENT,
+    CONV_SHAPE,
+    MLP_BATCH,
+    MLP_HIDDEN,
+    MLP_LATENT,
+    MLP_SHAPE,
+)
+from vae.config import VAEConfig
+from vae.model import VAE
+
+
+def profile_steps(model: VAE, batch: torch.Tensor, steps: int, rows: int) -> str:
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def step() -> None:
+        terms = model(batch)
+        optimizer.zero_grad(set_to_none=True)
+        terms.loss.backward()
+        optimizer.step()
+
+    for _ in range(3):
+        step()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(steps):
+            step()
+    return prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--rows", type=int, default=12)
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    mlp = VAE(VAEConfig(latent_dim=MLP_LATENT, hidden_dims=MLP_HIDDEN), MLP_SHAPE)
+    print(f"MLP 784-512-256-z16, batch {MLP_BATCH}, {torch.get_num_threads()} thread(s)")
+    print(profile_steps(mlp, torch.rand(MLP_BATCH, *MLP_SHAPE).round(), 20, args.rows))
+    conv = VAE(VAEConfig(latent_dim=CONV_LATENT, architecture="conv"), CONV_SHAPE)
+    print(f"conv 64x64 z10, batch {CONV_BATCH}, {torch.get_num_threads()} thread(s)")
+    print(profile_steps(conv, torch.rand(CONV_BATCH, *CONV_SHAPE).round(), 5, args.rows))
+
+
+if __name__ == "__main__":
+    main()
