@@ -15,6 +15,7 @@ What it adds is what makes a run trustworthy:
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import os
@@ -497,6 +498,11 @@ def _train(trainer: Trainer, run_dir: Path, resume: bool) -> Path:
             raise
     replica_diff = trainer.replica_difference()
     if trainer.world > 1:
+        # Drop DDP (and its reducer's pending gloo work) while every rank is still
+        # here; a gloo worker left alive at interpreter exit aborts the process.
+        dist.barrier()
+        trainer.net = trainer.model
+        gc.collect()
         dist.destroy_process_group()
     if not trainer.main:
         return run_dir
