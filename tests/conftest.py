@@ -24,6 +24,19 @@ def _seed() -> None:
     torch.manual_seed(0)
 
 
+@pytest.fixture(autouse=True)
+def _bundled_models_stay_untouched():
+    """Nothing the app computes may be written into the shipped bundles (see vae/cache.py)."""
+    from vae.catalog import BUNDLED
+
+    before = set(BUNDLED.glob("*/cache/*.npz"))
+    yield
+    added = set(BUNDLED.glob("*/cache/*.npz")) - before
+    for path in added:
+        path.unlink(missing_ok=True)
+    assert not added, f"a test wrote into the bundled models: {sorted(map(str, added))[:3]}"
+
+
 @pytest.fixture
 def runs_dir(tmp_path, monkeypatch):
     path = tmp_path / "runs"

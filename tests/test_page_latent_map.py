@@ -18,15 +18,6 @@ from vae.images import grid, upscale
 N_TEST = 360  # digits' test split
 
 
-@pytest.fixture(autouse=True)
-def _keep_bundled_caches_clean():
-    """Maps computed by a test must not land among the bundled models' shipped caches."""
-    before = set(BUNDLED.glob("*/cache/*.npz"))
-    yield
-    for path in set(BUNDLED.glob("*/cache/*.npz")) - before:
-        path.unlink(missing_ok=True)
-
-
 def array(value) -> np.ndarray:
     """A plotly JSON array: a list, or numpy's typed array encoded as {"dtype", "bdata"}."""
     if isinstance(value, dict) and "bdata" in value:

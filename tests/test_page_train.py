@@ -17,15 +17,6 @@ from vae import runs
 from vae.catalog import BUNDLED
 
 
-@pytest.fixture(autouse=True)
-def _keep_bundled_caches_clean():
-    """Maps computed by a test must not land among the bundled models' shipped caches."""
-    before = set(BUNDLED.glob("*/cache/*.npz"))
-    yield
-    for path in set(BUNDLED.glob("*/cache/*.npz")) - before:
-        path.unlink(missing_ok=True)
-
-
 def no_exception(at) -> None:
     assert not at.exception, [e.message for e in at.exception]
 

@@ -13,15 +13,6 @@ from vae.catalog import BUNDLED, dataset_for, load_model, model_info
 from vae.errors import ConfigError
 
 
-@pytest.fixture(autouse=True)
-def _keep_bundled_caches_clean():
-    """Maps computed by a test must not land among the bundled models' shipped caches."""
-    before = set(BUNDLED.glob("*/cache/*.npz"))
-    yield
-    for path in set(BUNDLED.glob("*/cache/*.npz")) - before:
-        path.unlink(missing_ok=True)
-
-
 def blobs(n_per: int = 40, d: int = 6, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     centres = rng.normal(scale=8.0, size=(3, d))

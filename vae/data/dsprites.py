@@ -22,7 +22,7 @@ import torch
 
 from vae.data.base import Batch, Dataset, TensorSplit
 from vae.data.common import candidate_dirs, check_image_size, resize_images
-from vae.data.shapes import FACTOR_NAMES, SHAPE_NAMES
+from vae.data.shapes import DSPRITES_DEFAULTS, FACTOR_NAMES, SHAPE_NAMES
 from vae.errors import DataError
 
 logger = logging.getLogger(__name__)
@@ -210,13 +210,5 @@ def load_dsprites(
         factor_sizes=sizes,
         ground_truth=DSpritesGroundTruth(train, sizes, table),
         description=DESCRIPTION,
-        defaults={
-            "architecture": "conv",
-            "latent_dim": 10,
-            "beta": 4.0,
-            "epochs": 30,
-            "epoch_size": 32768,
-            "batch_size": 64,
-            "lr": 5e-4,
-        },
+        defaults=dict(DSPRITES_DEFAULTS),
     )
