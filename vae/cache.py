@@ -6,8 +6,9 @@ so a deleted run takes its cache with it. A bundled model ships the entries
 later for it goes to ``$XDG_CACHE_HOME/vae-lab/models/<weights hash>/``, so the
 installed repository is never written to (set ``VAE_LAB_SHIP_CACHE=1`` to write
 into the bundle, as the build script does). The key hashes the model's weights
-file (not its path), the name of the computation and its parameters; arrays are
-stored with ``np.savez`` and read back with ``allow_pickle=False``.
+file (not its path), the data set and its split version, the name of the
+computation and its parameters; arrays are stored with ``np.savez`` and read back
+with ``allow_pickle=False``.
 """
 
 from __future__ import annotations

@@ -78,7 +78,10 @@ def split_indices(
 ) -> tuple[np.ndarray, np.ndarray]:
     """A seeded train/test split of ``n`` examples, stratified by ``y`` where it can be.
 
-    The same (n, seed, y) always gives the same split. Returns sorted index arrays.
+    The same (n, seed, y) always gives the same split. The training indices are
+    sorted; the test indices come in a seeded random order, so that "the first n
+    test examples" a page shows are a fair sample even when the files were sorted
+    by class.
     """
     from sklearn.model_selection import train_test_split
 
@@ -92,7 +95,7 @@ def split_indices(
         if counts.min() >= 2 and n_test >= len(counts) and n - n_test >= len(counts):
             stratify = y
     train, test = train_test_split(index, test_size=n_test, random_state=seed, stratify=stratify)
-    return np.sort(train), np.sort(test)
+    return np.sort(train), test
 
 
 def resize_images(x: torch.Tensor, size: int) -> torch.Tensor:

@@ -193,7 +193,15 @@ def load_dsprites(
     # As for shapes, the test images are a fixed sample of the whole grid.
     rng = np.random.default_rng(seed)
     n_test = min(N_TEST, len(codes) // 5)
+    # Read in file order (fast), then shuffle: "the first n test examples" must be a fair sample.
     test_batch = train.get(torch.from_numpy(np.sort(rng.choice(len(codes), n_test, replace=False))))
+    shuffle = torch.from_numpy(rng.permutation(n_test))
+    test_batch = type(test_batch)(
+        *(
+            None if t is None else t[shuffle]
+            for t in (test_batch.x, test_batch.y, test_batch.factors)
+        )
+    )
     test = TensorSplit(test_batch.x, test_batch.y, test_batch.factors)
     input_shape = tuple(test.x.shape[1:])
     logger.info("dsprites: %d images of %s from %s", len(train), input_shape, path)

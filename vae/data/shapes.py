@@ -227,7 +227,8 @@ def load_shapes(image_size: int | None = None, seed: int = 0) -> Dataset:
     rng = np.random.default_rng(seed)
     # The test images are a sample of the grid, like every evaluation on
     # dSprites: the grid is the whole population, there is nothing held out.
-    test_index = torch.from_numpy(np.sort(rng.choice(N_IMAGES, size=N_TEST, replace=False)))
+    # In random order: pages show "the first n test examples", which must be a fair sample.
+    test_index = torch.from_numpy(rng.choice(N_IMAGES, size=N_TEST, replace=False))
     test_factors = index_to_factors(test_index)
     test = TensorSplit(render_shapes(test_factors, size), test_factors[:, 0].clone(), test_factors)
     logger.info("shapes: %d procedural images at %dx%d", N_IMAGES, size, size)
