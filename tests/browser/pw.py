@@ -8,15 +8,29 @@ ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 
 
-def wait_idle(page, timeout: float = 120_000) -> None:
-    """Wait until the script run is finished (how Streamlit's own e2e tests wait)."""
-    page.wait_for_selector(
-        "[data-testid='stApp'][data-test-connection-state='CONNECTED'][data-test-script-state='notRunning']",
-        timeout=timeout,
-    )
-    page.wait_for_function(
-        "document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0", timeout=timeout
-    )
+IDLE = (
+    "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
+    "[data-test-script-state='notRunning']"
+)
+NO_SKELETON = "document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0"
+
+
+def wait_idle(page, timeout: float = 120_000, settle_ms: int = 600) -> None:
+    """Wait until the script run is finished and stays finished for ``settle_ms``.
+
+    The state attribute is how Streamlit's own e2e tests wait; it also reads
+    "notRunning" for an instant between a widget change and the rerun it starts
+    (and between a run and the rerun the app shell asks for), so one reading is
+    not enough on a busy machine.
+    """
+    page.wait_for_selector(IDLE, timeout=timeout)
+    page.wait_for_function(NO_SKELETON, timeout=timeout)
+    for _ in range(int(timeout // settle_ms)):
+        page.wait_for_timeout(settle_ms)
+        if page.locator(IDLE).count() == 1 and page.evaluate(NO_SKELETON):
+            return
+        page.wait_for_selector(IDLE, timeout=timeout)
+        page.wait_for_function(NO_SKELETON, timeout=timeout)
 
 
 def open_app_page(page, app_url: str, path: str = "", model: str | None = None) -> None:

@@ -63,6 +63,8 @@ def test_density_page_images_and_points(page, app_url):
     assert page.get_by_text("AUROC vs test set").count() >= 1
     tall_screenshot(page, "density-digits")
     choose_model(page, "Pinwheel")
+    # The charts of the digits view are still there while the density map is computed.
+    page.get_by_text("The map integrates to").wait_for(timeout=120_000)
     charts_drawn(page, 3)
     no_exception(page)
     assert page.get_by_text("The map integrates to").count() == 1

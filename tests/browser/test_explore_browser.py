@@ -34,8 +34,11 @@ def open_page(page, app_url: str, path: str, model: str | None = None) -> None:
 def image_png(page, index: int) -> bytes:
     image = page.locator("[data-testid='stImage'] img").nth(index)
     image.scroll_into_view_if_needed()
+    image.wait_for(timeout=120_000)
     page.wait_for_function(
-        "(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+        "(img) => img.complete && img.naturalWidth > 0",
+        arg=image.element_handle(timeout=120_000),
+        timeout=120_000,
     )
     return image.screenshot()
 
