@@ -34,8 +34,13 @@ def wait_idle(page, timeout: float = 120_000, settle_ms: int = 600) -> None:
 
 
 def open_app_page(page, app_url: str, path: str = "", model: str | None = None) -> None:
-    """Open a page (``path`` as in the URL, e.g. "latent_map") and wait for its script to finish."""
+    """Open a page (``path`` as in the URL, e.g. "latent_map") and wait for its script to finish.
+
+    On a fresh server the first run of a page's URL reruns through app.py (see
+    ``vae.ui``): wait for the shell's model picker before waiting for idle.
+    """
     page.goto(f"{app_url}/{path}", timeout=120_000)
+    page.wait_for_selector(".st-key-model_name", timeout=120_000)
     wait_idle(page)
     if model is not None:
         choose_model(page, model)

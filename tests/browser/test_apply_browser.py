@@ -7,16 +7,8 @@ and takes a whole-page screenshot into test-artifacts/screenshots.
 
 from __future__ import annotations
 
-from pw import choose_model, no_exception, open_app_page, screenshot, wait_idle
-
-
-def open_page(page, app_url: str, path: str, model: str | None = None) -> None:
-    # A fresh server asked for /<page> before app.py has ever run serves the legacy pages/
-    # folder (no st.navigation, no model picker): open the home page first.
-    open_app_page(page, app_url, "")
-    open_app_page(page, app_url, path)
-    if model is not None:
-        choose_model(page, model)
+from pw import choose_model, no_exception, screenshot, wait_idle
+from pw import open_app_page as open_page
 
 
 def charts_drawn(page, at_least: int) -> None:

@@ -7,7 +7,8 @@ exception on the page; screenshots go to test-artifacts/screenshots.
 
 from __future__ import annotations
 
-from pw import choose_model, no_exception, open_app_page, screenshot, wait_idle
+from pw import no_exception, screenshot, wait_idle
+from pw import open_app_page as open_page
 
 
 def tall_screenshot(page, name: str) -> None:
@@ -20,15 +21,6 @@ def tall_screenshot(page, name: str) -> None:
     page.wait_for_timeout(500)
     wait_idle(page)
     screenshot(page, name)
-
-
-def open_page(page, app_url: str, path: str, model: str | None = None) -> None:
-    # A fresh server asked for /<page> before app.py has ever run serves the legacy pages/
-    # folder (no st.navigation, no model picker): open the home page first.
-    open_app_page(page, app_url, "")
-    open_app_page(page, app_url, path)
-    if model is not None:
-        choose_model(page, model)
 
 
 def image_png(page, index: int) -> bytes:

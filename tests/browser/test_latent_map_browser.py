@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-from tests.browser.pw import SHOTS, choose_model, no_exception, open_app_page, screenshot, wait_idle
-
-
-def open_page(page, app_url: str, path: str) -> None:
-    """Home first: a server's first session that starts on a page's URL gets Streamlit's
-    legacy pages/ navigation instead of app.py's (Streamlit 1.67)."""
-    open_app_page(page, app_url)
-    open_app_page(page, app_url, path)
+from tests.browser.pw import SHOTS, choose_model, no_exception, screenshot, wait_idle
+from tests.browser.pw import open_app_page as open_page
 
 
 def box_select(page, chart) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 
-from tests.browser.pw import SHOTS, no_exception, open_app_page, screenshot, wait_idle
+from tests.browser.pw import SHOTS, no_exception, screenshot, wait_idle
+from tests.browser.pw import open_app_page as open_page
 
 TEST_POINTS = """() => {
   const el = document.querySelector("[class*='st-key-train_curves'] .js-plotly-plot");
@@ -13,13 +14,6 @@ TEST_POINTS = """() => {
   const t = (el._fullData || []).find(d => d.name === "test (epochs)");
   return t ? (t._length ?? t.x.length) : 0;
 }"""
-
-
-def open_page(page, app_url: str, path: str) -> None:
-    """Home first: a server's first session that starts on a page's URL gets Streamlit's
-    legacy pages/ navigation instead of app.py's (Streamlit 1.67)."""
-    open_app_page(page, app_url)
-    open_app_page(page, app_url, path)
 
 
 def set_number(page, key: str, value: str) -> None:
