@@ -64,3 +64,17 @@ def screenshot(page, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def tall_screenshot(page, name: str) -> Path:
+    """The whole page: Streamlit scrolls inside its own container, so grow the window to fit."""
+    height = page.evaluate(
+        'Math.max(...[...document.querySelectorAll(\'[data-testid="stMain"], '
+        '[data-testid="stAppScrollToBottomContainer"]\')].map(e => e.scrollHeight), 1000)'
+    )
+    page.set_viewport_size({"width": 1400, "height": min(int(height) + 100, 9000)})
+    page.wait_for_timeout(800)
+    wait_idle(page)
+    path = screenshot(page, name)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    return path

@@ -7,7 +7,7 @@ and takes a whole-page screenshot into test-artifacts/screenshots.
 
 from __future__ import annotations
 
-from pw import choose_model, no_exception, screenshot, wait_idle
+from pw import choose_model, no_exception, tall_screenshot, wait_idle
 from pw import open_app_page as open_page
 
 
@@ -17,19 +17,6 @@ def charts_drawn(page, at_least: int) -> None:
         arg=at_least,
         timeout=60_000,
     )
-
-
-def tall_screenshot(page, name: str) -> None:
-    """The whole page: Streamlit scrolls inside its own container, so grow the window to fit."""
-    height = page.evaluate(
-        'Math.max(...[...document.querySelectorAll(\'[data-testid="stMain"], '
-        '[data-testid="stAppScrollToBottomContainer"]\')].map(e => e.scrollHeight), 1000)'
-    )
-    page.set_viewport_size({"width": 1400, "height": min(int(height) + 100, 9000)})
-    page.wait_for_timeout(800)
-    wait_idle(page)
-    screenshot(page, name)
-    page.set_viewport_size({"width": 1400, "height": 1000})
 
 
 def test_denoise_page(page, app_url):

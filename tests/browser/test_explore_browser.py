@@ -7,20 +7,8 @@ exception on the page; screenshots go to test-artifacts/screenshots.
 
 from __future__ import annotations
 
-from pw import no_exception, screenshot, wait_idle
+from pw import no_exception, tall_screenshot, wait_idle
 from pw import open_app_page as open_page
-
-
-def tall_screenshot(page, name: str) -> None:
-    """The whole page: Streamlit scrolls inside its own container, so grow the window to fit."""
-    height = page.evaluate(
-        'Math.max(...[...document.querySelectorAll(\'[data-testid="stMain"], '
-        '[data-testid="stAppScrollToBottomContainer"]\')].map(e => e.scrollHeight), 1000)'
-    )
-    page.set_viewport_size({"width": 1400, "height": min(int(height) + 100, 9000)})
-    page.wait_for_timeout(500)
-    wait_idle(page)
-    screenshot(page, name)
 
 
 def image_png(page, index: int) -> bytes:
