@@ -11,8 +11,10 @@ fixed networks, so they compare across machines and commits:
 matmul rate (measured in the same run) would allow for that network's FLOPs:
 how close training is to the machine's limit.
 
-``conv_over_plain_loop`` compares the conv figure with a straightforward PyTorch
-loop of the same network in the same run: an ``nn.Sequential`` per network, BCE
+``conv_over_plain_loop`` compares the conv figure, in the precision training
+picks here (``conv_train_precision``: bfloat16 mixed precision on CPUs with
+native bfloat16, see ``vae.device.resolve_precision``), with a straightforward
+fp32 PyTorch loop of the same network in the same run: an ``nn.Sequential`` per network, BCE
 with logits plus the closed-form KL, ``torch.optim.Adam`` and torch's default
 thread count. The training figures use the thread count ``vae.threads`` gives a
 training run, as ``python -m vae train`` does.
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 import time
 from collections.abc import Callable
 
@@ -31,6 +34,7 @@ from torch.nn import functional as F
 
 from vae import threads
 from vae.config import VAEConfig
+from vae.device import resolve_precision
 from vae.model import VAE
 
 MLP_SHAPE = (1, 28, 28)
@@ -72,8 +76,8 @@ def mlp_training_flops_per_sample() -> float:
     return 6.0 * macs
 
 
-def training_step_rate(model: VAE, batch: torch.Tensor, seconds: float) -> float:
-    """Training steps per second of ``model`` on one fixed batch."""
+def training_step(model: VAE, batch: torch.Tensor) -> Callable[[], None]:
+    """One training step of ``model`` on a fixed batch, in its ``train_dtype``."""
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     model.train()
 
@@ -83,8 +87,7 @@ def training_step_rate(model: VAE, batch: torch.Tensor, seconds: float) -> float
         terms.loss.backward()
         optimizer.step()
 
-    n, elapsed = _timed(step, seconds)
-    return n / elapsed
+    return step
 
 
 class PlainConvVAE(nn.Module):
@@ -114,8 +117,8 @@ class PlainConvVAE(nn.Module):
         return recon + kl
 
 
-def plain_loop_rate(batch: torch.Tensor, seconds: float) -> float:
-    """Steps per second of the straightforward loop of ``PlainConvVAE`` (torch's defaults)."""
+def plain_loop_step(batch: torch.Tensor) -> Callable[[], None]:
+    """One step of the straightforward loop of ``PlainConvVAE`` (fp32, torch's defaults)."""
     model = PlainConvVAE()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 
@@ -125,8 +128,23 @@ def plain_loop_rate(batch: torch.Tensor, seconds: float) -> float:
         loss.backward()
         optimizer.step()
 
-    n, elapsed = _timed(step, seconds)
-    return n / elapsed
+    return step
+
+
+def _rates_interleaved(
+    steps: dict[str, tuple[Callable[[], None], int]], seconds: float, rounds: int = 3
+) -> dict[str, float]:
+    """Median steps/s of each (step, threads), measured in alternating rounds.
+
+    Alternating makes the ratios fair on a shared machine whose speed drifts.
+    """
+    rates: dict[str, list[float]] = {name: [] for name in steps}
+    for _ in range(rounds):
+        for name, (step, n_threads) in steps.items():
+            threads.use(n_threads)
+            n, elapsed = _timed(step, seconds / rounds)
+            rates[name].append(n / elapsed)
+    return {name: statistics.median(r) for name, r in rates.items()}
 
 
 def run_bench(seconds: float = 3.0) -> dict[str, object]:
@@ -136,17 +154,28 @@ def run_bench(seconds: float = 3.0) -> dict[str, object]:
     default_threads = threads.cores()
     load = os.getloadavg()[0]
     conv_batch = torch.rand(CONV_BATCH, *CONV_SHAPE).round()
-    # The baseline first, with torch's default thread count (one per core).
-    threads.use(default_threads)
-    plain_steps = plain_loop_rate(conv_batch, seconds)
-    n_threads = threads.use(threads.training_threads())
+    train_threads = threads.training_threads()
+    conv = VAE(VAEConfig(latent_dim=CONV_LATENT, architecture="conv"), CONV_SHAPE)
+    conv_fp32 = VAE(VAEConfig(latent_dim=CONV_LATENT, architecture="conv"), CONV_SHAPE)
+    # What ``python -m vae train`` does with this network here (precision "auto").
+    conv.train_dtype = resolve_precision("auto", torch.device("cpu"), "conv")
+    rates = _rates_interleaved(
+        {
+            # The baseline with torch's default thread count (one per core).
+            "plain": (plain_loop_step(conv_batch), default_threads),
+            "conv": (training_step(conv, conv_batch), train_threads),
+            "conv_fp32": (training_step(conv_fp32, conv_batch), train_threads),
+        },
+        seconds,
+    )
+    plain_steps, conv_steps, conv_fp32_steps = rates["plain"], rates["conv"], rates["conv_fp32"]
+    n_threads = threads.use(train_threads)
     gflops = matmul_gflops(seconds=min(seconds, 2.0))
     mlp = VAE(VAEConfig(latent_dim=MLP_LATENT, hidden_dims=MLP_HIDDEN), MLP_SHAPE)
-    mlp_steps = training_step_rate(mlp, torch.rand(MLP_BATCH, *MLP_SHAPE).round(), seconds)
-    mlp_samples = mlp_steps * MLP_BATCH
+    mlp_step = training_step(mlp, torch.rand(MLP_BATCH, *MLP_SHAPE).round())
+    n, elapsed = _timed(mlp_step, seconds)
+    mlp_samples = n / elapsed * MLP_BATCH
     peak_samples = gflops * 1e9 / mlp_training_flops_per_sample()
-    conv = VAE(VAEConfig(latent_dim=CONV_LATENT, architecture="conv"), CONV_SHAPE)
-    conv_steps = training_step_rate(conv, conv_batch, seconds)
     render = shapes_render_speed(n=4096, image_size=64)
     return {
         "machine": f"{platform.machine()} {os.cpu_count()} cpu(s), torch {torch.__version__}, "
@@ -159,6 +188,8 @@ def run_bench(seconds: float = 3.0) -> dict[str, object]:
         "mlp_fraction_of_peak": round(mlp_samples / peak_samples, 3),
         "conv_train_steps_per_s": round(conv_steps, 2),
         "conv_train_samples_per_s": round(conv_steps * CONV_BATCH, 1),
+        "conv_train_precision": "fp32" if conv.train_dtype is None else "bf16",
+        "conv_train_fp32_steps_per_s": round(conv_fp32_steps, 2),
         "conv_plain_loop_steps_per_s": round(plain_steps, 2),
         "conv_plain_loop_threads": default_threads,
         "conv_over_plain_loop": round(conv_steps / plain_steps, 2),

@@ -14,7 +14,14 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from vae.config import BETA_SCHEDULES, DEVICES, FLOWS, FREE_BITS_MODES, LIKELIHOODS
+from vae.config import (
+    BETA_SCHEDULES,
+    DEVICES,
+    FLOWS,
+    FREE_BITS_MODES,
+    LIKELIHOODS,
+    PRECISIONS,
+)
 from vae.errors import VAELabError
 
 log = logging.getLogger("vae")
@@ -141,6 +148,12 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         help="where to train: auto picks CUDA when present",
     )
     p.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        help="arithmetic of the encoder and decoder in training: auto (default) uses "
+        "bfloat16 for conv networks on CPUs/GPUs with native bfloat16, else fp32",
+    )
+    p.add_argument(
         "--resume", action="store_true", help="continue the run in --out from its last checkpoint"
     )
     p.add_argument("--quiet", action="store_true", help="no progress output")
@@ -204,6 +217,7 @@ def _train_overrides(args: argparse.Namespace) -> dict[str, Any]:
         "epochs", "epoch_size", "batch_size", "lr", "seed", "architecture", "hidden_dims",
         "likelihood", "flow", "flow_length", "free_bits", "free_bits_mode", "input_dropout",
         "latent_dropout", "image_size", "data_dir", "early_stopping", "device",
+        "precision",
     ]  # fmt: skip
     out = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
     if args.conditional:

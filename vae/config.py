@@ -21,6 +21,8 @@ FLOWS = ("none", "planar", "radial", "iaf")
 BETA_SCHEDULES = ("constant", "linear", "cyclical", "capacity")
 FREE_BITS_MODES = ("batch", "example")
 DEVICES = ("auto", "cpu", "cuda")
+# Arithmetic of the encoder and decoder bodies in training (see vae.device.resolve_precision).
+PRECISIONS = ("auto", "fp32", "bf16")
 
 
 def _check(ok: bool, message: str) -> None:
@@ -205,6 +207,7 @@ class TrainConfig:
     lr: float = 1e-3
     seed: int = 0
     device: str = "auto"
+    precision: str = "auto"
     # Samples per epoch for data sets too large to sweep (``shapes``); None = the whole split.
     epoch_size: int | None = None
     # Render size for ``shapes`` and resize size for image folders; None = the data's own.
@@ -242,6 +245,10 @@ class TrainConfig:
         _check(
             self.device in DEVICES,
             f"device must be one of {', '.join(DEVICES)}, got {self.device!r}.",
+        )
+        _check(
+            self.precision in PRECISIONS,
+            f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}.",
         )
         _check(
             self.epoch_size is None or (_is_int(self.epoch_size) and self.epoch_size >= 1),

@@ -144,8 +144,13 @@ def summarize(
     y: torch.Tensor | None = None,
     k: int = 100,
     seed: int = 0,
+    iwae_examples: int | None = None,
 ) -> dict[str, object]:
-    """The figures a model card shows: ELBO parts, KL per dim, active units, IWAE (k samples)."""
+    """The figures a model card shows: ELBO parts, KL per dim, active units, IWAE (k samples).
+
+    ``iwae_examples`` limits the IWAE estimate to the first examples of ``x`` (test
+    splits are stored in a seeded random order, so that is a random subset).
+    """
     stats = elbo_stats(model, x, y, seed=seed)
     means = encode_means(model, x, y)
     n_active, variances = active_units(means)
@@ -154,9 +159,11 @@ def summarize(
     out["posterior_mean_variance"] = variances
     out["n_test"] = int(x.shape[0])
     if k > 0:
-        ll = iwae_log_likelihood(model, x, y, k=k, seed=seed)
+        m = x.shape[0] if iwae_examples is None else min(iwae_examples, x.shape[0])
+        ll = iwae_log_likelihood(model, x[:m], None if y is None else y[:m], k=k, seed=seed)
         out["log_likelihood"] = float(ll.mean())
         out["log_likelihood_k"] = k
+        out["log_likelihood_n"] = m
         out["bits_per_dim"] = bits_per_dim(float(ll.mean()), math.prod(model.input_shape))
     return out
 

@@ -118,6 +118,8 @@ class VAE(nn.Module):
             self.log_scale = None
         self.input_dropout = nn.Dropout(config.input_dropout)
         self.latent_dropout = nn.Dropout(config.latent_dropout)
+        # Mixed precision for training (set by the trainer; see vae.device.resolve_precision).
+        self.train_dtype: torch.dtype | None = None
 
     # --- the model -----------------------------------------------------------------------
 
@@ -144,7 +146,7 @@ class VAE(nn.Module):
 
     def encode(self, x: torch.Tensor, y: torch.Tensor | int | None = None) -> Posterior:
         """q(z|x): the posterior of each example in the batch."""
-        h = self.encoder(x, self.condition(y, x.shape[0]))
+        h = self._body(self.encoder, x, self.condition(y, x.shape[0]))
         return self._posterior(h)
 
     def _posterior(self, h: torch.Tensor) -> Posterior:
@@ -157,7 +159,7 @@ class VAE(nn.Module):
         """Parameters of p(x|z): logits (Bernoulli) or means (Gaussian)."""
         if c is not None and z.dim() > c.dim():
             c = c.expand(*z.shape[:-1], c.shape[-1])
-        return self.decoder(z, c)
+        return self._body(self.decoder, z, c)
 
     def decode(self, z: torch.Tensor, y: torch.Tensor | int | None = None) -> torch.Tensor:
         """The mean of p(x|z) in data space (pixels in [0, 1] for a Bernoulli likelihood)."""
@@ -190,7 +192,7 @@ class VAE(nn.Module):
         """
         beta = self.config.beta if beta is None else beta
         c = self.condition(y, x.shape[0])
-        posterior = self._posterior(self.encoder(self.input_dropout(x), c))
+        posterior = self._posterior(self._body(self.encoder, self.input_dropout(x), c))
         z, log_q = posterior.rsample()
         kl_flow = None if self.flow is None else log_q - log_standard_normal(z)
         x_params = self.decoder_params(self.latent_dropout(z), c)
@@ -204,6 +206,19 @@ class VAE(nn.Module):
             beta,
             capacity,
         )
+
+    def _body(self, net: nn.Module, inputs: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
+        """The encoder or decoder body, in ``train_dtype`` when training with mixed precision.
+
+        Only the bodies (convolutions and dense layers) run in low precision; their
+        output comes back as fp32, so heads, flows and the ELBO stay exact.
+        Evaluation (``eval()`` mode) is always fp32.
+        """
+        if self.train_dtype is None or not self.training:
+            return net(inputs, c)
+        with torch.autocast(self.device.type, dtype=self.train_dtype):
+            out = net(inputs, c)
+        return out.float()
 
     @torch.no_grad()
     def log_importance_weights(

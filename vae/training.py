@@ -34,7 +34,7 @@ from vae import runs, threads
 from vae.checkpoint import load_checkpoint, save_checkpoint
 from vae.config import TrainConfig, VAEConfig
 from vae.data import Dataset, load_dataset
-from vae.device import resolve_device
+from vae.device import resolve_device, resolve_precision
 from vae.errors import ConfigError, RunError
 from vae.evaluation import active_units, elbo_stats, encode_means, summarize
 from vae.images import grid, png_bytes
@@ -103,6 +103,12 @@ def prepare_config(model_config: VAEConfig, data: Dataset) -> VAEConfig:
     return model_config
 
 
+# The IWAE log p(x) of summary.json uses this many test examples (k = 100): a 64×64
+# conv model's full 5,000 would keep a finished run busy for minutes.
+# ``python -m vae evaluate`` measures the whole split.
+FINAL_IWAE_EXAMPLES = 1000
+
+
 class _Signals:
     """Turns SIGTERM/SIGINT into a flag the loop checks, so it can checkpoint before ending."""
 
@@ -167,6 +173,9 @@ class Trainer:
             self.device = resolve_device(train_config.device)
         torch.manual_seed(train_config.seed + self.rank)
         self.model = VAE(self.model_config, self.data.input_shape).to(self.device)
+        self.model.train_dtype = resolve_precision(
+            train_config.precision, self.device, self.model_config.architecture
+        )
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=train_config.lr)
         self.net: torch.nn.Module = self.model
         if self.world > 1:
@@ -214,6 +223,8 @@ class Trainer:
                     "factor_sizes": data.factor_sizes,
                 },
                 "world_size": self.world,
+                # What precision "auto" became on this machine.
+                "precision_used": "fp32" if self.model.train_dtype is None else "bf16",
             },
         )
 
@@ -429,7 +440,14 @@ class Trainer:
     def finish(self, replica_diff: float | None = None) -> None:
         """Evaluate the kept weights on the test split into summary.json."""
         best = VAE.load(self.run_dir, device=self.device)
-        summary = summarize(best, self.test_x, self.test_y, k=100, seed=self.train_config.seed)
+        summary = summarize(
+            best,
+            self.test_x,
+            self.test_y,
+            k=100,
+            seed=self.train_config.seed,
+            iwae_examples=FINAL_IWAE_EXAMPLES,
+        )
         summary["epochs_trained"] = self.epoch
         summary["steps"] = self.step
         summary["train_seconds"] = self.elapsed
@@ -464,7 +482,8 @@ def train(
         if runs.read_status(run_dir).get("state") in ("running", "stopping"):
             raise RunError(f"{run_dir} is still training; it cannot be resumed twice.")
         model_config = VAEConfig.from_dict(saved["model"])
-        previous = TrainConfig.from_dict(saved["train"])
+        # Runs from before the precision setting trained in fp32.
+        previous = TrainConfig.from_dict({"precision": "fp32", **saved["train"]})
         train_config = TrainConfig.from_dict(
             {**previous.to_dict(), "epochs": train_config.epochs, "device": train_config.device}
         )
