@@ -57,6 +57,32 @@ def test_umap_keeps_clusters_apart_and_is_seeded():
     assert separated(a, labels) > 3
 
 
+def test_exact_knn_is_brute_force_with_each_point_first():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(300, 5))
+    x[7] = x[8]  # a duplicate: each copy must still list itself first
+    idx, dist = projection.exact_knn(x, 6, block=64)  # several blocks
+    assert idx.shape == dist.shape == (300, 6) and idx.dtype == np.int32
+    np.testing.assert_array_equal(idx[:, 0], np.arange(300))
+    assert idx[7, 1] == 8 and idx[8, 1] == 7 and dist[7, 1] == 0
+    full = np.linalg.norm(x[:, None] - x[None], axis=-1)
+    np.fill_diagonal(full, -1)
+    np.testing.assert_array_equal(idx[:, 1:][[0, 50, 299]], np.argsort(full, 1)[[0, 50, 299], 1:6])
+    np.testing.assert_allclose(dist[:, 1:], np.sort(full, 1)[:, 1:6], rtol=1e-5)
+
+
+@pytest.mark.slow
+def test_umap_kernels_keep_their_compiled_code_on_disk():
+    from numba.core.caching import FunctionCache
+
+    projection._import_umap()
+    import importlib
+
+    for module_name, name in projection._UNCACHED_UMAP_KERNELS:
+        kernel = getattr(importlib.import_module(module_name), name)
+        assert isinstance(kernel._cache, FunctionCache), name
+
+
 def test_bad_parameters_are_refused():
     x, _ = blobs()
     with pytest.raises(ConfigError, match="n_neighbors"):
