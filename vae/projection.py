@@ -54,7 +54,7 @@ DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
 DEFAULT_N = 2000  # test examples on a map unless asked otherwise
 # UMAP optimises the layout for 500 epochs below 10,000 points and 200 above. Maps larger
 # than the default take 200 already: on 5,000 shapes-β1 codes that is 2.1 s instead of
-# 3.8 s for a trustworthiness@15 of 0.962 instead of 0.964 (benchmarks/README.md).
+# 3.8 s for a trustworthiness@15 (sklearn) of 0.962 instead of 0.964.
 UMAP_FULL_EPOCHS_UP_TO = DEFAULT_N
 UMAP_LARGE_EPOCHS = 200
 DEFAULT_K = 100  # importance samples of the per-example log-likelihood

@@ -197,7 +197,14 @@ def show_progress(run_dir: Path) -> None:
     latent = len(last.get("kl_per_dim") or []) or "?"
     cols[2].metric("Active units", f"{last.get('active_units', '–')}/{latent}")
     speed = last.get("samples_per_s")
-    cols[3].metric("Samples/s", "–" if speed is None else f"{speed:,.0f}")
+    precision = (runs.read_json(run_dir / "config.json", {}) or {}).get("precision_used", "fp32")
+    cols[3].metric(
+        "Samples/s",
+        "–" if speed is None else f"{speed:,.0f}",
+        help="bfloat16 mixed precision in the encoder and decoder (evaluation in fp32)"
+        if precision == "bf16"
+        else "fp32 arithmetic",
+    )
     eta = status.get("eta_s", last.get("eta_s"))
     if status.get("state") == "running" and eta is not None and status.get("updated"):
         eta = max(0.0, eta - (time.time() - float(status["updated"])))
