@@ -1,7 +1,8 @@
 """torch.profiler's top operators for one training step of the benchmark MLP and conv VAEs.
 
 ``python benchmarks/profile_training.py [--threads N] [--rows 12]`` prints, for each
-network, the profiler table sorted by self CPU time (what the step spends where).
+network (the conv one also in the precision training picks), the profiler table
+sorted by self CPU time (what the step spends where).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from vae.bench import (
     MLP_SHAPE,
 )
 from vae.config import VAEConfig
+from vae.device import resolve_precision
 from vae.model import VAE
 
 
@@ -53,8 +55,13 @@ def main() -> None:
     print(f"MLP 784-512-256-z16, batch {MLP_BATCH}, {torch.get_num_threads()} thread(s)")
     print(profile_steps(mlp, torch.rand(MLP_BATCH, *MLP_SHAPE).round(), 20, args.rows))
     conv = VAE(VAEConfig(latent_dim=CONV_LATENT, architecture="conv"), CONV_SHAPE)
-    print(f"conv 64x64 z10, batch {CONV_BATCH}, {torch.get_num_threads()} thread(s)")
-    print(profile_steps(conv, torch.rand(CONV_BATCH, *CONV_SHAPE).round(), 5, args.rows))
+    batch = torch.rand(CONV_BATCH, *CONV_SHAPE).round()
+    print(f"conv 64x64 z10, batch {CONV_BATCH}, {torch.get_num_threads()} thread(s), fp32")
+    print(profile_steps(conv, batch, 5, args.rows))
+    conv.train_dtype = resolve_precision("auto", torch.device("cpu"), "conv")
+    if conv.train_dtype is not None:
+        print("conv, the same, in the precision training picks here: bf16 mixed precision")
+        print(profile_steps(conv, batch, 5, args.rows))
 
 
 if __name__ == "__main__":
