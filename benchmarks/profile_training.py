@@ -24,10 +24,11 @@ from vae.bench import (
 from vae.config import VAEConfig
 from vae.device import resolve_precision
 from vae.model import VAE
+from vae.training import adam
 
 
 def profile_steps(model: VAE, batch: torch.Tensor, steps: int, rows: int) -> str:
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    optimizer = adam(model, 1e-3)
 
     def step() -> None:
         terms = model(batch)

@@ -77,8 +77,10 @@ def mlp_training_flops_per_sample() -> float:
 
 
 def training_step(model: VAE, batch: torch.Tensor) -> Callable[[], None]:
-    """One training step of ``model`` on a fixed batch, in its ``train_dtype``."""
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    """One training step of ``model`` on a fixed batch, in its ``train_dtype``: the trainer's."""
+    from vae.training import adam
+
+    optimizer = adam(model, 1e-3)
     model.train()
 
     def step() -> None:
