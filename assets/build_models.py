@@ -43,6 +43,9 @@ SHAPES = {
     "batch_size": 64,
     "lr": 1e-3,
     "latent_dim": 10,
+    # The shipped models were trained in fp32, before bf16 mixed precision existed;
+    # "auto" would train these conv networks ~1.5x faster in bf16 on a CPU that has it.
+    "precision": "fp32",
 }
 COLLAPSE = {**DIGITS, "latent_dim": 16, "beta": 2.0, "epochs": 80}
 

@@ -6,7 +6,14 @@ import streamlit as st
 
 from vae import launcher, runs, ui
 from vae import ui_train as T
-from vae.config import BETA_SCHEDULES, DEVICES, FLOWS, FREE_BITS_MODES, LIKELIHOODS
+from vae.config import (
+    BETA_SCHEDULES,
+    DEVICES,
+    FLOWS,
+    FREE_BITS_MODES,
+    LIKELIHOODS,
+    PRECISIONS,
+)
 from vae.data import BUILTIN_DATASETS
 from vae.errors import VAELabError
 from vae.figures.training import compare_figure
@@ -100,7 +107,7 @@ def setup() -> None:
     c[1].number_input("Batch size", 1, 65536, step=8, key="train_batch_size")
     c[2].number_input("Learning rate", 1e-6, 1.0, step=1e-4, format="%.5f", key="train_lr")
     c[3].number_input("Seed", 0, 2**32 - 1, step=1, key="train_seed")
-    c = st.columns(4)
+    c = st.columns(5)
     c[0].number_input(
         "Examples per epoch", 0, 10_000_000, step=1024, key="train_epoch_size",
         help="0 = the whole training split each epoch.",
@@ -110,7 +117,12 @@ def setup() -> None:
         help="Stop after this many epochs without a better test ELBO; 0 = off.",
     )  # fmt: skip
     c[2].selectbox("Device", DEVICES, key="train_device")
-    c[3].text_input("Run name", key="train_name", placeholder="automatic")
+    c[3].selectbox(
+        "Precision", PRECISIONS, key="train_precision",
+        help="auto: bfloat16 mixed precision for conv networks on CPUs and GPUs with native "
+        "bfloat16 (about 1.7× faster), fp32 otherwise. Evaluation is always fp32.",
+    )  # fmt: skip
+    c[4].text_input("Run name", key="train_name", placeholder="automatic")
     T.remember_form()
     started = st.session_state.pop("train_started", None)
     if started:

@@ -32,16 +32,17 @@ def state(run_dir: Path) -> str:
 def test_cli_args_use_the_cli_names():
     args = launcher.cli_args(
         {"dataset": "digits", "latent_dim": 4, "hidden_dims": [64, 32], "beta": 2.5,
-         "conditional": True, "flow": "planar", "early_stopping": None}
+         "conditional": True, "flow": "planar", "early_stopping": None, "precision": "bf16"}
     )  # fmt: skip
     assert args == [
         "--dataset", "digits", "--latent-dim", "4", "--beta", "2.5", "--hidden-dims", "64,32",
-        "--flow", "planar", "--conditional",
+        "--flow", "planar", "--precision", "bf16", "--conditional",
     ]  # fmt: skip
     from vae.cli import build_parser
 
     parsed = build_parser().parse_args(["train", "--out", "x", *args])
     assert parsed.latent_dim == 4 and parsed.hidden_dims == (64, 32) and parsed.conditional
+    assert parsed.precision == "bf16"
 
 
 def test_unknown_setting_and_bad_name_are_refused(runs_dir):

@@ -56,7 +56,8 @@ def test_every_control_changes_without_an_exception(runs_dir):
         ("number_input", "train_epochs", 3), ("number_input", "train_batch_size", 32),
         ("number_input", "train_lr", 0.002), ("number_input", "train_seed", 7),
         ("number_input", "train_epoch_size", 512), ("number_input", "train_early_stopping", 2),
-        ("selectbox", "train_device", "cpu"), ("text_input", "train_name", "my-run"),
+        ("selectbox", "train_device", "cpu"), ("selectbox", "train_precision", "fp32"),
+        ("text_input", "train_name", "my-run"),
         ("radio", "train_source", "upload"), ("radio", "train_source", "built-in"),
     ]  # fmt: skip
     for kind, key, value in changes:
@@ -65,6 +66,7 @@ def test_every_control_changes_without_an_exception(runs_dir):
         assert not at.error, (key, [e.value for e in at.error])
     assert at.checkbox(key="train_conditional").value is True
     assert at.selectbox(key="train_flow").value == "iaf"
+    assert at.selectbox(key="train_precision").value == "fp32"
 
 
 def test_bad_input_gives_one_sentence_and_starts_nothing(runs_dir):

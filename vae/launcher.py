@@ -54,6 +54,7 @@ VALUE_OPTIONS = (
     "n_cycles", "epochs", "epoch_size", "batch_size", "lr", "seed", "architecture",
     "hidden_dims", "likelihood", "flow", "flow_length", "free_bits", "free_bits_mode",
     "input_dropout", "latent_dropout", "image_size", "data_dir", "early_stopping", "device",
+    "precision",
 )  # fmt: skip
 FLAG_OPTIONS = ("conditional",)
 
@@ -399,7 +400,7 @@ FORM_SETTINGS = (
     "architecture", "latent_dim", "hidden_dims", "likelihood", "beta", "beta_schedule",
     "warmup_fraction", "n_cycles", "capacity_max", "free_bits", "free_bits_mode",
     "input_dropout", "latent_dropout", "flow", "flow_length", "conditional", "epochs",
-    "epoch_size", "batch_size", "lr", "seed", "early_stopping", "device",
+    "epoch_size", "batch_size", "lr", "seed", "early_stopping", "device", "precision",
 )  # fmt: skip
 
 
