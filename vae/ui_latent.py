@@ -91,7 +91,8 @@ def project(selected: ui.Selected, n: int, method: str, params: dict[str, Any]) 
     with st.status(f"Computing the {name} map of {n} codes…", expanded=False) as status:
         if method == "umap":
             st.write(
-                "UMAP compiles itself on first use (about half a minute); later maps are fast."
+                "The first UMAP after installing compiles itself (about 20 s on 2 cores); "
+                "numba keeps the result, so later maps take a few seconds."
             )
         xy = _projection(*args)
         status.update(label=f"{name} map of {n} codes ready", state="complete")
