@@ -86,6 +86,7 @@ def main() -> None:
     for section, items in PAGES.items():
         pages[section] = [st.Page(path, title=title, icon=icon) for path, title, icon in items]
     navigation = st.navigation(pages)
+    ui.start_umap_warm_up()
     ui.model_picker()
     navigation.run()
 

@@ -10,6 +10,8 @@ import torch
 
 # Tests never reach the network and never write to the user's run folder.
 os.environ.setdefault("VAE_LAB_OFFLINE", "1")
+# No background UMAP compile from the app under test (tests/test_warmup.py covers it).
+os.environ["VAE_LAB_WARMUP"] = "0"
 # Tiny models gain nothing from a second thread, and with pytest-xdist's workers
 # sharing 2 cores, spinning OpenMP threads slow everything down many times over.
 os.environ.setdefault("OMP_NUM_THREADS", "1")

@@ -14,7 +14,6 @@ instant), ``umap`` (McInnes et al. 2018; numba compiles it on first use) and
 from __future__ import annotations
 
 import logging
-import os
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,18 +23,16 @@ from typing import Any
 import numpy as np
 import torch
 
-# numba compiles UMAP once and keeps the machine code here, so later starts skip the ~35 s
-# compile. Must be set before numba is imported (umap imports it lazily, below).
-os.environ.setdefault(
-    "NUMBA_CACHE_DIR", str(Path.home() / ".cache" / "vae-lab" / "numba")
-)  # fmt: skip
+from vae import cache, warmup
+from vae.data import Dataset
+from vae.distributions import log_standard_normal
+from vae.errors import ConfigError
+from vae.evaluation import encode_means, iwae_log_likelihood, seeded
+from vae.model import VAE
 
-from vae import cache  # noqa: E402
-from vae.data import Dataset  # noqa: E402
-from vae.distributions import log_standard_normal  # noqa: E402
-from vae.errors import ConfigError  # noqa: E402
-from vae.evaluation import encode_means, iwae_log_likelihood, seeded  # noqa: E402
-from vae.model import VAE  # noqa: E402
+# numba compiles UMAP once and keeps the machine code on disk, so later starts skip the
+# ~20 s compile. Must be set before numba is imported (umap imports it lazily, below).
+warmup.numba_cache_dir()
 
 log = logging.getLogger(__name__)
 

@@ -68,6 +68,14 @@ class Selected:
         return self.entry.path
 
 
+@st.cache_resource(show_spinner=False)
+def start_umap_warm_up() -> bool:
+    """Once per server: compile UMAP in the background if numba's cache has none (vae.warmup)."""
+    from vae import warmup
+
+    return warmup.start_in_background()
+
+
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _load_model(path: str, mtime: float) -> VAE:
     torch.set_grad_enabled(True)
