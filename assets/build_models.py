@@ -38,14 +38,12 @@ DIGITS = {"dataset": "digits", "hidden_dims": (256, 128), "batch_size": 64, "epo
 SHAPES = {
     "dataset": "shapes",
     "image_size": 32,
-    "epochs": 8,
+    "epochs": 24,
     "epoch_size": 65536,
     "batch_size": 64,
     "lr": 1e-3,
     "latent_dim": 10,
-    # The shipped models were trained in fp32, before bf16 mixed precision existed;
-    # "auto" would train these conv networks ~1.5x faster in bf16 on a CPU that has it.
-    "precision": "fp32",
+    # precision "auto": bf16 mixed precision on a CPU with native bf16 (1.3x at 32×32).
 }
 COLLAPSE = {**DIGITS, "latent_dim": 16, "beta": 2.0, "epochs": 80}
 
