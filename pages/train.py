@@ -32,7 +32,7 @@ def setup() -> None:
     st.subheader("Set up a run")
     if st.session_state.pop("train_name_used", False):
         st.session_state["train_name"] = ""  # a name is used once; the next run gets its own
-    c_source, c_data = st.columns([1, 3])
+    c_source, c_data, c_size = st.columns([1, 2, 1])
     source = c_source.radio("Data", ["built-in", "upload"], key="train_source", horizontal=True)
     if source == "built-in":
         name = c_data.selectbox(
@@ -58,6 +58,19 @@ def setup() -> None:
         ui.report_error(type(exc)(str(exc).replace(name, shown.name)) if shown else exc)
         return
     T.sync_defaults(name, defaults)
+    native = T.native_size(data)
+    if native is not None:
+        size = c_size.number_input(
+            "Image size (pixels a side)", 4, 256, step=4, key="train_image_size",
+            help="Renders shapes at this size, resizes other images to it. Smaller trains faster: "
+            "a 32×32 conv VAE trains 2.5–4× faster than a 64×64 one.",
+        )  # fmt: skip
+        if size and int(size) != native:
+            try:
+                data = T.dataset(name, int(size))
+            except VAELabError as exc:
+                ui.report_error(exc)
+                return
     shape = "×".join(str(s) for s in data.input_shape)
     labels = f", {data.n_classes} classes" if data.has_labels else ", no labels"
     st.caption(f"{len(data.train)} training and {len(data.test)} test examples of {shape}{labels}.")
@@ -130,7 +143,7 @@ def setup() -> None:
         st.success(f"Started **{started}**: follow it under Runs at the top of the page.")
     if st.button("Start training", type="primary", key="start", icon=":material/play_arrow:"):
         try:
-            settings = T.form_settings(name)
+            settings = T.form_settings(name, native)
             launcher.validate(settings, data)
             run_dir = launcher.submit(settings, st.session_state.get("train_name") or None)
         except VAELabError as exc:

@@ -41,6 +41,31 @@ def test_the_form_takes_each_data_sets_defaults(runs_dir):
     assert any("No runs yet" in i.value for i in at.info)
 
 
+def test_the_image_size_box_resizes_the_data_and_reaches_the_run(runs_dir, monkeypatch):
+    from vae import launcher
+
+    submitted = []
+
+    def fake_submit(settings, name=None):
+        submitted.append(settings)
+        return runs_dir / "never-started"
+
+    monkeypatch.setattr(launcher, "submit", fake_submit)
+    at = open_page("train")
+    assert at.number_input(key="train_image_size").value == 8  # digits are 8×8
+    at.button(key="start").click().run()
+    assert submitted[-1]["image_size"] is None  # the data's own size is not passed on
+    at.number_input(key="train_image_size").set_value(16).run()
+    no_exception(at)
+    assert any("of 1×16×16" in c.value for c in at.caption)
+    at.button(key="start").click().run()
+    no_exception(at)
+    assert submitted[-1]["image_size"] == 16
+    at.selectbox(key="train_dataset").set_value("pinwheel").run()
+    no_exception(at)
+    assert "train_image_size" not in [w.key for w in at.number_input]  # points have no size
+
+
 def test_every_control_changes_without_an_exception(runs_dir):
     at = open_page("train")
     changes = [
@@ -56,6 +81,7 @@ def test_every_control_changes_without_an_exception(runs_dir):
         ("number_input", "train_epochs", 3), ("number_input", "train_batch_size", 32),
         ("number_input", "train_lr", 0.002), ("number_input", "train_seed", 7),
         ("number_input", "train_epoch_size", 512), ("number_input", "train_early_stopping", 2),
+        ("number_input", "train_image_size", 12),
         ("selectbox", "train_device", "cpu"), ("selectbox", "train_precision", "fp32"),
         ("text_input", "train_name", "my-run"),
         ("radio", "train_source", "upload"), ("radio", "train_source", "built-in"),

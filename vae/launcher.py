@@ -401,6 +401,7 @@ FORM_SETTINGS = (
     "warmup_fraction", "n_cycles", "capacity_max", "free_bits", "free_bits_mode",
     "input_dropout", "latent_dropout", "flow", "flow_length", "conditional", "epochs",
     "epoch_size", "batch_size", "lr", "seed", "early_stopping", "device", "precision",
+    "image_size",
 )  # fmt: skip
 
 

@@ -37,14 +37,23 @@ UPLOAD_DIR = "_uploads"
 
 
 @st.cache_resource(show_spinner="Loading the data set…", max_entries=8)
-def dataset(name_or_path: str) -> Dataset:
-    """A data set, loaded once per server (shared, never changed)."""
-    return load_dataset(name_or_path)
+def dataset(name_or_path: str, image_size: int | None = None) -> Dataset:
+    """A data set (at ``image_size`` if given), loaded once per server (shared, never changed)."""
+    return load_dataset(name_or_path, image_size=image_size)
+
+
+def native_size(data: Dataset) -> int | None:
+    """The side of a square image data set, where the image-size box starts; else None."""
+    if not data.is_image:
+        return None
+    height, width = data.input_shape[-2:]
+    return int(height) if height == width else None
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def defaults(name_or_path: str) -> dict[str, Any]:
-    return launcher.form_defaults(name_or_path, dataset(name_or_path))
+    data = dataset(name_or_path)
+    return {**launcher.form_defaults(name_or_path, data), "image_size": native_size(data)}
 
 
 def sync_defaults(name_or_path: str, values: dict[str, Any]) -> None:
@@ -107,12 +116,14 @@ def save_upload(uploaded: Any) -> Path:
     return path
 
 
-def form_settings(dataset_name: str) -> dict[str, Any]:
-    """The form's values as settings with the CLI's names."""
+def form_settings(dataset_name: str, native: int | None = None) -> dict[str, Any]:
+    """The form's values as settings with the CLI's names (``native``: the data's own size)."""
     ss = st.session_state
     settings: dict[str, Any] = {"dataset": dataset_name}
     for name in launcher.FORM_SETTINGS:
         settings[name] = ss.get(PREFIX + name)
+    size = settings.get("image_size")
+    settings["image_size"] = int(size) if native and size and int(size) != native else None
     settings["hidden_dims"] = parse_hidden_dims(str(ss.get(PREFIX + "hidden_dims", "")))
     settings["epoch_size"] = int(settings["epoch_size"]) or None
     settings["early_stopping"] = int(settings["early_stopping"]) or None
