@@ -34,7 +34,7 @@ from torch.nn import functional as F
 
 from vae import threads
 from vae.config import VAEConfig
-from vae.device import resolve_precision
+from vae.device import precision_name, resolve_precision
 from vae.model import VAE
 
 MLP_SHAPE = (1, 28, 28)
@@ -190,7 +190,7 @@ def run_bench(seconds: float = 3.0) -> dict[str, object]:
         "mlp_fraction_of_peak": round(mlp_samples / peak_samples, 3),
         "conv_train_steps_per_s": round(conv_steps, 2),
         "conv_train_samples_per_s": round(conv_steps * CONV_BATCH, 1),
-        "conv_train_precision": "fp32" if conv.train_dtype is None else "bf16",
+        "conv_train_precision": precision_name(conv.train_dtype),
         "conv_train_fp32_steps_per_s": round(conv_fp32_steps, 2),
         "conv_plain_loop_steps_per_s": round(plain_steps, 2),
         "conv_plain_loop_threads": default_threads,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from vae.config import PRECISIONS
 from vae.errors import ConfigError
 
 
@@ -53,4 +54,9 @@ def resolve_precision(
         return torch.bfloat16
     if precision == "auto":
         return torch.bfloat16 if architecture == "conv" and bf16_is_fast(device) else None
-    raise ConfigError(f"precision must be one of auto, fp32, bf16, got {precision!r}.")
+    raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}.")
+
+
+def precision_name(dtype: torch.dtype | None) -> str:
+    """How a resolved precision is written in config.json and the bench: fp32 or bf16."""
+    return "fp32" if dtype is None else "bf16"

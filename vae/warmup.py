@@ -1,8 +1,8 @@
 """Compiling UMAP before anyone asks for it.
 
 The first UMAP after an install compiles umap-learn and pynndescent with numba
-(about 20 s on 2 cores); numba keeps the machine code in ``NUMBA_CACHE_DIR`` (set
-by ``vae.projection``), so later maps take a few seconds. When that cache holds
+(about 20 s on 2 cores); numba keeps the machine code in ``NUMBA_CACHE_DIR``
+(:func:`numba_cache_dir`), so later maps take a few seconds. When that cache holds
 no UMAP yet, the web server starts one background process at the lowest CPU
 priority that draws a small map and leaves a marker: by the time a student has
 trained a model and opens its latent map, the compiling is done.
@@ -55,7 +55,7 @@ def warm_up() -> None:
     from vae import projection
 
     codes = np.random.default_rng(0).normal(size=(300, 4))
-    projection.project(codes, "umap", {"n_neighbors": 15})
+    projection.project(codes, "umap")
     path = marker_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("UMAP's numba code for these versions is in this folder.\n")
