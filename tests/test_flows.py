@@ -53,6 +53,25 @@ def test_planar_u_hat_keeps_the_flow_invertible():
     assert torch.isfinite(log_det).all()
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("scale", [1e-3, 1e-4, 1e-5, 1e-6])
+def test_planar_constraint_holds_for_tiny_w(scale, dtype):
+    # With ‖w‖² + 1e-8 in the denominator, ‖w‖ ≲ 1e-4 shrank the correction and
+    # wᵀû fell far below −1 whenever wᵀu did.
+    torch.manual_seed(0)
+    w = (torch.randn(500, DIM) * scale).to(dtype)
+    u = (-10 * w / w.pow(2).sum(-1, keepdim=True) + torch.randn(500, DIM)).to(dtype)
+    assert ((w * u).sum(-1) < -5).all()  # the adversarial start: wᵀu ≈ −10
+    u_hat = PlanarFlow.constrain_u(u, w)
+    wu_hat = (w * u_hat).sum(-1)
+    expected = -1 + torch.nn.functional.softplus((w * u).sum(-1))  # m(wᵀu)
+    tolerance = 1e-3 if dtype == torch.float32 else 1e-9
+    assert (wu_hat >= -1 - tolerance).all()
+    torch.testing.assert_close(wu_hat, expected, atol=tolerance, rtol=0)
+    zero = PlanarFlow.constrain_u(u[:1], torch.zeros(1, DIM, dtype=dtype))
+    torch.testing.assert_close(zero, u[:1])  # w = 0: nothing to correct, and no 0/0
+
+
 def test_radial_parameters_keep_the_flow_invertible():
     flow = RadialFlow(DIM)
     params = torch.cat([torch.zeros(1, DIM), torch.tensor([[0.3, -20.0]])], dim=-1)

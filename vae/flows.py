@@ -23,7 +23,7 @@ class PlanarFlow(nn.Module):
     """f(z) = z + û tanh(wᵀz + b), with û constrained so that f is invertible.
 
     Invertibility needs wᵀû ≥ −1 (Rezende & Mohamed 2015, appendix A):
-    û = u + (m(wᵀu) − wᵀu) w / ‖w‖², with m(a) = −1 + softplus(a).
+    û = u + (m(wᵀu) − wᵀu) w / ‖w‖², with m(a) = −1 + softplus(a), so wᵀû = m(wᵀu).
     """
 
     def __init__(self, dim: int) -> None:
@@ -35,7 +35,10 @@ class PlanarFlow(nn.Module):
     def constrain_u(u: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
         wu = (w * u).sum(-1, keepdim=True)
         m_wu = -1.0 + F.softplus(wu)
-        return u + (m_wu - wu) * w / (w.pow(2).sum(-1, keepdim=True) + 1e-8)
+        # Dividing by ‖w‖² exactly (a floor only against 0/0 at w = 0) keeps wᵀû = m(wᵀu) ≥ −1
+        # for tiny w too; ‖w‖² + ε would shrink the correction when ‖w‖ ≲ √ε.
+        w_sq = w.pow(2).sum(-1, keepdim=True).clamp_min(torch.finfo(w.dtype).tiny)
+        return u + (m_wu - wu) * w / w_sq
 
     def forward(self, z: torch.Tensor, params: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         u, w, b = params.split([self.dim, self.dim, 1], dim=-1)
