@@ -217,7 +217,7 @@ def sample_points(model: VAE, n: int, seed: int = 0) -> dict[str, np.ndarray]:
     """
     model.eval()
     with seeded(seed):
-        z = torch.randn(n, model.config.latent_dim)
+        z = model.prior.sample(n)
         y = torch.randint(model.config.n_classes, (n,)) if model.config.conditional else None
         mean = model.decode(z, y)
         if model.config.likelihood == "gaussian":

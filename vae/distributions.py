@@ -1,7 +1,7 @@
-"""Densities of diagonal Gaussians and their KL divergence, in nats.
+"""Densities in nats: diagonal Gaussians, their KL divergence, and the likelihoods p(x|z).
 
-One place for these formulas: the objective, the flows, the importance-weighted
-likelihood and the posterior plots all call them.
+One place for these formulas: the objectives, the prior, the flows, the
+importance-weighted likelihood and the posterior plots all call them.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -29,3 +30,23 @@ def log_normal(z: torch.Tensor, mean: torch.Tensor, logvar: torch.Tensor) -> tor
 def log_standard_normal(z: torch.Tensor) -> torch.Tensor:
     """log N(z; 0, I) summed over the last dimension, in nats."""
     return -0.5 * (LOG_2PI + z.pow(2)).sum(-1)
+
+
+def log_likelihood(
+    x: torch.Tensor, params: torch.Tensor, likelihood: str, log_scale: torch.Tensor | None
+) -> torch.Tensor:
+    """log p(x|z) per example (summed over all data dimensions), in nats.
+
+    ``params`` are logits for a Bernoulli and means for a Gaussian; both may carry
+    extra leading sample dimensions in front of x's batch dimension.
+    """
+    n_data = x.dim() - 1
+    dims = tuple(range(-n_data, 0))
+    if likelihood == "bernoulli":
+        x = x.expand_as(params)
+        return -F.binary_cross_entropy_with_logits(params, x, reduction="none").sum(dims)
+    if log_scale is None:
+        raise ValueError("a Gaussian likelihood needs a log scale")
+    return -0.5 * (LOG_2PI + 2 * log_scale + (x - params).pow(2) * torch.exp(-2 * log_scale)).sum(
+        dims
+    )

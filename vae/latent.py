@@ -28,6 +28,7 @@ import torch.nn.functional as F
 
 from vae.evaluation import ACTIVE_UNIT_THRESHOLD
 from vae.model import VAE
+from vae.priors import Prior, StandardNormal
 
 METHODS = ("linear", "slerp")
 # Below this angle (radians) between A and B slerp's sin(Ω) is too small to divide by;
@@ -189,10 +190,15 @@ def _one_thread_if_small(n: int) -> Iterator[None]:
             torch.set_num_threads(before)
 
 
-def prior_samples(n: int, latent_dim: int, temperature: float = 1.0, seed: int = 0) -> torch.Tensor:
-    """``n`` codes z ~ N(0, temperature² I), reproducible from ``seed`` (the caller's RNG untouched)."""
+def prior_samples(
+    n: int, latent_dim: int, temperature: float = 1.0, seed: int = 0, prior: Prior | None = None
+) -> torch.Tensor:
+    """``n`` codes z ~ p(z) at ``temperature`` (N(0, temperature² I) for the default standard
+    normal; pass ``model.prior`` for a model's own), reproducible from ``seed`` (the caller's
+    RNG untouched)."""
     generator = torch.Generator().manual_seed(int(seed))
-    return float(temperature) * torch.randn(n, latent_dim, generator=generator)
+    prior = prior or StandardNormal(latent_dim)
+    return prior.sample(n, temperature=float(temperature), generator=generator)
 
 
 @torch.no_grad()
@@ -203,7 +209,7 @@ def decode(
     model.eval()
     z = _as_tensor(z).float().reshape(-1, model.config.latent_dim)
     if not model.config.conditional:
-        y = None
+        y = None  # unused, and a tensor would be sliced below for nothing
     out = []
     with _one_thread_if_small(z.shape[0]):
         for start in range(0, z.shape[0], batch_size):
@@ -221,8 +227,6 @@ def decode(
 def encode_mean(model: VAE, x: torch.Tensor, y: torch.Tensor | int | None = None) -> torch.Tensor:
     """Posterior means of a batch (n, C, H, W) → (n, d)."""
     model.eval()
-    if not model.config.conditional:
-        y = None
     with _one_thread_if_small(x.shape[0]):
         return model.encode(x.to(model.device), y).mean.cpu()
 

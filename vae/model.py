@@ -3,7 +3,8 @@
     q(z|x) = N(μ(x), diag σ²(x))  [then K flow steps, if any]
     z = μ + σ ⊙ ε,  ε ~ N(0, I)   (the reparameterisation trick)
     p(x|z) = Bernoulli(logits(z)) or N(mean(z), diag s²)
-    p(z) = N(0, I)
+    p(z) = N(0, I)                (asked of ``model.prior``, vae.priors)
+    loss = recon + regularizer    (asked of ``model.objective``, vae.objectives)
 
 A conditional VAE (Sohn et al. 2015) gives the one-hot label to both networks.
 Double dropout drops input pixels before the encoder and latent units before
@@ -25,13 +26,15 @@ from safetensors.torch import load as load_safetensors
 from safetensors.torch import save as save_safetensors
 from torch import nn
 
+from vae import objectives
 from vae.config import VAEConfig
-from vae.distributions import gaussian_kl_per_dim, log_normal, log_standard_normal
+from vae.distributions import log_likelihood, log_normal
 from vae.errors import CheckpointError, ConfigError, VAELabError
 from vae.flows import Flow
 from vae.io import atomic_write_bytes, atomic_write_json
 from vae.networks import build_networks
-from vae.objective import ELBOTerms, elbo_terms, log_likelihood
+from vae.objectives import ELBOTerms, ForwardPass
+from vae.priors import Prior, StandardNormal
 
 FORMAT = "vae-lab-model/1"
 CONFIG_FILE = "config.json"
@@ -51,6 +54,7 @@ class Posterior:
     logvar: torch.Tensor
     flow: Flow | None = None
     flow_params: torch.Tensor | None = None
+    prior: Prior | None = None
 
     @property
     def std(self) -> torch.Tensor:
@@ -63,8 +67,9 @@ class Posterior:
         return self.flow(self.base_mean, self.flow_params)[0]
 
     def kl_per_dim(self) -> torch.Tensor:
-        """Closed-form KL of the base Gaussian to N(0, I) per example and dimension (nats)."""
-        return gaussian_kl_per_dim(self.base_mean, self.logvar)
+        """Closed-form KL of the base Gaussian to the prior per example and dimension (nats)."""
+        prior = self.prior or StandardNormal(self.base_mean.shape[-1])
+        return prior.kl_per_dim(self.base_mean, self.logvar)
 
     def rsample(self, n: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Reparameterised sample z_K and its log q_K(z_K|x) in nats.
@@ -118,6 +123,11 @@ class VAE(nn.Module):
             self.log_scale = None
         self.input_dropout = nn.Dropout(config.input_dropout)
         self.latent_dropout = nn.Dropout(config.latent_dropout)
+        # p(z): a module without parameters, so the weights file is what it always was.
+        self.prior: Prior = StandardNormal(d)
+        # The loss beside the reconstruction; not a submodule: its own parts (FactorVAE's
+        # discriminator) belong to the training checkpoint, not the weights file.
+        self.objective = objectives.get(getattr(config, "objective", "vae"))(config)
         # Mixed precision for training (set by the trainer; see vae.device.resolve_precision).
         self.train_dtype: torch.dtype | None = None
 
@@ -132,7 +142,10 @@ class VAE(nn.Module):
         return sum(p.numel() for p in self.parameters())
 
     def condition(self, y: torch.Tensor | int | None, n: int) -> torch.Tensor | None:
-        """One-hot labels for a conditional model (None otherwise); an int labels every example."""
+        """One-hot labels for a conditional model; an int labels every example.
+
+        An unconditional model ignores ``y`` (None), so callers pass their labels as they are.
+        """
         if not self.config.conditional:
             return None
         if y is None:
@@ -153,7 +166,7 @@ class VAE(nn.Module):
         # Clamping the log-variance keeps exp() finite on wild inputs without touching normal ones.
         logvar = self.logvar_head(h).clamp(-30.0, 20.0)
         params = self.flow_head(h) if self.flow_head is not None else None
-        return Posterior(self.mean_head(h), logvar, self.flow, params)
+        return Posterior(self.mean_head(h), logvar, self.flow, params, self.prior)
 
     def decoder_params(self, z: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
         """Parameters of p(x|z): logits (Bernoulli) or means (Gaussian)."""
@@ -170,8 +183,8 @@ class VAE(nn.Module):
     def sample(
         self, n: int, y: torch.Tensor | int | None = None, temperature: float = 1.0
     ) -> torch.Tensor:
-        """Decode ``n`` draws z ~ N(0, temperature² I) from the prior."""
-        z = temperature * torch.randn(n, self.config.latent_dim, device=self.device)
+        """Decode ``n`` draws from the prior (N(0, temperature² I) for the standard normal)."""
+        z = self.prior.sample(n, temperature=temperature, device=self.device)
         return self.decode(z, y)
 
     @torch.no_grad()
@@ -188,24 +201,29 @@ class VAE(nn.Module):
     ) -> ELBOTerms:
         """One reparameterised pass and its objective (nats per example).
 
-        Dropout on the input and on z acts only in training mode.
+        ``terms.loss`` is the model's objective's loss; ``elbo``, ``recon``, ``kl``
+        and ``kl_per_dim`` are the ELBO's parts whatever the objective. ``beta`` and
+        ``capacity`` are the schedule's values at this step (``config.beta`` if not
+        given). Dropout on the input and on z acts only in training mode.
         """
         beta = self.config.beta if beta is None else beta
         c = self.condition(y, x.shape[0])
         posterior = self._posterior(self._body(self.encoder, self.input_dropout(x), c))
         z, log_q = posterior.rsample()
-        kl_flow = None if self.flow is None else log_q - log_standard_normal(z)
         x_params = self.decoder_params(self.latent_dropout(z), c)
-        return elbo_terms(
-            self.config,
-            x,
-            x_params,
-            self.log_scale,
-            posterior.kl_per_dim(),
-            kl_flow,
-            beta,
-            capacity,
+        batch = ForwardPass(
+            x=x,
+            x_params=x_params,
+            log_scale=self.log_scale,
+            base_mean=posterior.base_mean,
+            logvar=posterior.logvar,
+            z=z,
+            log_q=log_q,
+            log_p=self.prior.log_prob(z),
+            kl_per_example_dim=self.prior.kl_per_dim(posterior.base_mean, posterior.logvar),
+            has_flow=self.flow is not None,
         )
+        return self.objective(batch, beta, capacity)
 
     def _body(self, net: nn.Module, inputs: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
         """The encoder or decoder body, in ``train_dtype`` when training with mixed precision.
@@ -233,7 +251,7 @@ class VAE(nn.Module):
         z, log_q = posterior.rsample(k)  # (k, batch, d), (k, batch)
         x_params = self.decoder_params(z, c)
         log_px = log_likelihood(x, x_params, self.config.likelihood, self.log_scale)
-        return (log_px + log_standard_normal(z) - log_q).T
+        return (log_px + self.prior.log_prob(z) - log_q).T
 
     # --- storage ---------------------------------------------------------------------------
 

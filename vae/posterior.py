@@ -23,11 +23,10 @@ import math
 import numpy as np
 import torch
 
-from vae.distributions import log_standard_normal
+from vae.distributions import log_likelihood
 from vae.errors import ConfigError
 from vae.evaluation import ACTIVE_UNIT_THRESHOLD, active_units, elbo_stats, encode_means, seeded
 from vae.model import VAE
-from vae.objective import log_likelihood
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +97,7 @@ def log_joint(
     c = model.condition(y, 1)
     params = model.decoder_params(z[:, None, :], c)  # (m, 1, ...): samples in front
     return log_likelihood(x, params, model.config.likelihood, model.log_scale)[:, 0] + (
-        log_standard_normal(z)
+        model.prior.log_prob(z)
     )
 
 
@@ -196,7 +195,6 @@ def collapse_report(
     active above 0.01), ``active`` (bool), ``sensitivity`` (see ``decoder_sensitivity``),
     and the scalars ``elbo``, ``recon``, ``kl``, ``active_units``.
     """
-    y = y if model.config.conditional else None
     stats = elbo_stats(model, x, y, seed=seed)
     means = encode_means(model, x, y)
     n_active, variances = active_units(means)
@@ -219,7 +217,6 @@ def reconstructions_and_samples(
 ) -> dict[str, np.ndarray]:
     """Reconstructions (decode of the posterior mean) of ``x`` and ``n_samples`` prior samples."""
     model.eval()
-    y = y if model.config.conditional else None
     recon = model.reconstruct(x, y)
     with seeded(seed):
         ys = torch.arange(n_samples) % model.config.n_classes if model.config.conditional else None

@@ -25,7 +25,6 @@ import torch
 
 from vae import cache, warmup
 from vae.data import Dataset
-from vae.distributions import log_standard_normal
 from vae.errors import ConfigError
 from vae.evaluation import encode_means, iwae_log_likelihood, seeded
 from vae.model import VAE
@@ -208,13 +207,13 @@ def example_kl(
     with seeded(seed):
         for start in range(0, x.shape[0], 512):
             xb = x[start : start + 512].to(model.device)
-            yb = None if y is None or not model.config.conditional else y[start : start + 512]
+            yb = None if y is None else y[start : start + 512]
             posterior = model.encode(xb, yb)
             if posterior.flow is None:
                 kl = posterior.kl_per_dim().sum(-1)
             else:
                 z, log_q = posterior.rsample(samples)
-                kl = (log_q - log_standard_normal(z)).mean(0)
+                kl = model.prior.kl(z, log_q).mean(0)
             out.append(kl.double().cpu())
     return torch.cat(out).numpy() if out else np.zeros(0)
 
@@ -283,8 +282,7 @@ def decode_manifold(
     grid_codes = np.stack(np.meshgrid(z1, z2), axis=-1).reshape(-1, 2).astype(np.float32)
     model.eval()
     z = torch.from_numpy(grid_codes).to(model.device)
-    label = y if model.config.conditional else None
-    images = model.decode(z, label).float().cpu().numpy()
+    images = model.decode(z, y).float().cpu().numpy()
     dx, dy = (x1 - x0) / max(steps - 1, 1), (y1 - y0) / max(steps - 1, 1)
     extent = (x0 - dx / 2, x1 + dx / 2, y0 - dy / 2, y1 + dy / 2)
     return Manifold(grid_codes, images, steps, extent)
@@ -300,11 +298,11 @@ def _first(data: Dataset, n: int) -> tuple[torch.Tensor, torch.Tensor | None]:
 
 
 def test_codes(model_dir: Path, model: VAE, data: Dataset, n: int) -> np.ndarray:
-    """Posterior means (n, d) of the first ``n`` test examples (shares ``vae.ui``'s cache)."""
+    """Posterior means (n, d) of the first ``n`` test examples (shares the app's cache entry)."""
 
     def compute() -> dict[str, np.ndarray]:
         x, y = _first(data, n)
-        return {"means": encode_means(model, x, y if model.config.conditional else None).numpy()}
+        return {"means": encode_means(model, x, y).numpy()}
 
     return cache.cached_arrays(model_dir, "test_means", {"n": n}, compute)["means"]
 
@@ -384,6 +382,5 @@ def reconstruct_examples(
     """Test examples by global id and the decoded posterior mean of each (data space)."""
     idx = torch.as_tensor(np.asarray(ids, dtype=np.int64))
     batch = data.test.get(idx)
-    y = batch.y if model.config.conditional else None
     model.eval()
-    return batch.x, model.reconstruct(batch.x.to(model.device), y).float().cpu()
+    return batch.x, model.reconstruct(batch.x.to(model.device), batch.y).float().cpu()

@@ -1,0 +1,77 @@
+"""The objective registry: each variant of the VAE objective is one small unit.
+
+A variant subclasses :class:`vae.objectives.base.Objective` (or the β-VAE's
+``VAEObjective``, to keep its KL term), overrides the one hook it changes
+(``regularizer``), declares only its own settings (rows of the settings table,
+``vae.settings.Setting``, with ``objective=`` its name) and is registered with
+``@register`` plus its module's line in ``MODULES``.
+
+The model builds its objective from ``config.objective`` (``model.objective``)
+and returns its terms from ``model(x, y, beta, capacity)``: ``terms.loss`` is
+the objective's loss, ``elbo``/``recon``/``kl``/``kl_per_dim`` are the ELBO's
+parts in nats per example for every objective, ``terms.extra`` the objective's
+own terms. An objective with trainable parts of its own (FactorVAE) is stepped
+by the trainer after the VAE's step and saved in the training checkpoint.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from vae.objectives.base import ELBOTerms, ForwardPass, Objective
+from vae.objectives.schedules import beta_schedule
+
+_REGISTRY: dict[str, type[Objective]] = {}
+_loaded = False
+
+
+def register(cls: type[Objective]) -> type[Objective]:
+    """Class decorator: make an objective selectable by its ``name``."""
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+# The registry: one line per objective module, in the order the CLI and the form list them.
+MODULES = ("vae", "beta_tcvae", "factor_vae", "dip_vae")
+
+
+def _load() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for module in MODULES:
+        importlib.import_module(f"vae.objectives.{module}")
+
+
+def registered() -> list[type[Objective]]:
+    """Every objective, in the order the CLI and the form list them."""
+    _load()
+    order = {module: i for i, module in enumerate(MODULES)}
+    # Sorted by MODULES whatever was imported first; stable, so a file's own order stays.
+    return sorted(
+        _REGISTRY.values(), key=lambda c: order.get(c.__module__.rsplit(".", 1)[-1], len(order))
+    )
+
+
+def get(name: str) -> type[Objective]:
+    _load()
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        from vae.errors import ConfigError
+
+        raise ConfigError(
+            f"objective must be one of {', '.join(_REGISTRY)}, got {name!r}."
+        ) from None
+
+
+__all__ = [
+    "ELBOTerms",
+    "ForwardPass",
+    "Objective",
+    "beta_schedule",
+    "get",
+    "register",
+    "registered",
+]
