@@ -8,7 +8,8 @@ import torch.nn.functional as F
 
 from vae import VAE, VAEConfig
 from vae.distributions import gaussian_kl_per_dim, log_normal, log_standard_normal
-from vae.objective import beta_schedule, free_bits_kl
+from vae.objectives.schedules import beta_schedule
+from vae.objectives.vae import free_bits_kl
 
 
 def test_closed_form_kl_matches_monte_carlo():
@@ -107,6 +108,27 @@ def test_beta_schedules_known_values():
     assert beta_schedule(cap, 250, total) == (100.0, pytest.approx(10.0))
     assert beta_schedule(cap, 800, total) == (100.0, pytest.approx(20.0))
     assert beta_schedule(VAEConfig(beta=3.0), 10, total) == (3.0, None)
+
+
+@pytest.mark.parametrize("total", [1000, 1001, 997, 37, 7])
+@pytest.mark.parametrize("n_cycles", [1, 3, 4, 7])
+def test_cyclical_beta_is_exactly_zero_at_every_cycle_start(total, n_cycles):
+    # Floating-point modulo returned β instead of 0 on single steps at some boundaries.
+    cyc = VAEConfig(beta=2.0, beta_schedule="cyclical", n_cycles=n_cycles, cycle_ratio=0.5)
+    starts = {c * total // n_cycles for c in range(n_cycles)}
+    betas = [beta_schedule(cyc, step, total)[0] for step in range(total + 1)]
+    for step in range(total):
+        if step in starts:
+            assert betas[step] == 0.0, f"step {step} starts a cycle"
+        else:
+            assert 0.0 < betas[step] <= 2.0, f"step {step} is inside a cycle"
+            assert betas[step] >= betas[step - 1]  # rising or holding within a cycle
+    assert betas[total] == 2.0  # the end of training
+    # Every cycle reaches β once its rising part is over, then holds it to its last step.
+    for c in range(n_cycles):
+        end = (c + 1) * total // n_cycles
+        if end - c * total // n_cycles >= 4:
+            assert betas[end - 1] == 2.0
 
 
 def test_capacity_loss_penalises_distance_from_c():

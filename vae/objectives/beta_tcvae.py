@@ -10,13 +10,11 @@ with q(z) = E_x q(z|x) the aggregate posterior. The loss is recon + α·MI + β�
 + γ·DWKL. log q(z) is not computable exactly; it is estimated on the minibatch
 from the B × B matrix log q(z_i|x_j), knowing the data set size N, by
 minibatch stratified sampling ("stratified", the paper's MSS) or minibatch
-weighted sampling ("weighted", MWS). The objective's β schedule and free bits
+weighted sampling ("weighted", MWS, with weights that sum to 1). The objective's β schedule and free bits
 do not apply here: the three weights say everything.
 """
 
 from __future__ import annotations
-
-import math
 
 import torch
 
@@ -35,20 +33,25 @@ def log_density_matrix(z: torch.Tensor, mean: torch.Tensor, logvar: torch.Tensor
 
 
 def log_importance_weights(batch: int, n_data: int, estimator: str) -> torch.Tensor:
-    """log of the weight of q(z_i|x_j) in the estimate of q(z_i): (B, B).
+    """log of the weight of q(z_i|x_j) in the estimate of q(z_i) = (1/N) Σ_n q(z_i|x_n): (B, B).
 
-    weighted (MWS): every pair 1/(N·B). stratified (MSS, Chen et al. appendix
-    C.2): the sample's own example 1/N, one neighbour (N − M)/(N·M), the rest
-    1/M, with M = B − 1.
+    Each row sums to 1. stratified (MSS, Chen et al. appendix C.2): the sample's
+    own example 1/N, one neighbour (N − M)/(N·M), the rest 1/M, with M = B − 1.
+    weighted (MWS): the own example 1/N, every other (N − 1)/(N·M). (The paper
+    writes MWS as 1/(N·B) for every pair; those rows sum to 1/N, which leaves the
+    loss's gradients alone but shifts the reported TC by (d − 1)·log N.)
     """
-    if estimator == "weighted" or batch < 2:
-        return torch.full((batch, batch), -math.log(n_data * batch))
+    if batch < 2:
+        return torch.zeros(batch, batch)
     m = batch - 1
+    if estimator == "weighted":
+        weights = torch.full((batch, batch), (n_data - 1) / (n_data * m))
+        weights.fill_diagonal_(1.0 / n_data)
+        return weights.log()
     weights = torch.full((batch, batch), 1.0 / m)
-    flat = weights.view(-1)
-    flat[:: m + 1] = 1.0 / n_data
-    flat[1 :: m + 1] = (n_data - m) / (n_data * m)
-    weights[m - 1, 0] = (n_data - m) / (n_data * m)
+    rows = torch.arange(batch)
+    weights[rows, (rows + 1) % batch] = (n_data - m) / (n_data * m)  # the one stratum
+    weights[rows, rows] = 1.0 / n_data
     return weights.log()
 
 
