@@ -10,7 +10,7 @@ import logging
 
 import streamlit as st
 
-from vae import ui
+from vae.app import shell
 
 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
@@ -86,9 +86,10 @@ def main() -> None:
     for section, items in PAGES.items():
         pages[section] = [st.Page(path, title=title, icon=icon) for path, title, icon in items]
     navigation = st.navigation(pages)
-    ui.start_umap_warm_up()
-    ui.model_picker()
-    navigation.run()
+    shell.start_umap_warm_up()
+    with shell.shell_run():
+        shell.model_picker()
+        navigation.run()
 
 
 main()

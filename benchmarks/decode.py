@@ -64,7 +64,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=500)
     parser.add_argument("--models", nargs="*", default=["digits-8d", "shapes-beta4", "conv64"])
     args = parser.parse_args()
-    threads.use(threads.interactive_threads())  # as the web server does (vae/ui.py)
+    threads.use(threads.interactive_threads())  # as the web server does (vae/app/shell.py)
     names = [m for m in args.models if m == "conv64" or model_dir(m) is not None]
     results = [measure(m, args.n) for m in names]
     emit(

@@ -18,7 +18,7 @@ CHILD = """
 import json, sys, time
 start = time.perf_counter()
 from streamlit.testing.v1 import AppTest
-from vae.ui import MODEL_KEY
+from vae.app.shell import MODEL_KEY
 imported = time.perf_counter() - start
 at = AppTest.from_file("app.py", default_timeout=600)
 at.session_state[MODEL_KEY] = sys.argv[1]

@@ -15,7 +15,7 @@ import time
 from streamlit.testing.v1 import AppTest
 
 from benchmarks.common import ROOT, emit, machine
-from vae.ui import MODEL_KEY
+from vae.app.shell import MODEL_KEY
 
 # (page file or None for Home, the bundled model it is shown with)
 PAGES = [

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae import latent, ui
-from vae import ui_explore as ux
+from vae import latent
+from vae.app import compare, controls, pictures, shell
 from vae.errors import VAELabError
 from vae.figures.compare import kl_bars, rate_distortion
+
+shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
 
 st.title("β comparison")
 st.markdown(
@@ -16,11 +18,11 @@ st.markdown(
     "(*disentanglement*). Pick runs and compare them on the **same** input."
 )
 
-options = ui.entries()
+options = shell.entries()
 names = [e.name for e in options]
 labels = {e.name: e.label for e in options}
 chosen = st.multiselect(
-    "Runs to compare (two to four)", names, default=ux.default_runs(names), max_selections=4,
+    "Runs to compare (two to four)", names, default=compare.default_runs(names), max_selections=4,
     format_func=labels.get, key="cmp_runs",
     help="The bundled shapes models at β = 1, 4 and 8 are chosen first when they are installed.",
 )  # fmt: skip
@@ -28,16 +30,16 @@ if len(chosen) < 2:
     st.info("Choose at least two runs to compare.")
     st.stop()
 
-runs: list[ui.Selected] = []
+runs: list[shell.Selected] = []
 for entry in (e for e in options if e.name in chosen):
     try:
-        runs.append(ui.load(entry))
+        runs.append(shell.load(entry))
     except VAELabError as exc:
-        ui.report_error(exc)
+        shell.report_error(exc)
 if len(runs) < 2:
     st.stop()
 
-signatures = {ux.data_signature(r) for r in runs}
+signatures = {compare.data_signature(r) for r in runs}
 same_data = len(signatures) == 1
 if not same_data:
     st.warning(
@@ -60,7 +62,7 @@ st.markdown(
 c1, c2, c3 = st.columns([3, 3, 2])
 with c1:
     n_test = min(len(r.data.test) for r in runs)
-    index = ux.index_picker("Input: test example", "cmp_index", n_test)
+    index = controls.index_picker("Input: test example", "cmp_index", n_test)
 low, high = c2.slider("Traversal range", -4.0, 4.0, (-2.5, 2.5), step=0.25, key="cmp_range")
 cols = c3.slider("Columns", 3, 11, 7, key="cmp_cols")
 max_rows = st.slider(
@@ -71,25 +73,25 @@ values = latent.traversal_values(low, high, cols)
 
 for column, selected in zip(st.columns(len(runs)), runs, strict=True):
     model = selected.model
-    dims = ux.dimensions(selected)
+    dims = controls.dimensions(selected)
     with column:
         st.subheader(selected.entry.name)
         st.caption(
             f"{selected.entry.title}  \nβ = {model.config.beta:g} · z = {model.config.latent_dim} · "
             f"{int(dims.active.sum())} active · `{selected.info.dataset}`"
         )
-        x, label = ux.test_example(selected, index)
+        x, label = controls.test_example(selected, index)
         y = label if model.config.conditional else None
         z = latent.encode_mean(model, x[None], None if y is None else [y])[0]
         if selected.info.is_image:
             recon = latent.decode(model, z, y)
-            pair = ux.side_by_side([x, recon[0]], target=80)
+            pair = pictures.side_by_side([x, recon[0]], target=80)
             st.image(pair, caption="input · reconstruction", output_format="PNG")
         st.plotly_chart(kl_bars(dims.kl, dims.active), key=f"cmp_kl_{selected.entry.name}")
         if selected.info.is_image:
             rows = dims.order[:max_rows]
             grid = latent.decode(model, latent.traversal_codes(z, rows, values), y)
-            st.image(ux.picture(grid, ncol=cols, target=48), output_format="PNG")
+            st.image(pictures.picture(grid, ncol=cols, target=48), output_format="PNG")
             st.caption("rows: " + ", ".join(f"z{d}" for d in rows))
         else:
             st.caption("2-D points: no images to reconstruct or traverse.")
@@ -103,14 +105,14 @@ st.markdown(
     "ground-truth factors, so they exist only for data that has them (`shapes`). Blank: not known "
     "yet, or not applicable."
 )
-table, absent = ux.metrics_frame(runs)
-st.dataframe(table, hide_index=True, key="cmp_table", column_config=ux.metric_columns(table))
+table, absent = compare.metrics_frame(runs)
+st.dataframe(table, hide_index=True, key="cmp_table", column_config=compare.metric_columns(table))
 if absent:
     st.caption(
         f"Not shown: {', '.join(absent)}. Disentanglement metrics need data with ground-truth "
         "factors, and none of these runs was trained on such data."
     )
-missing = {r.entry.name: ux.missing_groups(r) for r in runs}
+missing = {r.entry.name: compare.missing_groups(r) for r in runs}
 missing = {k: v for k, v in missing.items() if v}
 m1, m2 = st.columns([1, 3], vertical_alignment="center")
 quick = m1.toggle("Quick mode", value=True, key="cmp_quick",
@@ -119,7 +121,7 @@ if missing:
     m2.caption("Missing: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in missing.items()))
 if m2.button("Compute missing metrics", key="cmp_compute", disabled=not missing,
              icon=":material/calculate:"):  # fmt: skip
-    ux.compute_missing(runs, quick)
+    compare.compute_missing(runs, quick)
     st.rerun()
 
 st.header("Rate and distortion")
@@ -128,7 +130,7 @@ st.markdown(
     "reconstruction error). Raising β buys a cheaper code with worse reconstructions: the runs "
     "slide along a curve. Dotted lines join points of equal ELBO."
 )
-table = [ux.run_metrics(r) for r in runs]
+table = [compare.run_metrics(r) for r in runs]
 st.plotly_chart(
     rate_distortion(
         [r.entry.name for r in runs],

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae import catalog, latent, ui
-from vae import ui_explore as ux
+from vae import catalog, latent
+from vae.app import controls, pictures, shell
+
+shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
 
 st.title("Conditional generation")
 st.markdown(
@@ -15,7 +17,7 @@ st.markdown(
     "keep z fixed and change y."
 )
 
-selected = ui.current()
+selected = shell.current()
 if selected is not None and not selected.info.conditional:
     st.warning(
         f"“{selected.entry.title}” is not conditional: its decoder sees only z, so there is no "
@@ -30,11 +32,11 @@ if selected is not None and not selected.info.conditional:
     suggested = catalog.find_bundled("digits-cvae")
     if suggested is not None:
         use.button(
-            f"Use the bundled model “{suggested.title}”", on_click=ui.switch_to,
+            f"Use the bundled model “{suggested.title}”", on_click=shell.switch_to,
             args=(suggested.name,), key="use_suggested",
         )  # fmt: skip
     st.stop()
-if not ui.require(
+if not shell.require(
     selected, lambda info: info.conditional and info.is_image, "a conditional image model",
     "digits-cvae",
 ):  # fmt: skip
@@ -55,17 +57,17 @@ st.markdown(
 )
 s1, s2, s3, s4 = st.columns(4)
 with s1:
-    cls = ux.class_picker(selected, "Class", "cond_class")
+    cls = controls.class_picker(selected, "Class", "cond_class")
 count = s2.slider("Samples", 4, 64, 16, step=4, key="cond_count")
 temperature = s3.slider("Temperature", 0.1, 2.0, 1.0, step=0.1, key="cond_temp")
 with s4:
-    seed = ux.seed_picker("Seed", "cond_seed")
+    seed = controls.seed_picker("Seed", "cond_seed")
 z = latent.prior_samples(count, latent_dim, temperature, seed)
 samples = latent.decode(model, z, cls)
-sample_grid = ux.picture(samples, ncol=8, target=72)
+sample_grid = pictures.picture(samples, ncol=8, target=72)
 st.image(sample_grid, caption=f"{count} samples of class {class_names[cls]} at T = {temperature:g}",
          output_format="PNG")  # fmt: skip
-ux.downloads(f"samples-{class_names[cls]}", sample_grid, None, "cond_samples")
+pictures.downloads(f"samples-{class_names[cls]}", sample_grid, None, "cond_samples")
 
 # --- 2. style and content ---------------------------------------------------------------------
 
@@ -80,21 +82,25 @@ rows_from = w1.radio("Rows from", ["Test examples", "Prior samples"], key="cond_
 n_rows = w2.slider("Rows", 1, 8, 4, key="cond_rows")
 with w3:
     if rows_from == "Test examples":
-        first = ux.index_picker("First test example", "cond_first", len(data.test) - n_rows + 1)
+        first = controls.index_picker(
+            "First test example", "cond_first", len(data.test) - n_rows + 1
+        )
         examples = data.test.x[first : first + n_rows]
         codes = latent.encode_mean(model, examples, data.test.y[first : first + n_rows])
     else:
         examples = None
         codes = latent.prior_samples(
-            n_rows, latent_dim, seed=ux.seed_picker("Seed", "cond_rows_seed")
+            n_rows, latent_dim, seed=controls.seed_picker("Seed", "cond_rows_seed")
         )
 swap_codes, swap_labels = latent.class_swap(codes, n_classes)
 swapped = latent.decode(model, swap_codes, swap_labels)
 columns = st.columns(n_classes + (examples is not None))
 if examples is not None:
-    columns[0].image(ux.picture(examples, ncol=1, target=64), caption="input", output_format="PNG")
+    columns[0].image(
+        pictures.picture(examples, ncol=1, target=64), caption="input", output_format="PNG"
+    )
 for c in range(n_classes):
-    strip = ux.picture(swapped[c::n_classes], ncol=1, target=64)
+    strip = pictures.picture(swapped[c::n_classes], ncol=1, target=64)
     columns[c + (examples is not None)].image(strip, caption=f"y = {class_names[c]}",
                                               output_format="PNG")  # fmt: skip
 
@@ -108,19 +114,19 @@ st.markdown(
 )
 i1, i2, i3, i4 = st.columns(4)
 with i1:
-    code_index = ux.index_picker("Style from test example", "cond_mix_index", len(data.test))
+    code_index = controls.index_picker("Style from test example", "cond_mix_index", len(data.test))
 with i2:
-    class_a = ux.class_picker(selected, "From class", "cond_mix_a", 0)
+    class_a = controls.class_picker(selected, "From class", "cond_mix_a", 0)
 with i3:
-    class_b = ux.class_picker(selected, "To class", "cond_mix_b", min(1, n_classes - 1))
+    class_b = controls.class_picker(selected, "To class", "cond_mix_b", min(1, n_classes - 1))
 steps = i4.slider("Frames", 3, 24, 8, key="cond_mix_steps")
 x_style = data.test.x[code_index : code_index + 1]
 z_style = latent.encode_mean(model, x_style, data.test.y[code_index : code_index + 1])[0]
 mix = latent.decode_label_mix(model, z_style, latent.label_mix(class_a, class_b, n_classes, steps))
-mix_strip = ux.picture(mix, ncol=steps, target=80)
+mix_strip = pictures.picture(mix, ncol=steps, target=80)
 st.image(mix_strip, caption=f"{class_names[class_a]} → {class_names[class_b]} in {steps} frames",
          width="stretch", output_format="PNG")  # fmt: skip
-ux.downloads(
+pictures.downloads(
     f"class-{class_names[class_a]}-to-{class_names[class_b]}", mix_strip,
-    ux.frames_of(mix, target=128), "cond_mix",
+    pictures.frames_of(mix, target=128), "cond_mix",
 )  # fmt: skip

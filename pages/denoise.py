@@ -5,9 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from vae import restore, ui
-from vae import ui_apply as ua
+from vae import restore
+from vae.app import denoise, examples, pictures, shell
 from vae.figures.restore import error_bars, rounds_curve
+
+shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
 
 st.title("Denoise & inpaint")
 st.markdown(
@@ -19,8 +21,8 @@ st.markdown(
     "simple baselines, so you can see what the model is actually worth."
 )
 
-selected = ui.current()
-if not ui.require(selected, lambda info: info.is_image, "a model of images", "digits-8d"):
+selected = shell.current()
+if not shell.require(selected, lambda info: info.is_image, "a model of images", "digits-8d"):
     st.stop()
 
 model, info = selected.model, selected.info
@@ -33,8 +35,8 @@ st.header("1 · Corrupt an image")
 source_col, corrupt_col, restore_col = st.columns(3, gap="large")
 with source_col:
     index = st.number_input(f"Test example (0–{n_test - 1})", 0, n_test - 1, 0, key="dn_example")
-    uploaded = ua.upload(selected, "dn_upload")
-    x, y = ua.example(selected, int(index))
+    uploaded = examples.upload(selected, "dn_upload")
+    x, y = examples.example(selected, int(index))
     source = f"test example {int(index)}"
     if uploaded is not None:
         x, source = uploaded, "your upload"
@@ -46,7 +48,7 @@ with source_col:
                 format_func=lambda c: names[c],
                 key="dn_upload_class",
             )
-            y = ua.label_tensor(label)
+            y = examples.label_tensor(label)
 with corrupt_col:
     kind = st.selectbox(
         "Corruption",
@@ -78,14 +80,14 @@ with restore_col:
         "the encoder's guess: a MAP code that ignores the hidden pixels entirely."
     )
 
-result = ua.restore_one(selected, x, y, corruption, rounds, steps, int(seed))
+result = denoise.restore_one(selected, x, y, corruption, rounds, steps, int(seed))
 
 # --- 2. what each method makes of it --------------------------------------------------------------
 
 st.header("2 · Restored")
 methods = restore.methods_for(corruption)
-images, captions = ua.restore_row(x, result, methods)
-ui.show_images(images, captions, ncol=min(len(captions), 8), target=120)
+images, captions = denoise.restore_row(x, result, methods)
+pictures.show_images(images, captions, ncol=min(len(captions), 8), target=120)
 if corruption.masks:
     st.caption(
         "Magenta marks the hidden pixels. Errors are mean squared errors per pixel against the "
@@ -103,7 +105,7 @@ else:
 
 # --- 3. the whole test set ------------------------------------------------------------------------
 
-n_bench = ua.test_x(selected).shape[0]
+n_bench = examples.test_x(selected).shape[0]
 st.header("3 · Over the test set")
 st.markdown(
     f"One example proves little. Here the same corruption (a fresh draw for each image) hits "
@@ -111,10 +113,10 @@ st.markdown(
     f"that know nothing about the data beyond its mean image; purple bars use the VAE; the pale "
     f"bar is the VAE's error on the *clean* image, the floor set by its reconstructions."
 )
-if ua.restore_benchmark_ready(selected, corruption, rounds, steps) or st.button(
+if denoise.restore_benchmark_ready(selected, corruption, rounds, steps) or st.button(
     "Measure every method on the test set", key="dn_measure", icon=":material/analytics:"
 ):
-    bench = ua.restore_benchmark(selected, corruption, rounds, steps)
+    bench = denoise.restore_benchmark(selected, corruption, rounds, steps)
     rows = restore.summarise(bench)
     key = "mse_missing" if corruption.masks else "mse"
     what = "on the hidden pixels" if corruption.masks else "over the whole image"

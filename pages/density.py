@@ -6,9 +6,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from vae import density, ui
-from vae import ui_apply as ua
+from vae import density
+from vae.app import examples, likelihoods, pictures, shell
 from vae.figures.density import density_map, ll_histogram, points_figure, roc_figure
+
+shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
 
 st.title("Density")
 st.markdown(
@@ -18,8 +20,8 @@ st.markdown(
     "tighter (higher) estimate. Values are in nats per example: higher means more typical."
 )
 
-selected = ui.current()
-if not ui.require(selected, lambda info: info.latent_dim > 0, "a trained model", "digits-8d"):
+selected = shell.current()
+if not shell.require(selected, lambda info: info.latent_dim > 0, "a trained model", "digits-8d"):
     st.stop()
 
 info = selected.info
@@ -34,7 +36,7 @@ k = st.select_slider(
 
 # --- 1. the test set ------------------------------------------------------------------------------
 
-ll = ua.test_log_likelihood(selected, k)
+ll = likelihoods.test_log_likelihood(selected, k)
 st.header("1 · Log-likelihood of every test example")
 a, b, c = st.columns(3)
 a.metric("mean log p(x)", f"{ll.mean():.2f} nats")
@@ -45,15 +47,15 @@ st.plotly_chart(ll_histogram({"test set": ll}), key="dens_test_hist")
 n_show = st.slider("How many to show", 4, 16, 8, key="dens_n_show")
 low, high = density.extremes(ll, n_show)
 if info.is_image:
-    x = ua.test_x(selected)
+    x = examples.test_x(selected)
     st.subheader("Least likely test examples")
     st.caption("The model finds these hard to explain: odd shapes, unusual strokes, mislabels.")
-    ui.show_images(x[low], [f"#{i}: {ll[i]:.1f}" for i in low], ncol=min(n_show, 8))
+    pictures.show_images(x[low], [f"#{i}: {ll[i]:.1f}" for i in low], ncol=min(n_show, 8))
     st.subheader("Most likely test examples")
     st.caption("Simple, typical examples: often thin or small, with few pixels to explain.")
-    ui.show_images(x[high], [f"#{i}: {ll[i]:.1f}" for i in high], ncol=min(n_show, 8))
+    pictures.show_images(x[high], [f"#{i}: {ll[i]:.1f}" for i in high], ncol=min(n_show, 8))
 else:
-    pts = ua.test_x(selected).numpy()
+    pts = examples.test_x(selected).numpy()
     extent = float(np.abs(pts).max()) * 1.15
     st.plotly_chart(
         points_figure(
@@ -80,11 +82,11 @@ if info.is_image:
         "a coin toss, and below 0.5 the model prefers the foreign inputs. Watch out: likelihood "
         "models are famous for liking simple inputs they never saw (Nalisnick et al. 2019)."
     )
-    sets = list(ua.ood_inputs(selected))
+    sets = list(likelihoods.ood_inputs(selected))
     chosen = st.multiselect("Foreign sets", sets, default=sets, key="dens_ood_sets")
-    scores = {name: ua.ood_log_likelihood(selected, name, k) for name in chosen}
-    uploaded = ua.upload(selected, "dens_upload", "Score your own image")
-    upload_ll = None if uploaded is None else ua.one_log_likelihood(selected, uploaded, k)
+    scores = {name: likelihoods.ood_log_likelihood(selected, name, k) for name in chosen}
+    uploaded = examples.upload(selected, "dens_upload", "Score your own image")
+    upload_ll = None if uploaded is None else likelihoods.one_log_likelihood(selected, uploaded, k)
     left, right = st.columns(2)
     left.plotly_chart(ll_histogram({"test set": ll, **scores}, upload_ll), key="dens_ood_hist")
     curves = {}
@@ -109,14 +111,14 @@ if info.is_image:
             key="dens_ood_table",
         )
         with st.expander("What the foreign inputs look like"):
-            inputs = ua.ood_inputs(selected)
+            inputs = likelihoods.ood_inputs(selected)
             for name in scores:
                 st.caption(name)
-                ui.show_images(inputs[name][:8], ncol=8, target=64)
+                pictures.show_images(inputs[name][:8], ncol=8, target=64)
     if upload_ll is not None:
         pct = density.percentile_of(upload_ll, ll)
         col_img, col_text = st.columns([1, 3])
-        col_img.image(ui.picture(uploaded, target=120), caption="as the model sees it")
+        col_img.image(pictures.picture(uploaded, target=120), caption="as the model sees it")
         col_text.markdown(
             f"Your image scores **{upload_ll:.2f} nats**: higher than {pct:.0f}% of the test "
             f"set. " + ("It looks typical to the model." if pct >= 5 else "It looks foreign.")
@@ -136,9 +138,9 @@ if is_points:
     extent = c1.slider("Half-width of the square", 1.5, 6.0, 3.5, 0.5, key="dens_extent")
     grid_n = c2.select_slider("Grid points per side", [40, 60, 80, 120], 60, key="dens_grid")
     n_samples = c3.slider("Samples from the model", 200, 5000, 2000, 200, key="dens_samples")
-    grid = ua.density_map(selected, extent, grid_n, min(k, 100))
-    data_pts = ua.test_x(selected).numpy()
-    samples = ua.model_samples(selected, n_samples, 0)
+    grid = likelihoods.density_map(selected, extent, grid_n, min(k, 100))
+    data_pts = examples.test_x(selected).numpy()
+    samples = likelihoods.model_samples(selected, n_samples, 0)
     left, right = st.columns(2)
     left.plotly_chart(density_map(grid["xs"], grid["ys"], grid["log_p"]), key="dens_map")
     right.plotly_chart(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae import latent, ui
-from vae import ui_explore as ux
+from vae import latent
+from vae.app import controls, pictures, shell
 from vae.figures.interpolate import latent_path, points_path
+
+shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
 
 st.title("Interpolate")
 st.markdown(
@@ -15,13 +17,13 @@ st.markdown(
     "spherical path from A to B, and a *traversal* that changes one dimension at a time."
 )
 
-selected = ui.current()
-if not ui.require(selected, lambda info: info.latent_dim > 0, "a trained model", "digits-8d"):
+selected = shell.current()
+if not shell.require(selected, lambda info: info.latent_dim > 0, "a trained model", "digits-8d"):
     st.stop()
 
 model, info = selected.model, selected.info
 is_image = info.is_image
-dims = ux.dimensions(selected)
+dims = controls.dimensions(selected)
 n_active = int(dims.active.sum())
 
 # --- 1. a code and its sliders -------------------------------------------------------------
@@ -38,11 +40,11 @@ st.markdown(
     "sliders are ordered by how much each dimension carries (its KL, in nats): the top ones "
     f"change the picture most. {n_active} of {len(dims.kl)} dimensions are active.{inactive_note}"
 )
-start = ux.start_picker(selected, "interp")
+start = controls.start_picker(selected, "interp")
 if start is None:
     st.stop()
-limit = ux.slider_limit(start.z)
-ux.sync_sliders(selected, start, limit)
+limit = controls.slider_limit(start.z)
+controls.sync_sliders(selected, start, limit)
 
 
 @st.fragment
@@ -54,26 +56,26 @@ def live_decoder() -> None:
         columns = st.columns(2 if len(order) > 6 else 1)
         for i, d in enumerate(order):
             columns[i * len(columns) // len(order)].slider(
-                dims.label(d), -limit, limit, step=0.05, key=ux.slider_key(selected, d),
+                dims.label(d), -limit, limit, step=0.05, key=controls.slider_key(selected, d),
                 help=f"z{d}: start value {float(start.z[d]):+.2f}",
             )  # fmt: skip
         st.button(
             "Reset to the start code", key="interp_reset", icon=":material/restart_alt:",
-            on_click=ux.reset_sliders, args=(selected, start.z, limit),
+            on_click=controls.reset_sliders, args=(selected, start.z, limit),
         )  # fmt: skip
-    z = ux.slider_code(selected, start.z)
+    z = controls.slider_code(selected, start.z)
     decoded = latent.decode(model, z, start.y)
     with right:
         if is_image:
             shown, decoded_col = st.columns(2) if start.x is not None else (None, st.container())
             if shown is not None:
                 shown.image(
-                    ux.picture(start.x[None], target=160),
+                    pictures.picture(start.x[None], target=160),
                     caption=start.description,
                     output_format="PNG",
                 )
             decoded_col.image(
-                ux.picture(decoded, target=160),
+                pictures.picture(decoded, target=160),
                 caption="decoded from the sliders",
                 output_format="PNG",
             )
@@ -100,25 +102,25 @@ c1, c2, c3 = st.columns([2, 1, 1])
 with c1:
     b_source = st.radio("B", ["Test example", "Prior sample"], horizontal=True, key="ab_source")
     if b_source == "Test example":
-        b_index = ux.index_picker("B: test example", "ab_b_index", len(selected.data.test), 1)
-        b_x, b_label = ux.test_example(selected, b_index)
+        b_index = controls.index_picker("B: test example", "ab_b_index", len(selected.data.test), 1)
+        b_x, b_label = controls.test_example(selected, b_index)
         b_y = None if start.y is None else b_label
         z_b = latent.encode_mean(model, b_x[None], None if b_y is None else [b_y])[0]
     else:
-        b_seed = ux.seed_picker("B: prior sample (seed)", "ab_b_seed")
+        b_seed = controls.seed_picker("B: prior sample (seed)", "ab_b_seed")
         z_b = latent.prior_samples(1, model.config.latent_dim, seed=b_seed + 1)[0]
 method = c2.radio("Path", latent.METHODS, key="ab_method",
                   format_func={"linear": "linear", "slerp": "spherical (slerp)"}.get)  # fmt: skip
 steps = c3.slider("Frames", 3, 24, 10, key="ab_steps")
 path = latent.interpolate(start.z, z_b, steps, method)
 frames = latent.decode(model, path, start.y)
-lmap = ux.latent_map(selected)
+lmap = controls.latent_map(selected)
 if is_image:
-    strip = ux.picture(frames, ncol=steps, target=96)
+    strip = pictures.picture(frames, ncol=steps, target=96)
     st.image(
         strip, caption=f"A → B in {steps} frames ({method})", width="stretch", output_format="PNG"
     )
-    ux.downloads("interpolation", strip, ux.frames_of(frames, target=128), "ab")
+    pictures.downloads("interpolation", strip, pictures.frames_of(frames, target=128), "ab")
 map_col, data_col = st.columns(2) if not is_image else (st.container(), None)
 map_col.plotly_chart(
     latent_path(
@@ -164,13 +166,13 @@ for r, d in enumerate(rows):
         f"**z{d}**  \nKL {dims.kl[d]:.2f}" + ("" if dims.active[d] else "  \n*inactive*")
     )
     row_col.image(
-        ux.picture(grid_images[r * cols : (r + 1) * cols], ncol=cols, target=64),
+        pictures.picture(grid_images[r * cols : (r + 1) * cols], ncol=cols, target=64),
         output_format="PNG",
     )
 st.caption(f"columns: z from {low:g} to {high:g}; centre code: {start.description}")
-whole = ux.picture(grid_images, ncol=cols, target=64)
+whole = pictures.picture(grid_images, ncol=cols, target=64)
 animation = [
-    ux.picture(frame, ncol=min(len(rows), 8), target=96)
+    pictures.picture(frame, ncol=min(len(rows), 8), target=96)
     for frame in latent.traversal_frames(grid_images, len(rows), cols)
 ]
-ux.downloads("traversal", whole, animation, "trav", duration_ms=150)
+pictures.downloads("traversal", whole, animation, "trav", duration_ms=150)

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae import projection, ui
-from vae import ui_latent as L
+from vae import projection
+from vae.app import latent_map, shell
 from vae.errors import VAELabError
 from vae.figures.latent_map import manifold_figure, scatter_map
 
-selected = ui.current()
+shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
+
+selected = shell.current()
 st.title("Latent map")
-if not ui.require(selected, lambda info: info.latent_dim >= 1, "a trained model", "digits-8d"):
+if not shell.require(selected, lambda info: info.latent_dim >= 1, "a trained model", "digits-8d"):
     st.stop()
 info, data = selected.info, selected.data
 latent_dim = info.latent_dim
 n_test = len(data.test)
-L.reset_if_model_changed(selected)
+latent_map.reset_if_model_changed(selected)
 st.caption(
     f"Each point is one of the first test examples of `{info.dataset}`, placed at the mean of "
     f"its posterior q(z|x) in the {latent_dim}-D latent space and projected to 2-D. Drag a box "
@@ -26,13 +28,13 @@ st.caption(
 
 
 @st.fragment
-def latent_map() -> None:
+def map_view() -> None:
     methods = projection.methods_for(latent_dim)
     if st.session_state.get("map_method") not in methods:
         st.session_state["map_method"] = methods[0]
     default_n = projection.default_n(n_test)
     lo_n = min(20, n_test)
-    L.clamp_state("map_n", lo_n, n_test)
+    latent_map.clamp_state("map_n", lo_n, n_test)
     c_method, c_n, c_p1, c_p2, c_colour = st.columns([1.2, 1.2, 1, 1, 1.4])
     method = c_method.selectbox(
         "Projection", methods, format_func=projection.METHODS.get, key="map_method"
@@ -42,7 +44,7 @@ def latent_map() -> None:
     )
     params: dict = {}
     if method == "umap":
-        L.clamp_state("map_neighbors", 2, min(100, n - 1))
+        latent_map.clamp_state("map_neighbors", 2, min(100, n - 1))
         params["n_neighbors"] = c_p1.slider(
             "UMAP neighbours", 2, min(100, n - 1), min(15, n - 1), key="map_neighbors",
             help="Small: local detail; large: the global layout.",
@@ -53,45 +55,47 @@ def latent_map() -> None:
         )  # fmt: skip
     elif method == "tsne":
         top = float(max(2, min(100, n - 1)))
-        L.clamp_state("map_perplexity", 2.0, top)
+        latent_map.clamp_state("map_perplexity", 2.0, top)
         params["perplexity"] = c_p1.slider(
             "t-SNE perplexity", 2.0, top, min(30.0, top), step=1.0, key="map_perplexity",
             help="Roughly the number of neighbours each point keeps close.",
         )  # fmt: skip
-    options = L.colour_options(selected)
+    options = latent_map.colour_options(selected)
     colour = c_colour.selectbox("Colour by", options, key="map_colour")
     try:
-        xy = L.project(selected, n, method, params)
-        values, categories, label = L.colour_values(selected, n, colour)
+        xy = latent_map.project(selected, n, method, params)
+        values, categories, label = latent_map.colour_values(selected, n, colour)
     except VAELabError as exc:
-        ui.report_error(exc)
+        shell.report_error(exc)
         return
     ids = list(range(n))
-    if (st.session_state.get(L.POINT_KEY) or 0) >= n:
-        st.session_state[L.POINT_KEY] = None
-    chosen = st.session_state.get(L.POINT_KEY)
+    if (st.session_state.get(latent_map.POINT_KEY) or 0) >= n:
+        st.session_state[latent_map.POINT_KEY] = None
+    chosen = st.session_state.get(latent_map.POINT_KEY)
     axes = (
         ("z₁", "z₂")
         if method == "latent"
         else tuple(f"{projection.METHODS[method]} {i}" for i in (1, 2))
     )
     fig = scatter_map(
-        xy, ids, values, categories, label, selected=L.selected_ids(), chosen=chosen,
+        xy, ids, values, categories, label, selected=latent_map.selected_ids(), chosen=chosen,
         axis_titles=axes,
     )  # fmt: skip
     event = st.plotly_chart(
-        fig, key=L.CHART_KEY, on_select=L.on_map_select,
+        fig, key=latent_map.CHART_KEY, on_select=latent_map.on_map_select,
         selection_mode=("points", "box", "lasso"), width="stretch",
         config={"displaylogo": False},
     )  # fmt: skip
 
-    L.apply_selection(event)  # the callback has done this already in a browser; not in AppTest
-    picked = [i for i in L.selected_ids() if i < n]
+    latent_map.apply_selection(
+        event
+    )  # the callback has done this already in a browser; not in AppTest
+    picked = [i for i in latent_map.selected_ids() if i < n]
     left, right = st.columns([3, 1])
     if picked:
         with left:
-            L.show_gallery(selected, picked)
-        right.button("Clear selection", key="map_clear", on_click=L.clear_selection)
+            latent_map.show_gallery(selected, picked)
+        right.button("Clear selection", key="map_clear", on_click=latent_map.clear_selection)
     else:
         left.info("Select points with the box or lasso tool to see them here.")
 
@@ -99,11 +103,11 @@ def latent_map() -> None:
     c_point, c_k = st.columns(2)
     point = c_point.number_input(
         "Example (click a point, or type its number)", min_value=0, max_value=n - 1,
-        value=None, step=1, key=L.POINT_KEY, placeholder="none chosen",
+        value=None, step=1, key=latent_map.POINT_KEY, placeholder="none chosen",
     )  # fmt: skip
     k = c_k.slider("Neighbours", 1, min(24, n - 1), min(8, n - 1), key="map_k")
     if point is not None:
-        L.show_neighbours(selected, L.codes(selected, n), int(point), k)
+        latent_map.show_neighbours(selected, latent_map.codes(selected, n), int(point), k)
 
 
 @st.fragment
@@ -129,9 +133,9 @@ def decoded_manifold() -> None:
             key="manifold_class",
         )  # fmt: skip
     n = projection.default_n(n_test)
-    codes = L.codes(selected, n)
+    codes = latent_map.codes(selected, n)
     span = projection.manifold_span(codes) if span_kind == "codes" else (-3.0, 3.0, -3.0, 3.0)
-    _, picture, extent = L.manifold(selected, span, steps, y)
+    _, picture, extent = latent_map.manifold(selected, span, steps, y)
     labels = data.test.y[:n].numpy() if data.test.y is not None else None
     fig = manifold_figure(
         picture, extent, codes if overlay else None, labels, data.class_names, ids=list(range(n))
@@ -139,7 +143,7 @@ def decoded_manifold() -> None:
     st.plotly_chart(fig, key="manifold_chart", width="stretch")
 
 
-latent_map()
+map_view()
 if latent_dim == 2 and info.is_image:
     decoded_manifold()
 elif latent_dim == 2:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from vae import ui
-from vae import ui_apply as ua
+from vae.app import examples, pictures, posterior_lab, shell
 from vae.evaluation import ACTIVE_UNIT_THRESHOLD
 from vae.figures.posterior import per_dim_bars, posterior_figure
+
+shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
 
 st.title("Posterior & collapse lab")
 st.markdown(
@@ -30,8 +31,8 @@ st.markdown(
     "ellipses, which still hold 39% and 86%). The gap log p(x) − ELBO is KL(q ‖ p(z|x)): how "
     "far the encoder's guess is from the truth, in nats."
 )
-two_d = ua.model_choices(lambda i: i.latent_dim == 2 and i.is_image)
-current = ui.current()
+two_d = shell.model_choices(lambda i: i.latent_dim == 2 and i.is_image)
+current = shell.current()
 if len(two_d) == 0:
     st.info("This section needs an image model with a 2-D latent, such as the bundled digits-2d.")
 else:
@@ -45,21 +46,21 @@ else:
         "Model on the left",
         two_d,
         index=two_d.index(default_left),
-        format_func=ua.title_of,
+        format_func=shell.title_of,
         key="pl_left",
     )
-    left = ua.load_named(left_name)
-    same_data = [n for n in two_d if ua.dataset_of(n) == ua.dataset_of(left_name)]
-    flows = [n for n in same_data if ua.flow_of(n) != "none" and n != left_name]
+    left = shell.load_named(left_name)
+    same_data = [n for n in two_d if shell.dataset_of(n) == shell.dataset_of(left_name)]
+    flows = [n for n in same_data if shell.flow_of(n) != "none" and n != left_name]
     default_right = flows[0] if flows else same_data[0]
     right_name = c2.selectbox(
         "Model on the right (same data)",
         same_data,
         index=same_data.index(default_right),
-        format_func=ua.title_of,
+        format_func=shell.title_of,
         key="pl_right",
     )
-    right = ua.load_named(right_name)
+    right = shell.load_named(right_name)
     n_test = len(left.data.test) if left is not None else 1
     c3, c4, c5 = st.columns(3)
     index = c3.number_input(f"Test example (0–{n_test - 1})", 0, n_test - 1, 0, key="pl_example")
@@ -78,8 +79,8 @@ else:
         for col, chosen, side in zip(columns, (left, right), ("left", "right"), strict=True):
             if chosen is None:
                 continue
-            result = ua.posterior_view(chosen, int(index), truth)
-            others = ua.test_means_2d(chosen)
+            result = posterior_lab.posterior_view(chosen, int(index), truth)
+            others = posterior_lab.test_means_2d(chosen)
             with col:
                 st.plotly_chart(
                     posterior_figure(
@@ -87,9 +88,9 @@ else:
                     ),
                     key=f"pl_post_{side}",
                 )
-                x, _ = ua.example(chosen, int(index))
+                x, _ = examples.example(chosen, int(index))
                 st.image(
-                    ui.picture(ua.stack(x, result["recon"]), ncol=2, target=80),
+                    pictures.picture(examples.stack(x, result["recon"]), ncol=2, target=80),
                     caption="left: x · right: decoded from its code",
                 )
                 gap = result["gap"]
@@ -127,7 +128,7 @@ st.markdown(
     "- **Double dropout** drops input pixels and latent units in training: the decoder cannot "
     "rely on a few dimensions alone, so it spreads the information over many."
 )
-choices = ua.model_choices(lambda i: i.latent_dim > 0)
+choices = shell.model_choices(lambda i: i.latent_dim > 0)
 if not choices:
     st.info("No models to compare yet: train one on the Train page.")
     st.stop()
@@ -142,19 +143,19 @@ a_name = c1.selectbox(
     "Without a cure",
     choices,
     index=default("digits-collapse", 0),
-    format_func=ua.title_of,
+    format_func=shell.title_of,
     key="pl_collapse_a",
 )
 b_name = c2.selectbox(
     "With a cure",
     choices,
     index=default("digits-cured", 1),
-    format_func=ua.title_of,
+    format_func=shell.title_of,
     key="pl_collapse_b",
 )
-runs = {name: ua.load_named(name) for name in dict.fromkeys([a_name, b_name])}
+runs = {name: shell.load_named(name) for name in dict.fromkeys([a_name, b_name])}
 runs = {name: sel for name, sel in runs.items() if sel is not None}
-numbers = {name: ua.collapse_numbers(sel) for name, sel in runs.items()}
+numbers = {name: posterior_lab.collapse_numbers(sel) for name, sel in runs.items()}
 labels = {name: runs[name].entry.title for name in runs}
 
 st.dataframe(
@@ -225,12 +226,14 @@ image_runs = [name for name in runs if runs[name].info.is_image]
 if image_runs:
     st.subheader("Reconstructions and samples")
 for name in image_runs:
-    x8 = ua.test_x(runs[name], 8)
+    x8 = examples.test_x(runs[name], 8)
     st.markdown(f"**{labels[name]}**")
     rec_col, sam_col = st.columns(2, gap="large")
     with rec_col:
         st.caption("top: test examples · bottom: their reconstructions")
-        st.image(ui.picture(ua.stack(x8, numbers[name]["recon_images"]), ncol=8, target=48))
+        st.image(
+            pictures.picture(examples.stack(x8, numbers[name]["recon_images"]), ncol=8, target=48)
+        )
     with sam_col:
         st.caption("decoded draws from the prior z ~ N(0, I)")
-        st.image(ui.picture(numbers[name]["sample_images"], ncol=8, target=48))
+        st.image(pictures.picture(numbers[name]["sample_images"], ncol=8, target=48))

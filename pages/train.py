@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae import launcher, runs, ui
-from vae import ui_train as T
-from vae.config import (
-    BETA_SCHEDULES,
-    DEVICES,
-    FLOWS,
-    FREE_BITS_MODES,
-    LIKELIHOODS,
-    PRECISIONS,
-)
+from vae import launcher, runs
+from vae.app import shell, train, train_form
 from vae.data import BUILTIN_DATASETS
 from vae.errors import VAELabError
 from vae.figures.training import compare_figure
+
+shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
 
 st.title("Train a VAE")
 st.caption(
@@ -48,108 +42,45 @@ def setup() -> None:
         if uploaded is None:
             st.info("Upload a data file to set up a run on it.")
             return
-        name = str(T.save_upload(uploaded))
+        name = str(train.save_upload(uploaded))
     try:
-        defaults = T.defaults(name)
-        data = T.dataset(name)
+        defaults = train.defaults(name)
+        data = train.dataset(name)
     except VAELabError as exc:
         shown = st.session_state.get("train_upload")
         # Name the file as the person knows it, not by where the upload was kept.
-        ui.report_error(type(exc)(str(exc).replace(name, shown.name)) if shown else exc)
+        shell.report_error(type(exc)(str(exc).replace(name, shown.name)) if shown else exc)
         return
-    T.sync_defaults(name, defaults)
-    native = T.native_size(data)
+    train_form.sync_defaults(name, defaults)
+    native = train.native_size(data)
     if native is not None:
-        size = c_size.number_input(
-            "Image size (pixels a side)", 4, 256, step=4, key="train_image_size",
-            help="Renders shapes at this size, resizes other images to it. Smaller trains faster: "
-            "a 32×32 conv VAE trains 2.5–4× faster than a 64×64 one.",
-        )  # fmt: skip
+        size = train_form.image_size_box(c_size)
         if size and int(size) != native:
             try:
-                data = T.dataset(name, int(size))
+                data = train.dataset(name, int(size))
             except VAELabError as exc:
-                ui.report_error(exc)
+                shell.report_error(exc)
                 return
     shape = "×".join(str(s) for s in data.input_shape)
     labels = f", {data.n_classes} classes" if data.has_labels else ", no labels"
     st.caption(f"{len(data.train)} training and {len(data.test)} test examples of {shape}{labels}.")
 
-    st.markdown("**Model**")
+    train_form.draw(data)
     c = st.columns(4)
-    c[0].selectbox(
-        "Architecture", ["mlp", "conv"] if data.is_image else ["mlp"], key="train_architecture"
-    )
-    c[1].number_input("Latent dimensions", 1, 256, step=1, key="train_latent_dim")
-    c[2].text_input("MLP hidden sizes", key="train_hidden_dims", help="e.g. 512,256")
-    c[3].selectbox("Likelihood p(x|z)", LIKELIHOODS, key="train_likelihood")
-
-    st.markdown("**Objective**")
-    c = st.columns(4)
-    c[0].number_input("β (KL weight)", 0.0, 1000.0, step=0.5, key="train_beta")
-    schedule = c[1].selectbox("β schedule", BETA_SCHEDULES, key="train_beta_schedule")
-    if schedule == "linear":
-        c[2].slider("Warm-up fraction", 0.05, 1.0, step=0.05, key="train_warmup_fraction")
-    elif schedule == "cyclical":
-        c[2].number_input("Cycles", 1, 50, step=1, key="train_n_cycles")
-    elif schedule == "capacity":
-        c[2].number_input("Final capacity C (nats)", 0.0, 500.0, step=5.0, key="train_capacity_max")
-    c = st.columns(4)
-    c[0].number_input(
-        "Free bits λ (nats/dim)", 0.0, 10.0, step=0.05, key="train_free_bits",
-        help="A floor on each dimension's KL against posterior collapse; 0 = off.",
-    )  # fmt: skip
-    c[1].selectbox(
-        "Free-bits mode", FREE_BITS_MODES, key="train_free_bits_mode",
-        help="batch: floor the batch-averaged KL (Kingma et al.); example: per example (CALM).",
-    )  # fmt: skip
-    c[2].slider("Input dropout", 0.0, 0.9, step=0.05, key="train_input_dropout")
-    c[3].slider("Latent dropout", 0.0, 0.9, step=0.05, key="train_latent_dropout")
-    c = st.columns(4)
-    flow = c[0].selectbox("Posterior flow", FLOWS, key="train_flow")
-    c[1].number_input(
-        "Flow length K", 1, 64, step=1, key="train_flow_length", disabled=flow == "none"
-    )
-    c[2].checkbox(
-        "Conditional (on the labels)", key="train_conditional", disabled=not data.has_labels
-    )
-
-    st.markdown("**Training**")
-    c = st.columns(4)
-    c[0].number_input("Epochs", 1, 10000, step=1, key="train_epochs")
-    c[1].number_input("Batch size", 1, 65536, step=8, key="train_batch_size")
-    c[2].number_input("Learning rate", 1e-6, 1.0, step=1e-4, format="%.5f", key="train_lr")
-    c[3].number_input("Seed", 0, 2**32 - 1, step=1, key="train_seed")
-    c = st.columns(5)
-    c[0].number_input(
-        "Examples per epoch", 0, 10_000_000, step=1024, key="train_epoch_size",
-        help="0 = the whole training split each epoch.",
-    )  # fmt: skip
-    c[1].number_input(
-        "Early stopping (epochs)", 0, 1000, step=1, key="train_early_stopping",
-        help="Stop after this many epochs without a better test ELBO; 0 = off.",
-    )  # fmt: skip
-    c[2].selectbox("Device", DEVICES, key="train_device")
-    c[3].selectbox(
-        "Precision", PRECISIONS, key="train_precision",
-        help="auto: bfloat16 mixed precision for conv networks on CPUs and GPUs with native "
-        "bfloat16 (1.3–2× faster from 28×28 images up), fp32 otherwise. Evaluation is "
-        "always fp32.",
-    )  # fmt: skip
-    c[4].text_input("Run name", key="train_name", placeholder="automatic")
-    T.remember_form()
+    c[0].text_input("Run name", key="train_name", placeholder="automatic")
+    train_form.remember_form()
     started = st.session_state.pop("train_started", None)
     if started:
         st.success(f"Started **{started}**: follow it under Runs at the top of the page.")
     if st.button("Start training", type="primary", key="start", icon=":material/play_arrow:"):
         try:
-            settings = T.form_settings(name, native)
+            settings = train_form.values(name, native)
             launcher.validate(settings, data)
             run_dir = launcher.submit(settings, st.session_state.get("train_name") or None)
         except VAELabError as exc:
-            ui.report_error(exc)
+            shell.report_error(exc)
             return
-        st.session_state[T.WATCH_KEY] = run_dir.name
+        st.session_state[train.WATCH_KEY] = run_dir.name
         st.session_state["train_name_used"] = True
         st.session_state["train_started"] = run_dir.name
         st.rerun()
@@ -159,18 +90,18 @@ def watch(name: str, states: dict[str, str]) -> None:
     """The live view of one run; polls the run folder while any run is active."""
     launcher.dispatch()  # queued runs start when a slot frees, even if no training finished it
     run_dir = runs.runs_root() / name
-    if T.run_states() != states:
+    if train.run_states() != states:
         st.rerun()  # a run started, ended or appeared: refresh the list (and stop polling)
     info = runs.run_info(run_dir)
-    label = T.state_label(info, launcher.queue())
+    label = train.state_label(info, launcher.queue())
     st.markdown(f"### {name} · {label}")
     if info.state == "failed":
         st.error(info.message or launcher.last_error(run_dir))
     elif info.message:
         st.caption(info.message)
-    T.show_progress(run_dir)
-    T.show_charts(run_dir)
-    T.show_reconstructions(run_dir)
+    train.show_progress(run_dir)
+    train.show_charts(run_dir)
+    train.show_reconstructions(run_dir)
     if info.state == "failed":
         with st.expander("Training log"):
             st.code(launcher.log_tail(run_dir, 40) or "(empty)")
@@ -179,7 +110,7 @@ def watch(name: str, states: dict[str, str]) -> None:
 def actions(info: runs.RunInfo) -> None:
     """Stop, resume, open and delete the watched run."""
     c = st.columns([1, 1.4, 1, 1])
-    if T.is_active(info.state):
+    if train.is_active(info.state):
         if c[0].button("Stop", key="stop", icon=":material/stop:"):
             launcher.cancel(info.path)
             st.rerun()
@@ -192,37 +123,37 @@ def actions(info: runs.RunInfo) -> None:
             try:
                 launcher.resume(info.path, int(epochs))
             except VAELabError as exc:
-                ui.report_error(exc)
+                shell.report_error(exc)
             else:
                 st.rerun()
         if c[3].button("Delete…", key="delete", icon=":material/delete:"):
-            st.session_state[T.CONFIRM_KEY] = info.name
+            st.session_state[train.CONFIRM_KEY] = info.name
     if (info.path / "model.safetensors").is_file() and c[2].button(
         "Use in the sidebar", key="use_run", help="Explore this run on the other pages."
     ):
-        ui.switch_to(info.name)
+        shell.switch_to(info.name)
         st.rerun()
-    if st.session_state.get(T.CONFIRM_KEY) == info.name:
+    if st.session_state.get(train.CONFIRM_KEY) == info.name:
         st.warning(f"Delete the run **{info.name}** and all its files? This cannot be undone.")
         yes, no = st.columns([1, 6])
         if yes.button("Yes, delete", key="delete_yes", type="primary"):
             try:
                 runs.delete_run(info.path)
             except VAELabError as exc:
-                ui.report_error(exc)
+                shell.report_error(exc)
             else:
-                st.session_state.pop(T.CONFIRM_KEY, None)
-                st.session_state.pop(T.WATCH_KEY, None)
+                st.session_state.pop(train.CONFIRM_KEY, None)
+                st.session_state.pop(train.WATCH_KEY, None)
                 st.rerun()
         if no.button("Cancel", key="delete_no"):
-            st.session_state.pop(T.CONFIRM_KEY, None)
+            st.session_state.pop(train.CONFIRM_KEY, None)
             st.rerun()
 
 
 def run_list() -> None:
     """Every run with its state and key figures; the queue in the order it will start."""
     queue = launcher.queue()
-    st.dataframe(T.run_table(runs.list_runs(), queue), hide_index=True, width="stretch")
+    st.dataframe(train.run_table(runs.list_runs(), queue), hide_index=True, width="stretch")
     if queue:
         st.caption(f"{len(queue)} run(s) waiting for a free slot; they start in the order listed.")
 
@@ -235,12 +166,12 @@ def runs_section() -> None:
         st.info("No runs yet: set one up below and press Start.")
         return
     states = {i.name: i.state for i in infos}
-    poll = T.POLL_SECONDS if T.any_active(infos) else None
+    poll = train.POLL_SECONDS if train.any_active(infos) else None
     st.fragment(run_list, run_every=poll)()
     names = [i.name for i in infos]
-    if st.session_state.get(T.WATCH_KEY) not in names:
-        st.session_state[T.WATCH_KEY] = names[0]
-    name = st.selectbox("Watch run", names, key=T.WATCH_KEY)
+    if st.session_state.get(train.WATCH_KEY) not in names:
+        st.session_state[train.WATCH_KEY] = names[0]
+    name = st.selectbox("Watch run", names, key=train.WATCH_KEY)
     info = next(i for i in infos if i.name == name)
     actions(info)
     st.fragment(watch, run_every=poll)(name, states)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from vae.ui import MODEL_KEY
+from vae.app.shell import MODEL_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 120  # importing torch, umap and numba's first compile take far longer than 3 s

@@ -10,8 +10,8 @@ import torch
 from test_page_interpolate import assert_ok, bundled, media, open_app, same_picture, shown_images
 
 from vae import latent
+from vae.app.compare import default_runs
 from vae.catalog import BUNDLED, model_info
-from vae.ui_explore import default_runs
 
 __all__ = ["media"]  # the fixture, imported for these tests
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from app_helpers import open_page, plotly_figures
 
-from vae import cache, catalog, restore, ui_apply
+from vae import cache, catalog, restore
+from vae.app import caching
 
 
 def _forget(model: str, corruption: restore.Corruption, rounds: int, steps: int) -> None:
@@ -13,7 +14,7 @@ def _forget(model: str, corruption: restore.Corruption, rounds: int, steps: int)
     params = {**corruption.params(), "rounds": rounds, "steps": steps, "n": 360}
     key = cache.cache_key(path, "restore_benchmark", params)
     (path / cache.CACHE_DIR / f"{key}.npz").unlink(missing_ok=True)
-    ui_apply._MEMO.clear()
+    caching.clear()
 
 
 def _ok(at):

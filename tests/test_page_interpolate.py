@@ -18,9 +18,9 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
 from vae import latent
+from vae.app.shell import MODEL_KEY
 from vae.catalog import BUNDLED, dataset_for, load_model, model_info
 from vae.images import display_scale, grid, upscale
-from vae.ui import MODEL_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120
@@ -88,7 +88,7 @@ def gif_frames(data: bytes) -> list[np.ndarray]:
 
 
 def expected(images: torch.Tensor, ncol: int | None = None, target: int = 96) -> np.ndarray:
-    """What vae.ui.picture makes of decoded images, squeezed like a grayscale PNG read back."""
+    """What vae.app.pictures.picture makes of decoded images, squeezed like a grayscale PNG read back."""
     picture = upscale(grid(images, ncol=ncol), display_scale(images.shape[-2], target))
     return picture[:, :, 0] if picture.shape[2] == 1 else picture
 

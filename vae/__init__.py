@@ -1,7 +1,7 @@
 """VAE Lab's core: variational autoencoders you can train, inspect and evaluate.
 
 ``from vae import VAE, VAEConfig, TrainConfig, load_dataset, train``. Nothing in
-this package imports Streamlit except ``vae.ui``.
+this package imports Streamlit except ``vae.app``.
 """
 
 from __future__ import annotations

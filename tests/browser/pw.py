@@ -37,7 +37,7 @@ def open_app_page(page, app_url: str, path: str = "", model: str | None = None) 
     """Open a page (``path`` as in the URL, e.g. "latent_map") and wait for its script to finish.
 
     On a fresh server the first run of a page's URL reruns through app.py (see
-    ``vae.ui``): wait for the shell's model picker before waiting for idle.
+    ``vae.app.shell``): wait for the shell's model picker before waiting for idle.
     """
     page.goto(f"{app_url}/{path}", timeout=120_000)
     page.wait_for_selector(".st-key-model_name", timeout=120_000)

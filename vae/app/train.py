@@ -20,17 +20,14 @@ import streamlit as st
 from PIL import Image
 
 from vae import launcher, runs
+from vae.app import train_form
 from vae.data import Dataset, load_dataset
-from vae.errors import ConfigError
 from vae.figures.training import curves_figure, kl_heatmap
 from vae.images import upscale
 
 log = logging.getLogger(__name__)
 
-PREFIX = "train_"
-DEFAULTS_FOR = "train_defaults_for"
 WATCH_KEY = "train_watch"
-MEMORY_KEY = "train_form_memory"
 CONFIRM_KEY = "train_confirm_delete"
 POLL_SECONDS = 1.5
 UPLOAD_DIR = "_uploads"
@@ -52,56 +49,9 @@ def native_size(data: Dataset) -> int | None:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def defaults(name_or_path: str) -> dict[str, Any]:
+    """The form's starting values for a data set (see ``vae.app.train_form``)."""
     data = dataset(name_or_path)
-    return {**launcher.form_defaults(name_or_path, data), "image_size": native_size(data)}
-
-
-def sync_defaults(name_or_path: str, values: dict[str, Any]) -> None:
-    """Fill the form with a data set's defaults when the data set changes (not on every run).
-
-    Streamlit forgets the values of widgets that a run did not draw (the form is hidden
-    while an upload is awaited): they come back from the copy :func:`remember_form` keeps.
-    """
-    keys = [PREFIX + k for k in values]
-    if st.session_state.get(DEFAULTS_FOR) == name_or_path:
-        if all(k in st.session_state for k in keys):
-            return
-        memory = st.session_state.get(MEMORY_KEY) or {}
-        if memory:
-            for key, value in memory.items():
-                st.session_state.setdefault(key, value)
-            return
-    for key, value in values.items():
-        if key == "hidden_dims":
-            value = ",".join(str(v) for v in value)
-        elif key in ("epoch_size", "early_stopping"):
-            value = value or 0
-        st.session_state[PREFIX + key] = value
-    st.session_state[DEFAULTS_FOR] = name_or_path
-
-
-def remember_form() -> None:
-    """Keep a copy of the form's values that outlives the widgets (see :func:`sync_defaults`)."""
-    st.session_state[MEMORY_KEY] = {
-        PREFIX + k: st.session_state[PREFIX + k]
-        for k in launcher.FORM_SETTINGS
-        if PREFIX + k in st.session_state
-    }
-
-
-def parse_hidden_dims(text: str) -> list[int]:
-    """ "512, 256" → [512, 256]; one sentence when it is not a list of positive integers."""
-    parts = [p for p in re.split(r"[,\s]+", text.strip()) if p]
-    try:
-        dims = [int(p) for p in parts]
-    except ValueError:
-        dims = []
-    if not dims or any(d < 1 or d > 8192 for d in dims):
-        raise ConfigError(
-            f"Hidden layer sizes {text!r} are not accepted; write positive integers up to 8192 "
-            "separated by commas, e.g. 512,256."
-        )
-    return dims
+    return train_form.defaults(name_or_path, data, native_size(data))
 
 
 def save_upload(uploaded: Any) -> Path:
@@ -114,23 +64,6 @@ def save_upload(uploaded: Any) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
     return path
-
-
-def form_settings(dataset_name: str, native: int | None = None) -> dict[str, Any]:
-    """The form's values as settings with the CLI's names (``native``: the data's own size)."""
-    ss = st.session_state
-    settings: dict[str, Any] = {"dataset": dataset_name}
-    for name in launcher.FORM_SETTINGS:
-        settings[name] = ss.get(PREFIX + name)
-    size = settings.get("image_size")
-    settings["image_size"] = int(size) if native and size and int(size) != native else None
-    settings["hidden_dims"] = parse_hidden_dims(str(ss.get(PREFIX + "hidden_dims", "")))
-    settings["epoch_size"] = int(settings["epoch_size"]) or None
-    settings["early_stopping"] = int(settings["early_stopping"]) or None
-    for name in ("latent_dim", "n_cycles", "flow_length", "epochs", "batch_size", "seed"):
-        settings[name] = int(settings[name])
-    settings["conditional"] = bool(settings["conditional"])
-    return settings
 
 
 # --- the live view ---------------------------------------------------------------------------

@@ -10,13 +10,15 @@ so it survives recolouring, a new projection and reruns.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import streamlit as st
 
-from vae import cache, projection, ui
+from vae import cache, projection
+from vae.app import caching
+from vae.app.pictures import picture, show_images
+from vae.app.shell import Selected
 from vae.images import grid
 
 log = logging.getLogger(__name__)
@@ -34,59 +36,32 @@ FACTOR_PREFIX = "factor: "
 MAX_GALLERY = 48
 
 
-def _mtime(selected: ui.Selected) -> float:
-    return (selected.path / "model.safetensors").stat().st_mtime
+# --- arrays, kept in memory (vae.app.caching) and on disk (vae.projection) -------------------
 
 
-# --- arrays, cached in memory (and on disk by vae.projection) --------------------------------
-
-
-def _selected(path: str) -> ui.Selected:
-    entry = next(e for e in ui.entries() if str(e.path) == path)
-    return ui.load(entry)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _codes(path: str, mtime: float, n: int) -> np.ndarray:
-    s = _selected(path)
-    return projection.test_codes(s.path, s.model, s.data, n)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _projection(
-    path: str, mtime: float, n: int, method: str, params: tuple[tuple[str, Any], ...]
-) -> np.ndarray:
-    s = _selected(path)
-    codes = projection.test_codes(s.path, s.model, s.data, n)
-    return projection.cached_projection(s.path, codes, method, dict(params))
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _example_kl(path: str, mtime: float, n: int) -> np.ndarray:
-    s = _selected(path)
-    return projection.cached_example_kl(s.path, s.model, s.data, n)
-
-
-_log_likelihoods: dict[tuple[str, float, int, int], np.ndarray] = {}
-
-
-def codes(selected: ui.Selected, n: int) -> np.ndarray:
+def codes(selected: Selected, n: int) -> np.ndarray:
     """Posterior means (n, d) of the first ``n`` test examples."""
-    return _codes(str(selected.path), _mtime(selected), n)
+    return caching.test_means(selected, n)
 
 
-def _on_disk(selected: ui.Selected, what: str, params: dict[str, Any]) -> bool:
-    key = cache.cache_key(selected.path, what, params)
-    return (Path(selected.path) / cache.CACHE_DIR / f"{key}.npz").is_file()
+def _on_disk(selected: Selected, what: str, params: dict[str, Any]) -> bool:
+    return cache.load_arrays(selected.path, what, params) is not None
 
 
-def project(selected: ui.Selected, n: int, method: str, params: dict[str, Any]) -> np.ndarray:
+def project(selected: Selected, n: int, method: str, params: dict[str, Any]) -> np.ndarray:
     """The 2-D map of the first ``n`` codes, showing progress when it must be computed."""
     params = projection.check_params(method, params, n)
-    args = (str(selected.path), _mtime(selected), n, method, tuple(sorted(params.items())))
     key = {"method": method, "n": n, "seed": 0, **params}
-    if method == "latent" or _on_disk(selected, "projection", key):
-        return _projection(*args)
+
+    def compute() -> np.ndarray:
+        return projection.cached_projection(selected.path, codes(selected, n), method, params)
+
+    if (
+        method == "latent"
+        or caching.is_memo(selected, "projection", key)
+        or _on_disk(selected, "projection", key)
+    ):
+        return caching.memo(selected, "projection", key, compute)
     name = projection.METHODS[method]
     with st.status(f"Computing the {name} map of {n} codes…", expanded=False) as status:
         if method == "umap":
@@ -94,40 +69,43 @@ def project(selected: ui.Selected, n: int, method: str, params: dict[str, Any]) 
                 "The first UMAP after installing compiles itself (about 20 s on 2 cores); "
                 "numba keeps the result, so later maps take a few seconds."
             )
-        xy = _projection(*args)
+        xy = caching.memo(selected, "projection", key, compute)
         status.update(label=f"{name} map of {n} codes ready", state="complete")
     return xy
 
 
-def example_kl(selected: ui.Selected, n: int) -> np.ndarray:
-    return _example_kl(str(selected.path), _mtime(selected), n)
+def example_kl(selected: Selected, n: int) -> np.ndarray:
+    return caching.memo(
+        selected,
+        "example_kl",
+        {"n": n},
+        lambda: projection.cached_example_kl(selected.path, selected.model, selected.data, n),
+    )
 
 
-def log_likelihood(selected: ui.Selected, n: int, k: int = projection.DEFAULT_K) -> np.ndarray:
+def log_likelihood(selected: Selected, n: int, k: int = projection.DEFAULT_K) -> np.ndarray:
     """IWAE log p(x) of the first ``n`` test examples, with a progress bar when computed."""
-    key = (str(selected.path), _mtime(selected), n, k)
-    if key not in _log_likelihoods:
-        if _on_disk(selected, "example_ll", {"n": n, "k": k}):
-            progress = None
-            bar = None
-        else:
-            bar = st.progress(0.0, text=f"Estimating log p(x) of {n} examples with k={k}…")
-            progress = bar.progress
+    params = {"n": n, "k": k}
+
+    def compute() -> np.ndarray:
+        if _on_disk(selected, "example_ll", params):
+            return projection.cached_log_likelihood(
+                selected.path, selected.model, selected.data, n, k
+            )
+        bar = st.progress(0.0, text=f"Estimating log p(x) of {n} examples with k={k}…")
         values = projection.cached_log_likelihood(
-            selected.path, selected.model, selected.data, n, k, progress=progress
+            selected.path, selected.model, selected.data, n, k, progress=bar.progress
         )
-        if bar is not None:
-            bar.empty()
-        if len(_log_likelihoods) > 64:
-            _log_likelihoods.pop(next(iter(_log_likelihoods)))
-        _log_likelihoods[key] = values
-    return _log_likelihoods[key]
+        bar.empty()
+        return values
+
+    return caching.memo(selected, "example_ll", params, compute)
 
 
 # --- colours ---------------------------------------------------------------------------------
 
 
-def colour_options(selected: ui.Selected) -> list[str]:
+def colour_options(selected: Selected) -> list[str]:
     data = selected.data
     options = [CLASS] if data.has_labels else []
     options += [FACTOR_PREFIX + f for f in data.factor_names or []]
@@ -135,7 +113,7 @@ def colour_options(selected: ui.Selected) -> list[str]:
 
 
 def colour_values(
-    selected: ui.Selected, n: int, option: str
+    selected: Selected, n: int, option: str
 ) -> tuple[np.ndarray | None, list[str] | None, str]:
     """(values, category names or None, label) for colouring the first ``n`` examples."""
     test = selected.data.test
@@ -159,7 +137,7 @@ def colour_values(
 # --- the selection ---------------------------------------------------------------------------
 
 
-def reset_if_model_changed(selected: ui.Selected) -> None:
+def reset_if_model_changed(selected: Selected) -> None:
     """A selection names examples of one model's test set: start afresh on another model."""
     if st.session_state.get(MODEL_KEY) != selected.entry.name:
         st.session_state[MODEL_KEY] = selected.entry.name
@@ -215,7 +193,7 @@ def selected_ids() -> list[int]:
 # --- what the selection shows ----------------------------------------------------------------
 
 
-def show_gallery(selected: ui.Selected, ids: list[int]) -> None:
+def show_gallery(selected: Selected, ids: list[int]) -> None:
     """The selected originals beside their reconstructions."""
     shown = ids[:MAX_GALLERY]
     x, recon = projection.reconstruct_examples(selected.model, selected.data, shown)
@@ -224,9 +202,9 @@ def show_gallery(selected: ui.Selected, ids: list[int]) -> None:
     if selected.info.is_image:
         ncol = min(len(shown), 12)
         left, right = st.columns(2)
-        left.image(ui.picture(x, ncol=ncol, target=48), caption="originals", output_format="PNG")
+        left.image(picture(x, ncol=ncol, target=48), caption="originals", output_format="PNG")
         right.image(
-            ui.picture(recon, ncol=ncol, target=48), caption="reconstructions", output_format="PNG"
+            picture(recon, ncol=ncol, target=48), caption="reconstructions", output_format="PNG"
         )
     else:
         _points_table(x, recon, shown)
@@ -242,7 +220,7 @@ def _points_table(x: Any, recon: Any, ids: list[int]) -> None:
     st.dataframe(rows, hide_index=True, width="stretch")
 
 
-def show_neighbours(selected: ui.Selected, all_codes: np.ndarray, point: int, k: int) -> None:
+def show_neighbours(selected: Selected, all_codes: np.ndarray, point: int, k: int) -> None:
     """The chosen example and its ``k`` nearest neighbours in latent space."""
     order, distance = projection.nearest_neighbours(all_codes, point, k)
     ids = [point, *order.tolist()]
@@ -251,7 +229,7 @@ def show_neighbours(selected: ui.Selected, all_codes: np.ndarray, point: int, k:
     ]
     x, _ = projection.reconstruct_examples(selected.model, selected.data, ids)
     if selected.info.is_image:
-        ui.show_images(x, captions, ncol=min(len(ids), 9), target=64)
+        show_images(x, captions, ncol=min(len(ids), 9), target=64)
     else:
         rows = {"example": ids, "latent distance": [0.0, *distance.tolist()]}
         arr = np.asarray(x)
@@ -264,16 +242,6 @@ def show_neighbours(selected: ui.Selected, all_codes: np.ndarray, point: int, k:
 
 
 MANIFOLD_PAD = 1  # pixels of grey between tiles, so neighbouring digits do not merge
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def _manifold(
-    path: str, mtime: float, span: tuple[float, float, float, float], steps: int, y: int | None
-) -> tuple[np.ndarray, np.ndarray, tuple[float, float, float, float]]:
-    s = _selected(path)
-    m = projection.decode_manifold(s.model, span, steps, y)
-    picture = grid(m.images, ncol=steps, pad=MANIFOLD_PAD, pad_value=110)
-    return m.codes, picture, padded_extent(span, steps, m.images.shape[-1], m.images.shape[-2])
 
 
 def padded_extent(
@@ -294,11 +262,17 @@ def padded_extent(
 
 
 def manifold(
-    selected: ui.Selected, span: tuple[float, float, float, float], steps: int, y: int | None
+    selected: Selected, span: tuple[float, float, float, float], steps: int, y: int | None
 ) -> tuple[np.ndarray, np.ndarray, tuple[float, float, float, float]]:
     """(grid codes, tiled uint8 picture, its extent) of the decoded latent plane."""
     span = tuple(round(float(v), 6) for v in span)
-    return _manifold(str(selected.path), _mtime(selected), span, steps, y)
+
+    def compute() -> tuple[np.ndarray, np.ndarray, tuple[float, float, float, float]]:
+        m = projection.decode_manifold(selected.model, span, steps, y)
+        picture = grid(m.images, ncol=steps, pad=MANIFOLD_PAD, pad_value=110)
+        return m.codes, picture, padded_extent(span, steps, m.images.shape[-1], m.images.shape[-2])
+
+    return caching.memo(selected, "manifold", {"span": span, "steps": steps, "y": y}, compute)
 
 
 def clamp_state(key: str, lo: float, hi: float) -> None:

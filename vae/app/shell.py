@@ -1,19 +1,20 @@
-"""Streamlit glue shared by every page: the model picker, its card, caching, images, errors.
+"""The app's shell: the model picker and its card, loading models, errors on the page.
 
-The only module of ``vae`` (with ``vae/ui_*.py``) that imports Streamlit. Models and
-data sets are cached with ``st.cache_resource`` (shared by every visitor, so they
-are never trained or changed in place); arrays are cached in memory here and on
-disk by ``vae.cache``.
+``vae/app/`` is the only package of ``vae`` that imports Streamlit; this module is
+what every page shares. Models and data sets are cached with ``st.cache_resource``
+(shared by every visitor, so they are never trained or changed in place); results
+are cached by ``vae.app.caching``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import streamlit as st
 import torch
 
@@ -21,34 +22,56 @@ from vae import cache, catalog, threads
 from vae.catalog import ModelEntry, ModelInfo
 from vae.data import Dataset
 from vae.errors import VAELabError
-from vae.evaluation import encode_means
-from vae.images import display_scale, grid, upscale
 from vae.model import VAE
 
-log = logging.getLogger("vae.ui")
+log = logging.getLogger(__name__)
+
+# The server answers many small requests, often with a training run busy beside it: see vae.threads.
+threads.use(threads.interactive_threads())
+
+# Set while app.py draws the shell and runs a page, per script thread (one per session).
+_shell = threading.local()
+_REROUTED_KEY = "_shell_rerouted"
 
 
-def _run_the_app_shell_first() -> None:
+@contextlib.contextmanager
+def shell_run() -> Iterator[None]:
+    """app.py wraps each run in this: a page run inside it is a page of the shell."""
+    _shell.depth = getattr(_shell, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _shell.depth -= 1
+
+
+def ensure_shell() -> None:
     """Make a page's URL opened on a freshly started server still go through app.py.
 
     Streamlit treats an app with a ``pages/`` folder as an old-style multipage app
     until app.py has called ``st.navigation`` once; in that mode a page's URL runs
     the page file alone (no model picker, file names as navigation). Every page
-    imports this module, so the first page run in that mode switches Streamlit to
-    ``st.navigation`` and reruns: app.py then draws the shell and runs the page the
-    URL names.
+    calls this first: a run that did not come through app.py switches Streamlit to
+    ``st.navigation`` (for every session) and reruns this session, which then goes
+    through app.py to the page the URL names. It is decided per run and never
+    while a module is being imported, so sessions that open at the same moment
+    each find their own way (a rerun raised inside an import used to leave other
+    sessions a half-imported module).
     """
+    if getattr(_shell, "depth", 0) > 0:
+        return
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-    if PagesManager.uses_pages_directory and get_script_run_ctx() is not None:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    if get_script_run_ctx() is None:
+        return  # a bare script run (python pages/x.py): nothing to switch
+    PagesManager.uses_pages_directory = False
+    # Once per session: a session's later runs go through app.py by themselves (AppTest,
+    # which starts every run in the old mode, runs a page alone after that, as it always did).
+    if st.session_state.get(_REROUTED_KEY):
+        return
+    st.session_state[_REROUTED_KEY] = True
+    st.rerun()
 
-
-_run_the_app_shell_first()
-# The server answers many small requests, often with a training run busy beside it: see vae.threads.
-threads.use(threads.interactive_threads())
 
 MODEL_KEY = "model_name"
 DEFAULT_MODEL = "digits-2d"
@@ -77,7 +100,7 @@ def start_umap_warm_up() -> bool:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
-def _load_model(path: str, mtime: float) -> VAE:
+def _load_model(path: str, fingerprint: str) -> VAE:
     torch.set_grad_enabled(True)
     return catalog.load_model(Path(path))
 
@@ -92,8 +115,7 @@ def _load_data(name: str, image_size: int | None, data_dir: str | None) -> Datas
 def load(entry: ModelEntry) -> Selected:
     """Model, card facts and data set of one entry (cached)."""
     info = catalog.model_info(entry.path)
-    mtime = (entry.path / "model.safetensors").stat().st_mtime
-    model = _load_model(str(entry.path), mtime)
+    model = _load_model(str(entry.path), cache.model_fingerprint(entry.path))
     data = _load_data(info.dataset, info.image_size, info.data_dir)
     return Selected(entry, info, model, data)
 
@@ -201,58 +223,48 @@ def report_error(exc: Exception) -> None:
     st.error(str(exc))
 
 
-# --- arrays ----------------------------------------------------------------------------------
+# --- models other than the sidebar's ------------------------------------------------------------
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _test_means(path: str, mtime: float, n: int) -> np.ndarray:
-    selected = load(next(e for e in entries() if str(e.path) == path))
-    return test_means_uncached(selected, n)
+def model_choices(ok: Callable[[ModelInfo], bool]) -> list[str]:
+    """Names of the models (bundled first, then runs) whose card satisfies ``ok``."""
+    names = []
+    for entry in entries():
+        try:
+            info = catalog.model_info(entry.path)
+        except VAELabError:
+            continue
+        if ok(info):
+            names.append(entry.name)
+    return names
 
 
-def test_means_uncached(selected: Selected, n: int) -> np.ndarray:
-    def compute() -> dict[str, np.ndarray]:
-        test = selected.data.test
-        y = test.y if selected.model.config.conditional else None
-        x = test.x[:n]
-        means = encode_means(selected.model, x, None if y is None else y[:n])
-        return {"means": means.numpy()}
-
-    return cache.cached_arrays(selected.path, "test_means", {"n": n}, compute)["means"]
+def _info(name: str) -> ModelInfo | None:
+    entry = next((e for e in entries() if e.name == name), None)
+    return None if entry is None else catalog.model_info(entry.path)
 
 
-def test_means(selected: Selected, n: int | None = None) -> np.ndarray:
-    """Posterior means of the first ``n`` test examples (memory and disk cached)."""
-    n = len(selected.data.test) if n is None else min(n, len(selected.data.test))
-    mtime = (selected.path / "model.safetensors").stat().st_mtime
-    return _test_means(str(selected.path), mtime, n)
+def dataset_of(name: str) -> str | None:
+    info = _info(name)
+    return None if info is None else info.dataset
 
 
-# --- images ----------------------------------------------------------------------------------
+def flow_of(name: str) -> str:
+    info = _info(name)
+    return "none" if info is None else info.flow
 
 
-def picture(
-    images: torch.Tensor | np.ndarray, ncol: int | None = None, target: int = 96
-) -> np.ndarray:
-    """A uint8 picture of (n, C, H, W) images, enlarged so small images stay legible."""
-    arr = grid(images, ncol=ncol)
-    h = images.shape[-2]
-    return upscale(arr, display_scale(h, target))
+def load_named(name: str) -> Selected | None:
+    entry = next((e for e in entries() if e.name == name), None)
+    if entry is None:
+        return None
+    try:
+        return load(entry)
+    except VAELabError as exc:
+        report_error(exc)
+        return None
 
 
-def show_images(
-    images: torch.Tensor | np.ndarray,
-    captions: list[str] | None = None,
-    ncol: int | None = None,
-    target: int = 96,
-) -> None:
-    """One st.image per image, in columns, each with its caption."""
-    n = images.shape[0]
-    ncol = ncol or n
-    for start in range(0, n, ncol):
-        cols = st.columns(ncol)
-        for i, col in enumerate(cols):
-            if start + i >= n:
-                break
-            caption = captions[start + i] if captions else None
-            col.image(picture(images[start + i : start + i + 1], target=target), caption=caption)
+def title_of(name: str) -> str:
+    entry = next((e for e in entries() if e.name == name), None)
+    return entry.label if entry is not None else name

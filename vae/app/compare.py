@@ -1,0 +1,175 @@
+"""Streamlit glue of the β comparison page: which runs, their metrics table, computing what is missing."""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+import streamlit as st
+
+from vae import cache
+from vae.app import shell
+from vae.app.shell import Selected
+from vae.errors import VAELabError
+
+log = logging.getLogger(__name__)
+
+# --- comparing runs ------------------------------------------------------------------------
+
+SHAPES_DEFAULT = ("shapes-beta1", "shapes-beta4", "shapes-beta8")
+DIGITS_DEFAULT = ("digits-8d", "digits-collapse", "digits-cured")
+
+# (summary key, column title) of the metrics table, in the order a reader meets them.
+METRICS = (
+    ("elbo", "ELBO"),
+    ("recon", "reconstruction"),
+    ("kl", "KL"),
+    ("log_likelihood", "log-likelihood"),
+    ("active_units", "active units"),
+    ("mig", "MIG"),
+    ("dci_disentanglement", "DCI disent."),
+    ("dci_completeness", "DCI compl."),
+    ("dci_informativeness", "DCI inform."),
+    ("factor_vae_score", "FactorVAE"),
+    ("beta_vae_score", "β-VAE score"),
+    ("sap", "SAP"),
+)
+GROUP_OF = {
+    "elbo": "elbo", "recon": "elbo", "kl": "elbo", "active_units": "elbo",
+    "log_likelihood": "likelihood",
+    **{key: "disentanglement" for key, _ in METRICS[5:]},
+}  # fmt: skip
+COMPUTED_KEY = "cmp_computed"
+
+
+def default_runs(names: list[str]) -> list[str]:
+    """The bundled shapes β-VAEs when they are installed, else three digits models."""
+    for group in (SHAPES_DEFAULT, DIGITS_DEFAULT):
+        present = [n for n in group if n in names]
+        if len(present) >= 2:
+            return present
+    return names[:2]
+
+
+def data_signature(selected: Selected) -> tuple:
+    info = selected.info
+    return (info.dataset, info.image_size, info.data_dir, tuple(info.input_shape))
+
+
+def _run_key(selected: Selected) -> str:
+    return f"{selected.path}:{cache.model_fingerprint(selected.path)}"
+
+
+def run_metrics(selected: Selected) -> dict:
+    """The run's summary, overlaid with whatever was computed on this page."""
+    computed = st.session_state.get(COMPUTED_KEY, {}).get(_run_key(selected), {})
+    return {**selected.info.summary, **computed}
+
+
+def missing_groups(selected: Selected) -> list[str]:
+    """Metric groups the table lacks for this run (disentanglement only where there are factors)."""
+    have = run_metrics(selected)
+    groups = []
+    for key, group in GROUP_OF.items():
+        if group == "disentanglement" and selected.data.ground_truth is None:
+            continue
+        if have.get(key) is None and group not in groups:
+            groups.append(group)
+    return groups
+
+
+def metrics_table(runs: list[Selected]) -> list[dict]:
+    """One row per run: its name, β, and every metric (None where unknown or not applicable)."""
+    rows = []
+    for selected in runs:
+        have = run_metrics(selected)
+        row = {"run": selected.entry.title, "β": float(selected.model.config.beta)}
+        for key, title in METRICS:
+            value = have.get(key)
+            row[title] = None if value is None else float(value)
+        rows.append(row)
+    return rows
+
+
+def metrics_frame(runs: list[Selected]) -> tuple[pd.DataFrame, list[str]]:
+    """The metrics table, without the disentanglement columns when no run's data has factors.
+
+    Returns the table and the titles of the columns left out.
+    """
+    table = pd.DataFrame(metrics_table(runs))
+    if any(r.data.ground_truth is not None for r in runs):
+        return table, []
+    absent = [title for key, title in METRICS if GROUP_OF[key] == "disentanglement"]
+    return table.drop(columns=absent), absent
+
+
+def metric_columns(table: pd.DataFrame) -> dict:
+    """Column formats: counts as integers, the rest with a precision that suits them."""
+    config = {"run": st.column_config.TextColumn("run", width="medium")}
+    for column in table.columns[1:]:
+        fmt = (
+            "%d"
+            if column == "active units"
+            else "%.2f"
+            if column in ("ELBO", "reconstruction", "KL", "log-likelihood")
+            else "%.3f"
+        )
+        if column == "β":
+            fmt = "%g"
+        config[column] = st.column_config.NumberColumn(column, format=fmt)
+    return config
+
+
+def save_to_summary(selected: Selected, result: dict) -> None:
+    """Keep figures computed for a user's finished run in its summary.json, as the CLI's --save does.
+
+    Bundled models are left as shipped; a run still training is left alone (it writes its own).
+    """
+    from vae import runs
+    from vae.io import atomic_write_json
+
+    if runs.read_status(selected.path).get("state") in runs.ACTIVE_STATES:
+        return
+    path = selected.path / runs.SUMMARY_FILE
+    summary = runs.read_json(path, {}) or {}
+    try:
+        atomic_write_json(path, {**summary, **result})
+    except OSError as exc:
+        log.warning("could not save the metrics to %s (%s)", path, exc)
+
+
+def compute_missing(runs: list[Selected], quick: bool) -> None:
+    """Evaluate what the table lacks, with a progress bar, and keep it for this session."""
+    from vae.evaluate_run import evaluate_model
+
+    todo = [(s, missing_groups(s)) for s in runs]
+    todo = [(s, groups) for s, groups in todo if groups]
+    if not todo:
+        st.toast("Every applicable metric is already known.")
+        return
+    store = st.session_state.setdefault(COMPUTED_KEY, {})
+    with st.status("Computing metrics…", expanded=True) as status:
+        bar = st.progress(0.0)
+        for i, (selected, groups) in enumerate(todo):
+            st.write(f"{selected.entry.title}: {', '.join(groups)}")
+
+            def report(
+                stage: str, fraction: float, i: int = i, title: str = selected.entry.title
+            ) -> None:
+                done = (i + min(max(fraction, 0.0), 1.0)) / len(todo)
+                bar.progress(done, text=f"{title}: {stage}")
+
+            try:
+                result = evaluate_model(
+                    selected.model, selected.data, k=100 if quick else 1000, metrics=groups,
+                    quick=quick, n_likelihood=300 if quick else 1000, progress=report,
+                )  # fmt: skip
+            except VAELabError as exc:
+                shell.report_error(exc)
+                continue
+            store[_run_key(selected)] = {**store.get(_run_key(selected), {}), **result}
+            if selected.entry.source == "run":
+                save_to_summary(selected, result)
+            log.info("computed %s for %s", groups, selected.entry.name)
+        bar.progress(1.0, text="done")
+        status.update(label="Metrics computed", state="complete", expanded=False)

@@ -1,0 +1,229 @@
+"""Streamlit glue for choosing and moving codes (Interpolate, Conditional generation, β comparison).
+
+Choosing a starting code (a test example, an upload, a prior sample), the facts
+about each latent dimension, the PCA map of the codes, and one slider per
+dimension. The maths lives in ``vae.latent``; this module only lays it out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+import torch
+
+from vae import latent
+from vae.app import caching, shell
+from vae.app.shell import Selected
+from vae.errors import VAELabError
+from vae.evaluation import elbo_stats
+
+log = logging.getLogger(__name__)
+
+SOURCES = ("Test example", "Upload an image", "Prior sample")
+
+
+# --- facts about a model, cached ---------------------------------------------------------------
+
+
+def _computed_kl(selected: Selected) -> list[float]:
+    test = selected.data.test
+
+    def compute() -> list[float]:
+        with st.spinner("Measuring the KL of each dimension…"):
+            return list(elbo_stats(selected.model, test.x, test.y)["kl_per_dim"])
+
+    return caching.memo(selected, "kl_per_dim", {}, compute)
+
+
+def dimensions(selected: Selected) -> latent.Dimensions:
+    """KL and activity of each latent dimension: from the summary, or measured on the test split."""
+    summary = selected.info.summary
+    kl = summary.get("kl_per_dim")
+    if not kl or len(kl) != selected.model.config.latent_dim:
+        kl = _computed_kl(selected)
+    variance = summary.get("posterior_mean_variance")
+    if variance is None or len(variance) != len(kl):
+        variance = caching.test_means(selected).var(axis=0, ddof=1)
+    return latent.dimensions(kl, variance)
+
+
+@dataclass
+class LatentMap:
+    projection: latent.Projection
+    points: np.ndarray  # (n, 2) projected test means
+    labels: np.ndarray | None
+
+
+def latent_map(selected: Selected, n: int = 2000) -> LatentMap:
+    """The test means (at most ``n``) projected to 2-D by PCA, with their labels."""
+    means = caching.test_means(selected, n)
+    projection = latent.fit_projection(means)
+    y = selected.data.test.y
+    labels = None if y is None else y[: len(means)].numpy()
+    return LatentMap(projection, projection(means), labels)
+
+
+# --- choosing a code -----------------------------------------------------------------------
+
+
+@dataclass
+class Start:
+    """A code to start from, and where it came from."""
+
+    z: torch.Tensor  # (d,)
+    x: torch.Tensor | None  # the example itself (C, H, W) when there is one
+    y: int | None  # the class given to a conditional model
+    description: str
+    signature: str  # changes whenever the start changes
+
+
+def _random_index(key: str, n: int) -> None:
+    st.session_state[key] = int(np.random.default_rng().integers(n))
+
+
+def _new_seed(key: str) -> None:
+    st.session_state[key] = int(np.random.default_rng().integers(100_000))
+
+
+def index_picker(label: str, key: str, n: int, default: int = 0, container=None) -> int:
+    """A test-set index with a "Random" button beside it."""
+    where = container or st
+    if key not in st.session_state:
+        st.session_state[key] = min(default, n - 1)
+    left, right = where.columns([3, 1], vertical_alignment="bottom")
+    index = left.number_input(label, 0, n - 1, step=1, key=key, help=f"0 to {n - 1}")
+    right.button(
+        ":material/casino:", key=f"{key}_random", on_click=_random_index, args=(key, n),
+        help="A test example at random", width="stretch",
+    )  # fmt: skip
+    return int(index)
+
+
+def seed_picker(label: str, key: str, container=None) -> int:
+    where = container or st
+    if key not in st.session_state:
+        st.session_state[key] = 0
+    left, right = where.columns([3, 1], vertical_alignment="bottom")
+    seed = left.number_input(label, 0, 99_999, step=1, key=key)
+    right.button(
+        ":material/casino:", key=f"{key}_new", on_click=_new_seed, args=(key,),
+        help="Another seed at random", width="stretch",
+    )  # fmt: skip
+    return int(seed)
+
+
+def class_picker(selected: Selected, label: str, key: str, default: int = 0) -> int | None:
+    """The class a conditional model is given (None for other models)."""
+    if not selected.model.config.conditional:
+        return None
+    names = selected.data.class_names or [str(c) for c in range(selected.model.config.n_classes)]
+    return st.selectbox(
+        label, range(len(names)), index=default, format_func=lambda c: names[c], key=key
+    )
+
+
+def test_example(selected: Selected, index: int) -> tuple[torch.Tensor, int | None]:
+    test = selected.data.test
+    y = None if test.y is None else int(test.y[index])
+    return test.x[index], y
+
+
+def start_picker(selected: Selected, key: str) -> Start | None:
+    """Where the code comes from: a test example (index or random), an uploaded image, the prior."""
+    model, test = selected.model, selected.data.test
+    sources = list(SOURCES) if selected.info.is_image else ["Test example", "Prior sample"]
+    source = st.radio("Start from", sources, horizontal=True, key=f"{key}_source")
+    conditional = model.config.conditional
+    if source == "Test example":
+        index = index_picker("Test example", f"{key}_index", len(test))
+        x, label = test_example(selected, index)
+        y = None
+        if conditional:  # keyed by the example, so a new example starts at its own label
+            y = class_picker(
+                selected, "Class given to the model", f"{key}_class_{index}", label or 0
+            )
+        z = latent.encode_mean(model, x[None], None if y is None else torch.tensor([y]))[0]
+        name = _class_name(selected, label)
+        return Start(z, x, y, f"test example {index}{name}", f"test:{index}:{y}")
+    if source == "Upload an image":
+        file = st.file_uploader(
+            "An image (PNG, JPEG, BMP, GIF)", type=["png", "jpg", "jpeg", "bmp", "gif"],
+            key=f"{key}_upload",
+            help=f"Converted to the model's {tuple(selected.info.input_shape)} (cropped to its "
+            "aspect ratio and resized).",
+        )  # fmt: skip
+        y = (
+            class_picker(selected, "Class given to the model", f"{key}_class")
+            if conditional
+            else None
+        )
+        if file is None:
+            st.caption("Choose a file to encode it.")
+            return None
+        data = file.getvalue()
+        try:
+            x = latent_image(data, selected)
+        except VAELabError as exc:
+            shell.report_error(exc)
+            return None
+        z = latent.encode_mean(model, x[None], None if y is None else torch.tensor([y]))[0]
+        digest = hashlib.sha256(data).hexdigest()[:12]
+        return Start(z, x, y, f"your image “{file.name}”", f"upload:{digest}:{y}")
+    seed = seed_picker("Prior sample (seed)", f"{key}_seed")
+    y = class_picker(selected, "Class given to the model", f"{key}_class") if conditional else None
+    z = latent.prior_samples(1, model.config.latent_dim, seed=seed)[0]
+    return Start(z, None, y, f"a prior sample z ~ N(0, I) (seed {seed})", f"prior:{seed}:{y}")
+
+
+def latent_image(data: bytes, selected: Selected) -> torch.Tensor:
+    from vae.data import image_to_tensor
+
+    return image_to_tensor(data, tuple(selected.info.input_shape))
+
+
+def _class_name(selected: Selected, label: int | None) -> str:
+    names = selected.data.class_names
+    if label is None or not names:
+        return ""
+    return f" (class {names[label]})"
+
+
+# --- one slider per dimension --------------------------------------------------------------
+
+
+def slider_key(selected: Selected, d: int) -> str:
+    return f"zslider_{selected.entry.name}_{d}"
+
+
+def slider_limit(z: torch.Tensor) -> float:
+    """Sliders run over ±4 (the prior's N(0, 1) almost entirely) or wider for an outlying code."""
+    return float(max(4.0, np.ceil(float(z.abs().max()) * 2) / 2))
+
+
+def sync_sliders(selected: Selected, start: Start, limit: float) -> None:
+    """Move every slider to the start code whenever the start changes (or on Reset)."""
+    marker = f"zslider_start_{selected.entry.name}"
+    if st.session_state.get(marker) == start.signature:
+        return
+    st.session_state[marker] = start.signature
+    reset_sliders(selected, start.z, limit)
+
+
+def reset_sliders(selected: Selected, z: torch.Tensor, limit: float) -> None:
+    for d in range(z.shape[0]):
+        st.session_state[slider_key(selected, d)] = float(
+            np.clip(round(float(z[d]), 2), -limit, limit)
+        )
+
+
+def slider_code(selected: Selected, fallback: torch.Tensor) -> torch.Tensor:
+    """The code the sliders show now."""
+    values = [
+        st.session_state.get(slider_key(selected, d), float(fallback[d]))
+        for d in range(fallback.shape[0])
+    ]
+    return torch.tensor(values, dtype=torch.float32)

@@ -1,0 +1,115 @@
+"""Streamlit glue of the Denoise & inpaint page: restorations of one example and of the test set."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+from vae import restore
+from vae.app.caching import cached, has_cached, memo
+from vae.app.examples import test_x, test_y
+from vae.app.shell import Selected
+
+
+def mean_image(selected: Selected) -> torch.Tensor:
+    """The mean training image (the mean fill baseline and the inpainting start)."""
+    return memo(selected, "mean_image", {}, lambda: restore.data_mean_image(selected.data))
+
+
+# --- restore ------------------------------------------------------------------------------------
+
+
+def restore_benchmark(
+    selected: Selected, corruption: restore.Corruption, rounds: int, steps: int
+) -> dict[str, np.ndarray]:
+    x, y = test_x(selected), test_y(selected)
+    params = {**corruption.params(), "rounds": rounds, "steps": steps, "n": int(x.shape[0])}
+
+    def compute(progress: Callable[[float], None]) -> dict[str, np.ndarray]:
+        return restore.benchmark(
+            selected.model,
+            x,
+            mean_image(selected),
+            corruption,
+            y,
+            rounds=rounds,
+            steps=steps,
+            progress=progress,
+        )
+
+    return cached(
+        selected,
+        "restore_benchmark",
+        params,
+        compute,
+        f"Restoring {x.shape[0]} test images with every method…",
+    )
+
+
+def restore_benchmark_ready(
+    selected: Selected, corruption: restore.Corruption, rounds: int, steps: int
+) -> bool:
+    """Measure without asking when the result is kept already or the settings are the defaults."""
+    _, height, width = selected.info.input_shape
+    if corruption == restore.default_corruption(height, width) and (rounds, steps) == (10, 100):
+        return True
+    n = int(test_x(selected).shape[0])
+    params = {**corruption.params(), "rounds": rounds, "steps": steps, "n": n}
+    return has_cached(selected, "restore_benchmark", params)
+
+
+def label_tensor(label: int) -> torch.Tensor:
+    return torch.tensor([int(label)], dtype=torch.long)
+
+
+def restore_row(
+    x: torch.Tensor, result: dict[str, Any], methods: list[str]
+) -> tuple[torch.Tensor, list[str]]:
+    """The original, the corrupted image and each restoration, as RGB images with captions."""
+    masks = bool(result["missing"].any())
+
+    def rgb(img: torch.Tensor) -> torch.Tensor:
+        return img.expand(-1, 3, -1, -1) if img.shape[1] == 1 else img
+
+    def caption(name: str, err: float, hole: float) -> str:
+        return f"{name}\nMSE {err:.4f}" + (f" ({hole:.4f})" if masks else "")
+
+    images = [rgb(x), restore.show_missing(result["x_obs"], result["missing"])]
+    captions = ["original", f"corrupted\nMSE {result['mse_corrupted']:.4f}"]
+    for m in methods:
+        if m == "corrupted":
+            continue
+        images.append(rgb(result["outputs"][m]))
+        captions.append(caption(restore.METHODS[m], result["mse"][m], result["mse_missing"][m]))
+    return torch.cat(images), captions
+
+
+def restore_one(
+    selected: Selected,
+    x: torch.Tensor,
+    y: torch.Tensor | None,
+    corruption: restore.Corruption,
+    rounds: int,
+    steps: int,
+    seed: int,
+) -> dict[str, Any]:
+    """Every restorer on one image (kept in memory per image and setting)."""
+    params = {
+        **corruption.params(),
+        "rounds": rounds,
+        "steps": steps,
+        "seed": seed,
+        "x": hash(x.numpy().tobytes()),
+        "y": None if y is None else int(y[0]),
+    }
+    return memo(
+        selected,
+        "restore_one",
+        params,
+        lambda: restore.restore_example(
+            selected.model, x, mean_image(selected), corruption, y, rounds, steps, seed
+        ),
+    )

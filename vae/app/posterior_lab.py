@@ -1,0 +1,61 @@
+"""Streamlit glue of the Posterior & collapse lab: one posterior in 2-D, collapse measured."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+from vae import posterior
+from vae.app import caching
+from vae.app.caching import cached, memo
+from vae.app.examples import MAX_TEST, example, test_x, test_y
+from vae.app.shell import Selected
+
+# --- posterior lab ------------------------------------------------------------------------------
+
+
+def posterior_view(selected: Selected, index: int, with_truth: bool) -> dict[str, Any]:
+    """q(z|x) of test example ``index``, and (optionally) the true posterior and ELBO gap."""
+
+    def compute() -> dict[str, Any]:
+        x, y = example(selected, index)
+        post = posterior.posterior_2d(selected.model, x, y)
+        out: dict[str, Any] = {"post": post, "grid": None, "gap": None}
+        if with_truth:
+            around = np.concatenate([post["samples"], post["contour_2"]])
+            grid = posterior.true_posterior_grid(selected.model, x, y, around=around)
+            out["grid"] = grid
+            out["gap"] = posterior.elbo_gap(selected.model, x, float(grid["log_px"]), y)
+        with torch.no_grad():
+            out["recon"] = selected.model.reconstruct(x, y).numpy()
+        return out
+
+    return memo(selected, "posterior_view", {"i": index, "truth": with_truth}, compute)
+
+
+def test_means_2d(selected: Selected) -> np.ndarray:
+    """Posterior means of the test set (the grey dots behind one example's posterior)."""
+    return caching.test_means(selected, MAX_TEST)
+
+
+def collapse_numbers(selected: Selected) -> dict[str, np.ndarray]:
+    x, y = test_x(selected), test_y(selected)
+
+    def compute(progress: Callable[[float], None]) -> dict[str, np.ndarray]:
+        out = posterior.collapse_report(selected.model, x, y)
+        progress(0.7)
+        y8 = None if y is None else y[:8]
+        out.update(posterior.reconstructions_and_samples(selected.model, x[:8], y8, 16))
+        progress(1.0)
+        return out
+
+    return cached(
+        selected,
+        "collapse_report",
+        {"n": int(x.shape[0])},
+        compute,
+        f"Measuring every latent dimension of {selected.entry.title}…",
+    )
