@@ -14,15 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from vae.config import (
-    BETA_SCHEDULES,
-    DEVICES,
-    FLOWS,
-    FREE_BITS_MODES,
-    LIKELIHOODS,
-    PRECISIONS,
-)
+from vae import settings
 from vae.errors import VAELabError
+from vae.settings import Setting
 
 log = logging.getLogger("vae")
 
@@ -33,19 +27,44 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see {self.prog} --help)\n")
 
 
+def _default_text(s: Setting) -> str:
+    """The default that really applies, said once; data sets that differ are named."""
+    shown = "off" if s.default is None or s.default is False else _shown(s.default)
+    if not s.dataset_default:
+        return f"default {shown}"
+    from vae.data import BUILTIN_DEFAULTS
+
+    by_value: dict[str, list[str]] = {}
+    for name, values in BUILTIN_DEFAULTS.items():
+        if s.name in values and _shown(values[s.name]) != shown:
+            by_value.setdefault(_shown(values[s.name]), []).append(name)
+    if not by_value:
+        return f"default {shown}"
+    sets = "; ".join(f"{'/'.join(names)} {value}" for value, names in by_value.items())
+    return f"default {shown}; data set defaults: {sets}"
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _add_train(sub: argparse._SubParsersAction) -> None:
+    from vae import objectives
+    from vae.data import BUILTIN_DATASETS
+
     p = sub.add_parser(
         "train",
         help="train a VAE into a run directory",
         description="Train a VAE into RUN_DIR. Options left out take the data set's defaults "
-        "(e.g. digits: mlp, 8 latents, 40 epochs; shapes: conv, 10 latents).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        "(named in each option's help), then the settings table's (vae/settings.py).",
     )
     p.add_argument(
         "--dataset",
-        default="digits",
-        help="built-in name (digits, shapes, moons, pinwheel, "
-        "rings, gaussians, mnist, fashion-mnist, dsprites) or a path (.npz, .csv, image folder or .zip)",
+        default=settings.by_name()["dataset"].default,
+        help=f"built-in name ({', '.join(BUILTIN_DATASETS)}) or a path (.npz, .csv, image "
+        "folder or .zip) (default %(default)s)",
     )
     p.add_argument(
         "--out",
@@ -53,106 +72,24 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         type=Path,
         help="run directory to write (must be new unless --resume)",
     )
-    p.add_argument("--latent-dim", type=int, help="number of latent dimensions (data set default)")
-    p.add_argument(
-        "--beta", type=float, help="weight of the KL term; 1 is the plain VAE (default 1)"
-    )
-    p.add_argument(
-        "--beta-schedule",
-        choices=BETA_SCHEDULES,
-        help="how β evolves over training (default constant)",
-    )
-    p.add_argument(
-        "--capacity-max",
-        type=float,
-        help="final capacity C in nats for --beta-schedule capacity (default 25)",
-    )
-    p.add_argument(
-        "--warmup-fraction",
-        type=float,
-        help="fraction of training for the linear warm-up (default 0.3)",
-    )
-    p.add_argument(
-        "--n-cycles", type=int, help="number of cycles for the cyclical schedule (default 4)"
-    )
-    p.add_argument(
-        "--epochs",
-        type=int,
-        help="number of epochs; with --resume, the new total (data set default)",
-    )
-    p.add_argument(
-        "--epoch-size",
-        type=int,
-        help="examples per epoch for data too large to sweep (shapes default 32768)",
-    )
-    p.add_argument("--batch-size", type=int, help="examples per step (data set default)")
-    p.add_argument("--lr", type=float, help="Adam learning rate (default 1e-3)")
-    p.add_argument(
-        "--seed", type=int, default=0, help="random seed: the same seed gives the same run"
-    )
-    p.add_argument(
-        "--architecture",
-        choices=("mlp", "conv"),
-        help="encoder/decoder networks (data set default)",
-    )
-    p.add_argument(
-        "--hidden-dims",
-        type=lambda s: tuple(int(v) for v in s.split(",")),
-        help="MLP hidden layer sizes, comma separated (default 512,256)",
-    )
-    p.add_argument(
-        "--likelihood",
-        choices=LIKELIHOODS,
-        help="p(x|z): bernoulli for images, gaussian for "
-        "points and tabular data (data set default)",
-    )
-    p.add_argument("--flow", choices=FLOWS, help="normalizing-flow posterior (default none)")
-    p.add_argument("--flow-length", type=int, help="number of flow steps K (default 4)")
-    p.add_argument(
-        "--conditional", action="store_true", help="conditional VAE on the data's class labels"
-    )
-    p.add_argument(
-        "--free-bits", type=float, help="KL floor λ in nats per latent dimension (default 0: off)"
-    )
-    p.add_argument(
-        "--free-bits-mode",
-        choices=FREE_BITS_MODES,
-        help="batch: floor the batch-averaged KL "
-        "(Kingma et al. 2016); example: clamp each example's KL (CALM) (default batch)",
-    )
-    p.add_argument(
-        "--input-dropout",
-        type=float,
-        help="dropout on the input x in training (default 0; CALM 0.15)",
-    )
-    p.add_argument(
-        "--latent-dropout",
-        type=float,
-        help="dropout on the latent z in training (default 0; CALM 0.15)",
-    )
-    p.add_argument(
-        "--image-size", type=int, help="render size for shapes, resize size for image folders"
-    )
-    p.add_argument(
-        "--data-dir",
-        help="folder with MNIST/Fashion-MNIST IDX files or the dSprites .npz "
-        "(else $VAE_LAB_DATA, else the download cache)",
-    )
-    p.add_argument(
-        "--early-stopping", type=int, help="stop after this many epochs without a better test ELBO"
-    )
-    p.add_argument(
-        "--device",
-        choices=DEVICES,
-        default="auto",
-        help="where to train: auto picks CUDA when present",
-    )
-    p.add_argument(
-        "--precision",
-        choices=PRECISIONS,
-        help="arithmetic of the encoder and decoder in training: auto (default) uses "
-        "bfloat16 for conv networks on CPUs/GPUs with native bfloat16, else fp32",
-    )
+    titles = {o.name: f"{o.name} objective" for o in objectives.registered()}
+    groups: dict[str, argparse._ArgumentGroup] = {}
+    for s in settings.cli_settings():
+        if s.name == "dataset":
+            continue
+        title = titles.get(s.objective or "", f"{s.group.lower()} settings")
+        group = groups.setdefault(title, p.add_argument_group(title))
+        text = f"{s.help} ({_default_text(s)})".replace("%", "%%")
+        if s.kind is bool:
+            group.add_argument(s.option, action="store_true", default=None, help=text)
+        else:
+            group.add_argument(
+                s.option,
+                type=lambda v, s=s: settings.parse_cli_value(s, v),
+                choices=s.choices,
+                metavar=None if s.choices else s.name.upper(),
+                help=text,
+            )
     p.add_argument(
         "--resume", action="store_true", help="continue the run in --out from its last checkpoint"
     )
@@ -160,7 +97,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_evaluate(sub: argparse._SubParsersAction) -> None:
-    from vae.evaluate_run import METRIC_GROUPS
+    from vae.report import METRIC_GROUPS
 
     p = sub.add_parser(
         "evaluate",
@@ -212,18 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _train_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    names = [
-        "latent_dim", "beta", "beta_schedule", "capacity_max", "warmup_fraction", "n_cycles",
-        "epochs", "epoch_size", "batch_size", "lr", "seed", "architecture", "hidden_dims",
-        "likelihood", "flow", "flow_length", "free_bits", "free_bits_mode", "input_dropout",
-        "latent_dropout", "image_size", "data_dir", "early_stopping", "device",
-        "precision",
-    ]  # fmt: skip
-    out = {n: getattr(args, n) for n in names if getattr(args, n) is not None}
-    if args.conditional:
-        out["conditional"] = True
-    out["dataset"] = args.dataset
-    return out
+    """The settings given on the command line (the others take the defaults)."""
+    out = {s.name: getattr(args, s.name) for s in settings.cli_settings()}
+    return {name: value for name, value in out.items() if value is not None}
 
 
 class _ProgressPrinter:
@@ -270,7 +198,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         epochs = args.epochs or saved.get("train", {}).get("epochs", 1)
         model_config, train_config, data = (
             None,
-            TrainConfig(epochs=epochs, device=args.device),
+            TrainConfig(epochs=epochs, device=args.device or "auto"),
             None,
         )
     else:
@@ -297,7 +225,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from vae.evaluate_run import evaluate_run, format_table
+    from vae.report import evaluate_run, format_table
 
     result = evaluate_run(
         args.run_dir,

@@ -26,6 +26,7 @@ SPLIT_VERSION = 2
 __all__ = [
     "SPLIT_VERSION",
     "BUILTIN_DATASETS",
+    "BUILTIN_DEFAULTS",
     "Batch",
     "Dataset",
     "GroundTruth",
@@ -41,6 +42,16 @@ BUILTIN_DATASETS: dict[str, str] = {
     **{name: description for name, (_, _, description) in toys.TOYS.items()},
     **idx.DESCRIPTIONS,
     "dsprites": dsprites.DESCRIPTION,
+}
+
+# What each built-in data set sets instead of the settings table's defaults (vae.settings
+# rows marked dataset_default), known without loading the data.
+BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
+    "digits": digits.DEFAULTS,
+    "shapes": shapes.DSPRITES_DEFAULTS,
+    **{name: toys.DEFAULTS for name in toys.TOYS},
+    **{name: idx.DEFAULTS for name in idx.DESCRIPTIONS},
+    "dsprites": shapes.DSPRITES_DEFAULTS,
 }
 
 FILE_KINDS = ".npz (x, optional y), .npy, .csv, a .zip or folder of images"

@@ -21,6 +21,17 @@ N_TEST = 360
 DESCRIPTION = "1,797 handwritten digits from scikit-learn, 8×8 pixels, labels 0–9"
 
 
+# The settings this data set overrides (vae.settings rows marked dataset_default).
+DEFAULTS = {
+    "architecture": "mlp",
+    "latent_dim": 8,
+    "hidden_dims": [256, 128],
+    "epochs": 60,
+    "batch_size": 64,
+    "lr": 1e-3,
+}
+
+
 def load_digits(image_size: int | None = None, seed: int = 0) -> Dataset:
     """1,437 training and 360 test digits, split stratified by class with ``seed``."""
     from sklearn.datasets import load_digits as sklearn_digits
@@ -47,12 +58,5 @@ def load_digits(image_size: int | None = None, seed: int = 0) -> Dataset:
         default_architecture="mlp",
         class_names=[str(d) for d in range(10)],
         description=DESCRIPTION,
-        defaults={
-            "architecture": "mlp",
-            "latent_dim": 8,
-            "hidden_dims": [256, 128],
-            "epochs": 60,
-            "batch_size": 64,
-            "lr": 1e-3,
-        },
+        defaults=dict(DEFAULTS),
     )

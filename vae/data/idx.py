@@ -32,7 +32,6 @@ from vae.data.common import (
     cache_dir,
     candidate_dirs,
     check_image_size,
-    image_defaults,
     resize_images,
 )
 from vae.errors import DataError
@@ -179,6 +178,10 @@ def read_idx(path: Path, ndim: int) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8).reshape(shape)
 
 
+# The settings these data sets override (vae.settings rows marked dataset_default).
+DEFAULTS = {"architecture": "mlp", "latent_dim": 16, "epochs": 30, "batch_size": 128, "lr": 1e-3}
+
+
 def load_idx_dataset(
     name: str, *, image_size: int | None = None, data_dir: str | None = None
 ) -> Dataset:
@@ -222,8 +225,6 @@ def load_idx_dataset(
         )
     input_shape = tuple(train.x.shape[1:])
     logger.info("%s: %d train, %d test from %s", name, len(train), len(test), files["train_images"])
-    defaults = image_defaults(input_shape, len(train))
-    defaults.update(architecture="mlp", latent_dim=16, epochs=30, batch_size=128)
     return Dataset(
         name=name,
         train=train,
@@ -234,5 +235,5 @@ def load_idx_dataset(
         default_architecture="mlp",
         class_names=list(CLASS_NAMES[name]),
         description=DESCRIPTIONS[name],
-        defaults=defaults,
+        defaults=dict(DEFAULTS),
     )

@@ -74,6 +74,18 @@ TOYS: dict[str, tuple[Callable[[int, np.random.Generator], tuple], str | None, s
 }
 
 
+# The settings every 2-D data set overrides (vae.settings rows marked dataset_default).
+DEFAULTS = {
+    "architecture": "mlp",
+    "likelihood": "gaussian",
+    "latent_dim": 2,
+    "hidden_dims": [128, 128],
+    "epochs": 100,
+    "batch_size": 128,
+    "lr": 1e-3,
+}
+
+
 def load_toy(name: str, seed: int = 0) -> Dataset:
     """The 2-D data set ``name`` (one of ``TOYS``), drawn with ``seed``."""
     make, part, description = TOYS[name]
@@ -91,12 +103,5 @@ def load_toy(name: str, seed: int = 0) -> Dataset:
         default_architecture="mlp",
         class_names=None if part is None else [f"{part} {i}" for i in range(int(y.max()) + 1)],
         description=description,
-        defaults={
-            "architecture": "mlp",
-            "latent_dim": 2,
-            "hidden_dims": [128, 128],
-            "epochs": 100,
-            "batch_size": 128,
-            "lr": 1e-3,
-        },
+        defaults=dict(DEFAULTS),
     )
