@@ -74,6 +74,8 @@ def ensure_shell() -> None:
 
 
 MODEL_KEY = "model_name"
+MODEL_PARAM = "model"  # the query parameter of a link: ?model=NAME
+LINK_KEY = "model_from_link"
 DEFAULT_MODEL = "digits-2d"
 
 
@@ -131,8 +133,10 @@ def model_picker() -> Selected | None:
         st.sidebar.warning("No models yet: train one on the Train page.")
         return None
     names = [e.name for e in options]
+    default = DEFAULT_MODEL if DEFAULT_MODEL in names else names[0]
+    _follow_link(names, default)
     if st.session_state.get(MODEL_KEY) not in names:
-        st.session_state[MODEL_KEY] = DEFAULT_MODEL if DEFAULT_MODEL in names else names[0]
+        st.session_state[MODEL_KEY] = default
     labels = {e.name: e.label for e in options}
     name = st.sidebar.selectbox(
         "Model",
@@ -142,6 +146,10 @@ def model_picker() -> Selected | None:
         help="★ bundled models; run: your own runs",
     )
     entry = next(e for e in options if e.name == name)
+    # The address bar names the model, so a copied link reopens it (?model=NAME).
+    if st.query_params.get(MODEL_PARAM) != name:
+        st.query_params[MODEL_PARAM] = name
+    st.session_state[LINK_KEY] = name
     try:
         selected = load(entry)
     except VAELabError as exc:
@@ -149,6 +157,24 @@ def model_picker() -> Selected | None:
         return None
     model_card(selected)
     return selected
+
+
+def _follow_link(names: list[str], default: str) -> None:
+    """Open the model a link names (``?model=NAME``), once per new name in the address."""
+    requested = st.query_params.get(MODEL_PARAM)
+    if not requested or st.session_state.get(LINK_KEY) == requested:
+        return
+    st.session_state[LINK_KEY] = requested
+    if requested in names:
+        st.session_state[MODEL_KEY] = requested
+        return
+    message = (
+        f"There is no model named “{requested}” here (a bundled model or one of your runs); "
+        f"showing “{default}” instead."
+    )
+    log.warning("%s", message)
+    st.sidebar.warning(message)
+    st.session_state[MODEL_KEY] = default
 
 
 def current() -> Selected | None:
