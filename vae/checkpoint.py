@@ -37,7 +37,8 @@ def save_checkpoint(
     for name, value in tensors.items():
         body[f"extra.{name}"] = value.detach().cpu().contiguous()
     metadata = {"state": json.dumps(state), "param_groups": json.dumps(opt["param_groups"])}
-    atomic_write_bytes(path, save_safetensors(body, metadata=metadata))
+    # The folder must exist: a run deleted while training is not recreated.
+    atomic_write_bytes(path, save_safetensors(body, metadata=metadata), parents=False)
 
 
 def load_checkpoint(

@@ -8,12 +8,20 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+TEMP_SUFFIX = ".tmp"
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, flush it to disk, then rename."""
+
+def atomic_write_bytes(path: str | Path, data: bytes, *, parents: bool = True) -> None:
+    """Write ``data`` to a temporary file beside ``path``, flush it to disk, then rename.
+
+    ``parents=False`` refuses to create a missing folder (``FileNotFoundError``):
+    the run store writes so, so that a run folder deleted while training stays deleted.
+    A process killed here leaves a ``.NAME.*.tmp`` file; see :func:`remove_stray_temp_files`.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    if parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     try:
         # mkstemp makes the file private (0600); give it the permissions a plain open() would.
         umask = os.umask(0)
@@ -29,9 +37,21 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
         raise
 
 
-def atomic_write_text(path: str | Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: str | Path, text: str, *, parents: bool = True) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"), parents=parents)
 
 
-def atomic_write_json(path: str | Path, obj: Any) -> None:
-    atomic_write_text(path, json.dumps(obj, indent=2, allow_nan=False) + "\n")
+def atomic_write_json(path: str | Path, obj: Any, *, parents: bool = True) -> None:
+    atomic_write_text(path, json.dumps(obj, indent=2, allow_nan=False) + "\n", parents=parents)
+
+
+def remove_stray_temp_files(folder: str | Path) -> list[Path]:
+    """Delete what writers killed mid-write left in ``folder`` (only its ``.*.tmp`` files)."""
+    removed = []
+    for tmp in Path(folder).glob(f".*{TEMP_SUFFIX}"):
+        try:
+            tmp.unlink()
+        except OSError:
+            continue
+        removed.append(tmp)
+    return removed

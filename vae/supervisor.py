@@ -1,0 +1,81 @@
+"""One training, supervised: ``python -m vae.launcher supervise RUN_DIR``.
+
+The supervisor runs the CLI (``python -m vae train --out RUN_DIR ...``) with its
+output in ``train.log``, waits for it, records an end the CLI could not record
+itself (bad input ends it before it writes a status; a kill -9 ends it without a
+word), and then dispatches the queue again, so queued runs start even when no
+page is open.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from vae.runs import LOG_FILE, RunDir, read_json
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMAND_PREFIX = "$ "  # how the supervisor echoes the command line into train.log
+SILENT_END = "the training process ended without a word"
+
+
+def log_tail(run_dir: Path, lines: int = 20) -> str:
+    """The last lines of the run's training log (where the CLI's errors go)."""
+    try:
+        text = (Path(run_dir) / LOG_FILE).read_text(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def last_error(run_dir: Path) -> str:
+    """The CLI's one-line error (``error: ...``) from the log, or the last line it printed.
+
+    The command line the supervisor echoed is never the error.
+    """
+    said = [line for line in log_tail(run_dir, 50).splitlines() if line.strip()]
+    said = [line for line in said if not line.startswith(COMMAND_PREFIX)]
+    for line in reversed(said):
+        if line.startswith("error: "):
+            return line[len("error: ") :]
+    return said[-1] if said else SILENT_END
+
+
+def record_end(run_dir: Path) -> None:
+    """After the CLI (or its supervisor) ended: say how, where the CLI did not get to say it.
+
+    Call with the queue's lock held.
+    """
+    run = RunDir(run_dir)
+    if not run.exists():
+        return  # deleted meanwhile: nothing to record, and nothing to recreate
+    recorded = read_json(run.status_file, {}) or {}
+    state = recorded.get("state")
+    if state == "queued" and run.stop_requested():
+        run.write_status("stopped", message="stopped before training began")
+    elif state == "queued":
+        run.write_status("failed", message=last_error(run_dir))
+    elif state in ("running", "stopping") and not run.process_alive(recorded):
+        # Killed without a chance to write its status: resumable, or restartable.
+        run.write_status("interrupted", message=run.interrupted_message())
+
+
+def supervise(run_dir: Path) -> int:
+    """Run the CLI for one queued run, record how it ended, then start the next queued run."""
+    from vae import run_queue
+
+    run = RunDir(run_dir)
+    args = [sys.executable, "-m", "vae", "train", "--out", str(run.path)]
+    args += run.launch().get("args", [])
+    # Cancel signals the whole process group; the supervisor lives on to record the end.
+    signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    with open(run.log_file, "a") as out:
+        out.write(f"{COMMAND_PREFIX}{' '.join(args[1:])}\n")
+        out.flush()
+        code = subprocess.call(args, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+    with run_queue.locked(run.path.parent):
+        record_end(run.path)
+    run_queue.dispatch(run.path.parent)
+    return code
