@@ -26,23 +26,22 @@ import numpy as np
 
 from vae.catalog import ASSETS
 from vae.data.common import cache_dir
+from vae.errors import CheckpointError
 from vae.io import atomic_write_bytes
-from vae.model import WEIGHTS_FILE
+from vae.runs import CACHE_DIR, WEIGHTS_FILE, RunDir
 
 log = logging.getLogger(__name__)
 
-CACHE_DIR = "cache"
-_fingerprints: dict[tuple[str, float, int], str] = {}
-
 
 def model_fingerprint(model_dir: Path) -> str:
-    """sha256 of the weights file (memoised per path, mtime and size)."""
-    weights = Path(model_dir) / WEIGHTS_FILE
-    stat = weights.stat()
-    key = (str(weights), stat.st_mtime, stat.st_size)
-    if key not in _fingerprints:
-        _fingerprints[key] = hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
-    return _fingerprints[key]
+    """The weights' fingerprint (``RunDir.fingerprint``); a folder without weights is refused."""
+    found = RunDir(model_dir).fingerprint()
+    if found is None:
+        raise CheckpointError(
+            f"{model_dir} has no {WEIGHTS_FILE} (deleted, or not trained yet); "
+            "expected a trained run or model folder."
+        )
+    return found
 
 
 def cache_key(model_dir: Path, what: str, params: dict[str, Any]) -> str:
@@ -81,11 +80,15 @@ def load_arrays(model_dir: Path, what: str, params: dict[str, Any]) -> dict[str,
 def save_arrays(
     model_dir: Path, what: str, params: dict[str, Any], arrays: dict[str, np.ndarray]
 ) -> None:
-    path = _folders(model_dir)[0] / f"{cache_key(model_dir, what, params)}.npz"
+    folder = _folders(model_dir)[0]
+    path = folder / f"{cache_key(model_dir, what, params)}.npz"
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **arrays)
     try:
-        atomic_write_bytes(path, buffer.getvalue())
+        # A run's own cache/ is made inside the run folder only while that folder exists.
+        own = folder == Path(model_dir) / CACHE_DIR
+        folder.mkdir(parents=not own, exist_ok=True)
+        atomic_write_bytes(path, buffer.getvalue(), parents=False)
     except OSError as exc:  # a read-only install still works, only slower
         log.warning("could not write cache entry %s (%s)", path, exc)
 

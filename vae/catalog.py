@@ -75,6 +75,12 @@ def all_models(root: Path | None = None) -> list[ModelEntry]:
     return bundled_models() + user_models(root)
 
 
+def find(name: str, root: Path | None = None) -> ModelEntry | None:
+    """The model picker's entry of this name: a bundled model first, else an own run."""
+    found = find_bundled(name)
+    return found or next((e for e in user_models(root) if e.name == name), None)
+
+
 def find_bundled(name: str) -> ModelEntry | None:
     return next((e for e in bundled_models() if e.name == name), None)
 
@@ -115,22 +121,22 @@ class ModelInfo:
 
 
 def model_info(path: Path) -> ModelInfo:
-    path = Path(path)
-    config = runs.read_json(path / "config.json", None)
-    if not isinstance(config, dict) or "model" not in config:
-        raise CheckpointError(f"{path} has no readable config.json; it is not a model folder.")
-    train = config.get("train") or {}
-    dataset = config.get("dataset") or {}
+    folder = runs.RunDir(path)
+    config = folder.config()
+    if config is None or "model" not in config.raw:
+        raise CheckpointError(
+            f"{folder.path} has no readable {runs.CONFIG_FILE}; it is not a model folder."
+        )
     return ModelInfo(
-        path=path,
-        dataset=train.get("dataset") or dataset.get("name", "?"),
-        image_size=train.get("image_size"),
-        data_dir=train.get("data_dir"),
-        config=config,
-        input_shape=tuple(config.get("input_shape", ())),
-        summary=runs.read_json(path / runs.SUMMARY_FILE, {}) or {},
-        class_names=dataset.get("class_names"),
-        factor_names=dataset.get("factor_names"),
+        path=folder.path,
+        dataset=config.dataset_name,
+        image_size=config.image_size,
+        data_dir=config.data_dir,
+        config=config.raw,
+        input_shape=config.input_shape,
+        summary=folder.summary(),
+        class_names=config.dataset.get("class_names"),
+        factor_names=config.dataset.get("factor_names"),
     )
 
 
