@@ -1,7 +1,9 @@
 """Likelihood and collapse measures against known answers."""
 
+import json
 import math
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -105,3 +107,49 @@ def test_elbo_stats_of_a_collapsed_dimension_has_zero_kl():
     assert stats["kl_per_dim"][1] == pytest.approx(0.0, abs=1e-12)
     assert stats["kl_per_dim"][0] > 0.1
     assert math.isclose(stats["kl"], sum(stats["kl_per_dim"]), rel_tol=1e-9)
+
+
+class _ToyFactors:
+    """Three factors observed directly as a 3-D point."""
+
+    factor_names = ["a", "b", "c"]
+    factor_sizes = [3, 4, 5]
+
+    def sample_factors(self, n, rng):
+        return np.stack([rng.integers(size, size=n) for size in self.factor_sizes], axis=1)
+
+    def observe(self, factors):
+        return torch.as_tensor(np.asarray(factors), dtype=torch.float32)
+
+
+def test_evaluate_model_writes_the_registrys_keys_with_uncertainty_and_protocol(monkeypatch):
+    from vae.data.base import Dataset, TensorSplit
+    from vae.metrics import QUICK, registry
+    from vae.report import evaluate_model, format_table
+
+    monkeypatch.setitem(QUICK, "num_train", 400)
+    monkeypatch.setitem(QUICK, "num_test", 200)
+    truth = _ToyFactors()
+    rng = np.random.default_rng(0)
+    x = truth.observe(truth.sample_factors(300, rng))
+    data = Dataset(
+        "toy", TensorSplit(x[:200]), TensorSplit(x[200:]), (3,), "points", "gaussian",
+        factor_names=truth.factor_names, factor_sizes=truth.factor_sizes, ground_truth=truth,
+    )  # fmt: skip
+    torch.manual_seed(0)
+    model = VAE(VAEConfig(latent_dim=2, likelihood="gaussian", hidden_dims=(8,)), (3,))
+    result = evaluate_model(model, data, k=5, quick=True, n_bootstrap=5)
+    flat = [key for key in result if key not in ("dataset", "n_test", "uncertainty", "protocol")]
+    assert flat == [key for key in registry.json_keys() if key in result]
+    for key in ("elbo", "kl", "log_likelihood", "total_correlation", "mig", "sap", "mi_matrix"):
+        assert key in result
+    assert result["factor_names"] == ["a", "b", "c"] and len(result["factor_of_dim"]) == 2
+    assert np.shape(result["mi_matrix"]) == (3, 2)
+    scores = [key for key in registry.scores() if key in result]
+    assert list(result["uncertainty"]) == scores
+    assert all(value >= 0 for value in result["uncertainty"].values())
+    protocol = result["protocol"]
+    assert protocol["quick"] and protocol["num_train"] == 400 and protocol["n_bootstrap"] == 5
+    assert set(protocol["uncertainty"]) == set(scores)
+    json.dumps(result)
+    assert "±" in format_table(result)

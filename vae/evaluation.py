@@ -12,7 +12,6 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-import numpy as np
 import torch
 
 from vae.model import VAE
@@ -168,5 +167,57 @@ def summarize(
     return out
 
 
-def as_numpy_codes(means: torch.Tensor) -> np.ndarray:
-    return means.detach().cpu().double().numpy()
+@torch.inference_mode()
+def encode_posteriors(
+    model: VAE, x: torch.Tensor, y: torch.Tensor | None = None, batch_size: int = 512
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Posterior means, base-Gaussian means and log-variances of every example, on the CPU.
+
+    For a model without a flow the first two are the same; with a flow the
+    mean is the flow's image of the base mean and (base mean, log-variance)
+    describe the base Gaussian q₀(z|x).
+    """
+    model.eval()
+    means, base, logvars = [], [], []
+    for s in _batches(x.shape[0], batch_size):
+        posterior = model.encode(x[s].to(model.device), None if y is None else y[s])
+        means.append(posterior.mean.cpu())
+        base.append(posterior.base_mean.cpu())
+        logvars.append(posterior.logvar.cpu())
+    if not means:
+        empty = torch.zeros(0, model.config.latent_dim)
+        return empty, empty, empty
+    return torch.cat(means), torch.cat(base), torch.cat(logvars)
+
+
+@torch.inference_mode()
+def elbo_standard_errors(
+    model: VAE,
+    x: torch.Tensor,
+    y: torch.Tensor | None = None,
+    batch_size: int = 512,
+    seed: int = 1,
+) -> dict[str, float]:
+    """Standard errors over the examples of the ELBO, reconstruction and KL estimates.
+
+    One more pass over ``x`` with its own seed: per example a one-sample ELBO
+    (``log_importance_weights`` with k = 1) and the closed-form KL of the
+    (base) Gaussian posterior; recon = KL − ELBO. Each standard error is the
+    standard deviation over examples divided by √n.
+    """
+    model.eval()
+    elbo, kl = [], []
+    with seeded(seed):
+        for s in _batches(x.shape[0], batch_size):
+            xb = x[s].to(model.device)
+            yb = None if y is None or not model.config.conditional else y[s]
+            elbo.append(model.log_importance_weights(xb, yb, 1)[:, 0].double().cpu())
+            posterior = model.encode(xb, yb)
+            kl_dims = model.prior.kl_per_dim(posterior.base_mean, posterior.logvar)
+            kl.append(kl_dims.sum(-1).double().cpu())
+    if not elbo or x.shape[0] < 2:
+        return {"elbo": 0.0, "recon": 0.0, "kl": 0.0}
+    per = {"elbo": torch.cat(elbo), "kl": torch.cat(kl)}
+    per["recon"] = per["kl"] - per["elbo"]
+    n = math.sqrt(x.shape[0])
+    return {key: float(per[key].std() / n) for key in ("elbo", "recon", "kl")}

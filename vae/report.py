@@ -1,9 +1,15 @@
 """``python -m vae evaluate``: every figure of a run or bundled model in one flat dict.
 
+(This module was ``vae.evaluate_run``, a name too close to ``vae.evaluation``,
+which holds the model-level measures it calls; that import path still works.)
+The keys, their groups and their order are those of ``vae.metrics.registry``.
+Beside the flat figures, ``uncertainty`` maps every score to its standard
+deviation (or standard error) and ``protocol`` says how each was obtained.
+
 Groups (``metrics``):
 
 - ``elbo``: ELBO, reconstruction error, KL and KL per dimension on the test split,
-  active units (nats per example);
+  active units (nats per example), the total correlation of q(z);
 - ``likelihood``: the importance-weighted log-likelihood estimate with k samples
   (Burda et al. 2015), in nats and bits per dimension;
 - ``representation``: k-NN and logistic-regression accuracy on the latent means,
@@ -29,16 +35,21 @@ from vae.errors import ConfigError, RunError
 from vae.evaluation import (
     active_units,
     bits_per_dim,
+    elbo_standard_errors,
     elbo_stats,
     encode_means,
+    encode_posteriors,
     iwae_log_likelihood,
 )
 from vae.io import atomic_write_json
+from vae.metrics import registry
 from vae.model import VAE
 
 log = logging.getLogger(__name__)
 
-METRIC_GROUPS = ("elbo", "likelihood", "representation", "disentanglement")
+METRIC_GROUPS = registry.GROUPS
+N_BOOTSTRAP = 50  # resamples of each bootstrapped uncertainty
+TC_EXAMPLES = {True: 2000, False: 5000}  # test posteriors in the TC estimate (quick, full)
 MAX_K = 5000
 MAX_REPRESENTATION_TRAIN = 10_000
 
@@ -67,8 +78,15 @@ def evaluate_model(
     seed: int = 0,
     n_likelihood: int = 1000,
     progress: Progress | None = None,
+    n_bootstrap: int = N_BOOTSTRAP,
 ) -> dict[str, Any]:
-    """Compute the chosen metric groups (default: all that apply to ``data``)."""
+    """Compute the chosen metric groups (default: all that apply to ``data``).
+
+    Returns the flat figures in the registry's order, then ``uncertainty``
+    (score → standard deviation) and ``protocol`` (sizes, seed, options, and
+    how each uncertainty was obtained). ``n_bootstrap`` is the number of
+    resamples of the bootstrapped uncertainties (0: none, all reported 0).
+    """
     if not 1 <= k <= MAX_K:
         raise ConfigError(f"k must be an integer from 1 to {MAX_K}, got {k}.")
     groups = list(metrics or METRIC_GROUPS)
@@ -79,38 +97,85 @@ def evaluate_model(
     model.eval()
     test = data.test
     y = test.y if model.config.conditional else None
-    out: dict[str, Any] = {"dataset": data.name, "n_test": len(test)}
-    means = encode_means(model, test.x, y)
+    found: dict[str, Any] = {}
+    errors: dict[str, float] = {}
+    how: dict[str, str] = {}
+    protocol: dict[str, Any] = {"seed": seed, "quick": quick, "n_bootstrap": n_bootstrap}
+    means, base_means, logvars = encode_posteriors(model, test.x, y)
     if "elbo" in groups:
         report("ELBO", 0.0)
-        out.update(elbo_stats(model, test.x, y, seed=seed))
-        out["active_units"], out["posterior_mean_variance"] = active_units(means)
+        found.update(elbo_stats(model, test.x, y, seed=seed))
+        errors.update(elbo_standard_errors(model, test.x, y, seed=seed + 1))
+        for key in ("elbo", "recon", "kl"):
+            how[key] = "standard error over the test examples (a second one-sample pass)"
+        found["active_units"], found["posterior_mean_variance"] = active_units(means)
+        report("total correlation", 0.0)
+        found["total_correlation"], errors["total_correlation"] = _total_correlation(
+            base_means, logvars, seed, TC_EXAMPLES[quick]
+        )
+        how["total_correlation"] = "standard error over the samples z_n ~ q(z|x_n)"
+        protocol["total_correlation"] = (
+            f"mixture of up to {TC_EXAMPLES[quick]} test posteriors (of the base Gaussian "
+            "for a flow), one sample each; Chen et al. 2018's estimator on the whole set"
+        )
     if "likelihood" in groups:
         n = min(n_likelihood, len(test))
         ll = iwae_log_likelihood(
             model, test.x[:n], None if y is None else y[:n], k=k, seed=seed,
             progress=lambda f: report("log-likelihood", f),
         )  # fmt: skip
-        out["log_likelihood"] = float(ll.mean())
-        out["log_likelihood_k"] = k
-        out["log_likelihood_n"] = n
-        out["bits_per_dim"] = bits_per_dim(out["log_likelihood"], math.prod(model.input_shape))
+        found["log_likelihood"] = float(ll.mean())
+        found["log_likelihood_k"] = k
+        found["log_likelihood_n"] = n
+        found["bits_per_dim"] = bits_per_dim(found["log_likelihood"], math.prod(model.input_shape))
+        errors["log_likelihood"] = float(ll.std() / math.sqrt(n)) if n > 1 else 0.0
+        how["log_likelihood"] = "standard error over the test examples"
     if "representation" in groups and data.has_labels and test.y is not None:
         report("representation", 0.0)
-        out.update(_representation(model, data, means, seed))
+        probes = _representation(model, data, means, seed)
+        found.update(probes)
+        for key, value in probes.items():
+            errors[key] = math.sqrt(value * (1 - value) / len(test))
+            how[key] = "binomial standard error of an accuracy over the test examples"
     if "disentanglement" in groups and data.ground_truth is not None:
-        from vae.metrics import disentanglement_metrics
+        from vae.metrics import disentanglement_report
 
         def represent(x: torch.Tensor) -> np.ndarray:
             return encode_means(model, x).double().numpy()
 
-        out.update(
-            disentanglement_metrics(
-                represent, data.ground_truth, seed, quick=quick, progress=lambda s, f: report(s, f)
-            )
-        )
+        result = disentanglement_report(
+            represent, data.ground_truth, seed, quick=quick, n_bootstrap=n_bootstrap,
+            progress=lambda s, f: report(s, f),
+        )  # fmt: skip
+        errors.update(result.pop("uncertainty"))
+        found.update(result)
+        extra = dict(result.pop("protocol"))
+        how.update(extra.pop("uncertainty"))
+        protocol.update(extra)
     report("done", 1.0)
+    out: dict[str, Any] = {"dataset": data.name, "n_test": len(test)}
+    out.update({key: found[key] for key in registry.json_keys() if key in found})
+    out["uncertainty"] = {key: errors[key] for key in registry.scores() if key in errors}
+    protocol["uncertainty"] = {key: how[key] for key in out["uncertainty"] if key in how}
+    out["protocol"] = protocol
     return out
+
+
+def _total_correlation(
+    means: torch.Tensor, logvars: torch.Tensor, seed: int, max_examples: int
+) -> tuple[float, float]:
+    from vae.metrics import total_correlation
+
+    if means.shape[0] < 2:
+        return 0.0, 0.0
+    value, std = total_correlation(
+        means.double().numpy(),
+        logvars.double().numpy(),
+        seed=seed,
+        max_examples=max_examples,
+        return_std=True,
+    )
+    return float(value), float(std)
 
 
 def _representation(
@@ -166,12 +231,29 @@ def evaluate_run(
     return result
 
 
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4f}"
+    if isinstance(value, list):
+        return (
+            "["
+            + ", ".join(_cell(v) if not isinstance(v, float) else f"{v:.3f}" for v in value)
+            + "]"
+        )
+    return str(value)
+
+
 def format_table(result: dict[str, Any]) -> str:
+    """The result as lines of ``key value``; a score with its uncertainty as ``value ± std``."""
+    uncertainty = result.get("uncertainty", {})
     lines = []
     for key, value in result.items():
-        if isinstance(value, list):
-            value = "[" + ", ".join(f"{v:.3f}" for v in value) + "]"
-        elif isinstance(value, float):
-            value = f"{value:.4f}"
-        lines.append(f"{key:<24} {value}")
+        if key in ("uncertainty", "protocol"):
+            continue
+        text = _cell(value)
+        if key in uncertainty and isinstance(value, float):
+            text += f" ± {uncertainty[key]:.4f}"
+        lines.append(f"{key:<24} {text}")
     return "\n".join(lines)

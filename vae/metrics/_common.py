@@ -8,7 +8,10 @@ we keep the scikit-learn orientation and transpose nowhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -131,3 +134,50 @@ def sample_codes(
     """``n`` factor draws and their codes: arrays of shape (n, d) and (n, k)."""
     factors = np.asarray(ground_truth.sample_factors(n, rng), dtype=np.int64)
     return represent_in_chunks(represent, ground_truth, factors), factors
+
+
+@dataclass
+class Sample:
+    """What the disentanglement metrics share: sampled codes, the process, seeds, options.
+
+    ``codes_*``/``factors_*`` are the training and test draws of the protocol;
+    ``streams`` the seed sequences of the metrics that draw their own
+    observations (``"factor_vae"``, ``"beta_vae"``); ``n_bootstrap`` the
+    resamples of each uncertainty (0: none); ``options`` the metrics' own
+    settings (``dci_estimator``, ``sap_standardize``); ``progress`` the
+    running stage's fraction callback.
+    """
+
+    codes_train: np.ndarray
+    factors_train: np.ndarray
+    codes_test: np.ndarray
+    factors_test: np.ndarray
+    represent: Represent
+    ground_truth: GroundTruth
+    seed: int = 0
+    streams: Mapping[str, np.random.SeedSequence] = field(default_factory=dict)
+    n_bootstrap: int = 0
+    options: Mapping[str, Any] = field(default_factory=dict)
+    progress: Callable[[float], None] | None = None
+
+    @property
+    def split(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        return self.codes_train, self.factors_train, self.codes_test, self.factors_test
+
+    def bootstrap_rng(self, name: str) -> np.random.Generator:
+        """A stream of its own for the resamples of metric ``name``, fixed by the seed."""
+        key = (3, zlib.crc32(name.encode()))
+        return np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=key))
+
+
+def bootstrap_std(
+    statistic: Callable[[np.ndarray], float], n: int, n_bootstrap: int, rng: np.random.Generator
+) -> float:
+    """Standard deviation of ``statistic(rows)`` over ``n_bootstrap`` resamples of ``n`` rows.
+
+    ``rows`` are indices drawn with replacement; 0.0 without resamples.
+    """
+    if n_bootstrap < 2 or n < 2:
+        return 0.0
+    values = [statistic(rng.integers(n, size=n)) for _ in range(n_bootstrap)]
+    return float(np.std(values, ddof=1))

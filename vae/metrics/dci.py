@@ -18,27 +18,68 @@ fills a (code dims, factors) matrix R.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
-import scipy.stats
-from sklearn.ensemble import (
-    GradientBoostingClassifier,
-    HistGradientBoostingClassifier,
-    RandomForestClassifier,
-)
-from threadpoolctl import threadpool_limits
 
 from vae.errors import ConfigError
-from vae.metrics._common import check_train_test
+from vae.metrics._common import Sample, bootstrap_std, check_train_test
 
 logger = logging.getLogger(__name__)
 
-ESTIMATORS = ("hist_gradient_boosting", "gradient_boosting", "random_forest")
+ESTIMATORS = (
+    "hist_gradient_boosting",
+    "gradient_boosting",
+    "random_forest",
+    "hist_gradient_boosting_quantile",
+)
+MAX_BINS = 255  # HistGradientBoostingClassifier's most bins per feature
 
 
-def _hist_gradient_boosting(seed: int) -> HistGradientBoostingClassifier:
+def gap_thresholds(column: np.ndarray, n_bins: int = MAX_BINS) -> np.ndarray:
+    """At most ``n_bins - 1`` split thresholds for one code dimension, each in a gap of the data.
+
+    Histogram boosting may only split at the edges of its bins, and its
+    quantile edges fall wherever the quantiles do: inside a cluster of codes
+    of one factor value as often as between two clusters, so even a perfect
+    code is cut wrong and the later rounds spread importance over the other
+    dimensions to mend it (D = C = 0.97 on a perfect code). Here each
+    quantile edge moves to the midpoint of the widest gap between sorted
+    values within one quantile cell either side of it: for clustered codes
+    the edges land between the clusters, for smooth codes they stay near the
+    quantiles. With no more distinct values than bins, every midpoint.
+    """
+    values = np.sort(np.asarray(column, dtype=np.float64))
+    distinct = np.unique(values)
+    if distinct.size <= n_bins:
+        return (distinct[1:] + distinct[:-1]) / 2
+    n = values.size
+    half = -(-n // n_bins)
+    gaps = np.diff(values)
+    edges = []
+    for position in (np.arange(1, n_bins) * n) // n_bins:
+        low, high = max(0, position - half), min(n - 1, position + half)
+        widest = low + int(np.argmax(gaps[low:high]))
+        if gaps[widest] > 0:
+            edges.append((values[widest] + values[widest + 1]) / 2)
+    return np.unique(edges)
+
+
+def snap_to_thresholds(codes: np.ndarray, thresholds: list[np.ndarray]) -> np.ndarray:
+    """Each code replaced by its bin number among ``thresholds`` (a monotone map per dimension)."""
+    return np.stack(
+        [np.searchsorted(edges, codes[:, i]) for i, edges in enumerate(thresholds)], axis=1
+    ).astype(np.float64)
+
+
+# scikit-learn and scipy are imported where they are used: the app imports the
+# metric registry (and so this package) on pages that never fit a classifier.
+
+
+def _hist_gradient_boosting(seed: int) -> Any:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
     # The hyperparameters of GradientBoostingClassifier's defaults (100 rounds
     # of depth-3 trees, learning rate 0.1, leaves of any size, no penalty, no
     # early stopping), on 255-bin histograms instead of exact sorted splits.
@@ -54,13 +95,17 @@ def _hist_gradient_boosting(seed: int) -> HistGradientBoostingClassifier:
     )
 
 
-def _gradient_boosting(seed: int) -> GradientBoostingClassifier:
+def _gradient_boosting(seed: int) -> Any:
+    from sklearn.ensemble import GradientBoostingClassifier
+
     # disentanglement_lib's ``GradientBoostingClassifier()``; the seed only
     # fixes the order in which tied features are tried.
     return GradientBoostingClassifier(random_state=seed)
 
 
-def _random_forest(seed: int) -> RandomForestClassifier:
+def _random_forest(seed: int) -> Any:
+    from sklearn.ensemble import RandomForestClassifier
+
     # Every split may look at every dimension (the default sqrt(d) would force
     # splits on dimensions that carry nothing whenever the informative one is
     # not drawn), and leaves of at least 20 examples keep the trees from
@@ -74,10 +119,11 @@ _FACTORIES: dict[str, Callable[[int], Any]] = {
     "hist_gradient_boosting": _hist_gradient_boosting,
     "gradient_boosting": _gradient_boosting,
     "random_forest": _random_forest,
+    "hist_gradient_boosting_quantile": _hist_gradient_boosting,
 }
 
 
-def _hist_gradient_boosting_importances(model: HistGradientBoostingClassifier) -> np.ndarray:
+def _hist_gradient_boosting_importances(model: Any) -> np.ndarray:
     """Split-gain importances of a fitted HistGradientBoostingClassifier, summing to 1.
 
     scikit-learn offers no ``feature_importances_`` for histogram boosting; the
@@ -96,6 +142,8 @@ def _hist_gradient_boosting_importances(model: HistGradientBoostingClassifier) -
 
 
 def _importances(model: Any) -> np.ndarray:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
     if isinstance(model, HistGradientBoostingClassifier):
         return _hist_gradient_boosting_importances(model)
     return np.abs(np.asarray(model.feature_importances_, dtype=np.float64))
@@ -116,21 +164,43 @@ def importance_matrix(
     training set needs no classifier: its column of importances is zero and
     its accuracies are those of predicting that value.
     """
+    importance, train_accuracy, test_correct = _fit(
+        codes_train, factors_train, codes_test, factors_test, seed=seed, estimator=estimator
+    )
+    return importance, train_accuracy, test_correct.mean(axis=0)
+
+
+def _fit(
+    codes_train: np.ndarray,
+    factors_train: np.ndarray,
+    codes_test: np.ndarray,
+    factors_test: np.ndarray,
+    *,
+    seed: int,
+    estimator: str | Callable[[int], Any],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Importances (d, k), train accuracies (k,) and test hits (n_test, k) of the classifiers."""
+    from threadpoolctl import threadpool_limits
+
     make = _FACTORIES.get(estimator) if isinstance(estimator, str) else estimator
     if make is None:
         raise ConfigError(
             f"DCI estimator {estimator!r} is unknown; choose one of {', '.join(ESTIMATORS)} "
             "or pass a function of the seed that returns a classifier."
         )
+    if estimator == "hist_gradient_boosting":
+        thresholds = [gap_thresholds(codes_train[:, i]) for i in range(codes_train.shape[1])]
+        codes_train = snap_to_thresholds(codes_train, thresholds)
+        codes_test = snap_to_thresholds(codes_test, thresholds)
     n_dims, n_factors = codes_train.shape[1], factors_train.shape[1]
     importance = np.zeros((n_dims, n_factors))
     train_accuracy = np.zeros(n_factors)
-    test_accuracy = np.zeros(n_factors)
+    test_correct = np.zeros((codes_test.shape[0], n_factors), dtype=bool)
     for j in range(n_factors):
         y_train, y_test = factors_train[:, j], factors_test[:, j]
         if np.unique(y_train).size < 2:
             train_accuracy[j] = 1.0
-            test_accuracy[j] = np.mean(y_test == y_train[0])
+            test_correct[:, j] = y_test == y_train[0]
             continue
         # Histogram boosting fits 100 small trees per class, each a few short
         # OpenMP regions. With 2 threads on 2 cores shared with another busy
@@ -140,10 +210,10 @@ def importance_matrix(
             model = make(seed)
             model.fit(codes_train, y_train)
             train_accuracy[j] = np.mean(model.predict(codes_train) == y_train)
-            test_accuracy[j] = np.mean(model.predict(codes_test) == y_test)
+            test_correct[:, j] = model.predict(codes_test) == y_test
         importance[:, j] = _importances(model)
-        logger.debug("DCI factor %d: test accuracy %.3f", j, test_accuracy[j])
-    return importance, train_accuracy, test_accuracy
+        logger.debug("DCI factor %d: test accuracy %.3f", j, test_correct[:, j].mean())
+    return importance, train_accuracy, test_correct
 
 
 def _weighted_one_minus_entropy(matrix: np.ndarray) -> float:
@@ -152,6 +222,8 @@ def _weighted_one_minus_entropy(matrix: np.ndarray) -> float:
     The 1e-11 and the uniform weights for an all-zero matrix are
     disentanglement_lib's, so that rows without importance are defined.
     """
+    import scipy.stats
+
     if matrix.shape[1] < 2:
         # One column: every row points at it alone, nothing to disentangle.
         return 1.0
@@ -194,11 +266,16 @@ def dci(
     minutes on 2 CPU cores, too slow to be the default of an interactive lab.
 
     - ``"hist_gradient_boosting"`` (default): the same boosting model (100
-      rounds, depth 3, learning rate 0.1) on 255-bin histograms, with
-      split-gain importances; 7-15 s for the case above. On two synthetic
-      codes of that shape it gave I within 0.03 and D and C within 0.06 of
-      ``"gradient_boosting"`` (a little higher: the reference's later rounds
-      spread importance over noise dimensions as they overfit).
+      rounds, depth 3, learning rate 0.1) on 255-bin histograms whose edges
+      sit in the widest gap of the data near each quantile
+      (``gap_thresholds``), with split-gain importances. On a perfect code of
+      dSprites' factor sizes (5 dimensions that copy the factors with 0.1 %
+      noise, 5 collapsed ones) it scores D = C = I = 1.000 like the reference,
+      in 9 s for 2,000 codes (the reference: 85 s) and 26-37 s for 10,000.
+    - ``"hist_gradient_boosting_quantile"``: the same boosting on
+      scikit-learn's own quantile bins, the default before; it cuts inside
+      clusters of values and scores that perfect code D 0.965-0.972,
+      C 0.956-0.964, I 0.971-0.975.
     - ``"gradient_boosting"``: disentanglement_lib's exact choice; use it to
       compare with published numbers.
     - ``"random_forest"``: 50 bagged trees (all dimensions tried at every
@@ -239,3 +316,52 @@ def dci(
         "completeness": completeness_from_importance(importance),
         "informativeness": float(np.mean(test_accuracy)),
     }
+
+
+def dci_of_sample(sample: Sample, sizes: Mapping[str, int] | None = None) -> dict[str, float]:
+    """The registry's hook: D, C and I of the sample, each with its uncertainty.
+
+    ``sample.options["dci_estimator"]`` picks the classifier (see ``dci``).
+    Uncertainty, when ``sample.n_bootstrap`` > 0: I by a bootstrap of the test
+    codes with the fitted classifiers held fixed; D and C, which depend on the
+    training codes only and cost a full fit each, by split halves: the
+    classifiers refitted on each half of the training codes give D₁, D₂ and
+    the standard deviation of D at the full size is estimated as |D₁ − D₂| / 2
+    (one degree of freedom: a rough figure, at the cost of one more fit).
+    """
+    estimator = sample.options.get("dci_estimator", "hist_gradient_boosting")
+    codes_train, factors_train, codes_test, factors_test = check_train_test(*sample.split)
+    importance, _, correct = _fit(
+        codes_train, factors_train, codes_test, factors_test, seed=sample.seed, estimator=estimator
+    )
+    out = {
+        "dci_disentanglement": disentanglement_from_importance(importance),
+        "dci_completeness": completeness_from_importance(importance),
+        "dci_informativeness": float(np.mean(correct)),
+        "dci_disentanglement_std": 0.0,
+        "dci_completeness_std": 0.0,
+        "dci_informativeness_std": 0.0,
+    }
+    if sample.n_bootstrap < 2:
+        return out
+    out["dci_informativeness_std"] = bootstrap_std(
+        lambda rows: float(np.mean(correct[rows])),
+        correct.shape[0],
+        sample.n_bootstrap,
+        sample.bootstrap_rng("dci"),
+    )
+    half = codes_train.shape[0] // 2
+    halves = []
+    for rows in (slice(0, half), slice(half, None)):
+        part, *_ = _fit(
+            codes_train[rows],
+            factors_train[rows],
+            codes_test[:1],
+            factors_test[:1],
+            seed=sample.seed,
+            estimator=estimator,
+        )
+        halves.append((disentanglement_from_importance(part), completeness_from_importance(part)))
+    out["dci_disentanglement_std"] = abs(halves[0][0] - halves[1][0]) / 2
+    out["dci_completeness_std"] = abs(halves[0][1] - halves[1][1]) / 2
+    return out

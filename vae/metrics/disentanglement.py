@@ -20,11 +20,8 @@ from typing import Any
 import numpy as np
 
 from vae.data.base import GroundTruth
-from vae.metrics._common import Represent, check_positive, sample_codes
-from vae.metrics.dci import dci
-from vae.metrics.interventions import beta_vae_score, factor_vae_score
-from vae.metrics.mig import mig
-from vae.metrics.sap import sap
+from vae.metrics import registry
+from vae.metrics._common import Represent, Sample, check_positive, sample_codes
 
 logger = logging.getLogger(__name__)
 
@@ -34,27 +31,19 @@ Progress = Callable[[str, float], None]
 # the full protocol, about 90,000 observations to render and encode instead of
 # 2.9 million, so that an app can show every metric in well under a minute
 # (rendering 64x64 shapes, not the metrics, is then most of the time). The
-# scores are noisier: an accuracy on 150 points has a standard error of up to 0.04.
-QUICK = {
-    "num_train": 2000,
-    "num_test": 1000,
-    "intervention_train": 300,
-    "intervention_eval": 150,
-    "num_variance_estimate": 2000,
-}
+# scores are noisier: an accuracy on 150 points has a standard error of up to
+# 0.04. The sizes are the registry's (each metric's ``quick``).
+QUICK = registry.sizes(quick=True)
 
-# Rough share of the running time of each stage, for the progress bar. With a
-# real encoder most of the time goes into encoding the observations of the
-# intervention scores (about 1 million for FactorVAE, 2 million for β-VAE);
-# DCI's boosted trees take the next largest share (10-15 s at full size).
-_STAGES = (
-    ("sampling codes", 0.02),
-    ("MIG", 0.01),
-    ("DCI", 0.20),
-    ("SAP", 0.02),
-    ("FactorVAE score", 0.25),
-    ("β-VAE score", 0.50),
-)
+# Resamples of each uncertainty in ``disentanglement_report`` (see each hook).
+N_BOOTSTRAP = 50
+
+_SAMPLING = ("sampling codes", 0.02)
+
+
+def _stages() -> tuple[tuple[str, float], ...]:
+    """(stage, share of the time) for the progress bar: sampling, then the registry's order."""
+    return (_SAMPLING, *((m.name, m.weight) for m in registry.metrics("disentanglement")))
 
 
 class _Reporter:
@@ -64,10 +53,12 @@ class _Reporter:
         self.progress = progress
         self.offsets: dict[str, float] = {}
         self.weights: dict[str, float] = {}
+        stages = _stages()
+        total = sum(weight for _, weight in stages)
         offset = 0.0
-        for name, weight in _STAGES:
-            self.offsets[name], self.weights[name] = offset, weight
-            offset += weight
+        for name, weight in stages:
+            self.offsets[name], self.weights[name] = offset, weight / total
+            offset += weight / total
 
     def __call__(self, stage: str, fraction: float = 0.0) -> None:
         if self.progress is not None:
@@ -82,6 +73,112 @@ class _Reporter:
         return lambda fraction: self(stage, fraction)
 
 
+def _sizes(quick: bool, num_train: int, num_test: int) -> dict[str, int]:
+    if quick:
+        return dict(QUICK)
+    check_positive(num_train, "num_train", minimum=2)
+    check_positive(num_test, "num_test")
+    return {
+        "num_train": num_train,
+        "num_test": num_test,
+        "intervention_train": num_train,
+        "intervention_eval": num_test,
+        "num_variance_estimate": num_train,
+    }
+
+
+def disentanglement_report(
+    represent: Represent,
+    ground_truth: GroundTruth,
+    rng_seed: int = 0,
+    *,
+    num_train: int = 10000,
+    num_test: int = 5000,
+    progress: Progress | None = None,
+    quick: bool = False,
+    dci_estimator: str | Callable[[int], Any] = "hist_gradient_boosting",
+    sap_standardize: bool = False,
+    n_bootstrap: int = N_BOOTSTRAP,
+) -> dict[str, Any]:
+    """Every disentanglement figure of the registry, with uncertainties and the protocol.
+
+    The arguments are those of ``disentanglement_metrics`` plus
+    ``sap_standardize`` (see ``vae.metrics.sap.sap``) and ``n_bootstrap``
+    (resamples of each uncertainty; 0 for none).
+
+    Returns:
+        the registry's keys of the ``disentanglement`` group in its order
+        (the seven scores, ``mi_matrix``, ``factor_names``, ``factor_of_dim``),
+        ``uncertainty`` (score → standard deviation) and ``protocol`` (sizes,
+        seed, estimator options and how each uncertainty was obtained).
+    """
+    check_positive(n_bootstrap, "n_bootstrap", minimum=0)
+    sizes = _sizes(quick, num_train, num_test)
+    codes_seed, factor_vae_seed, beta_vae_seed = np.random.SeedSequence(rng_seed).spawn(3)
+    report = _Reporter(progress)
+    timings: dict[str, float] = {}
+
+    report(_SAMPLING[0], 0.0)
+    start = time.perf_counter()
+    codes_rng = np.random.default_rng(codes_seed)
+    train = sample_codes(represent, ground_truth, sizes["num_train"], codes_rng)
+    test = sample_codes(represent, ground_truth, sizes["num_test"], codes_rng)
+    timings[_SAMPLING[0]] = time.perf_counter() - start
+    report(_SAMPLING[0], 1.0)
+    sample = Sample(
+        *train,
+        *test,
+        represent=represent,
+        ground_truth=ground_truth,
+        seed=rng_seed,
+        streams={"factor_vae": factor_vae_seed, "beta_vae": beta_vae_seed},
+        n_bootstrap=n_bootstrap,
+        options={"dci_estimator": dci_estimator, "sap_standardize": sap_standardize},
+    )
+    found: dict[str, Any] = {}
+    for metric in registry.metrics("disentanglement"):
+        if metric.compute is None:
+            continue
+        report(metric.name, 0.0)
+        start = time.perf_counter()
+        sample.progress = report.within(metric.name)
+        found.update(metric.compute(sample, sizes))
+        timings[metric.name] = time.perf_counter() - start
+        report(metric.name, 1.0)
+    report.finish()
+    logger.info(
+        "disentanglement metrics in %s",
+        ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in timings.items()),
+    )
+    out: dict[str, Any] = {key: found[key] for key in registry.json_keys("disentanglement")}
+    for key in registry.scores("disentanglement"):
+        out[key] = float(out[key])
+    out["uncertainty"] = {
+        key: float(found.get(f"{key}_std", 0.0)) for key in registry.scores("disentanglement")
+    }
+    out["protocol"] = {
+        **sizes,
+        "seed": rng_seed,
+        "dci_estimator": dci_estimator if isinstance(dci_estimator, str) else "custom",
+        "sap_standardize": sap_standardize,
+        "n_bootstrap": n_bootstrap,
+        "uncertainty": UNCERTAINTY_PROTOCOL,
+    }
+    return out
+
+
+# How each disentanglement uncertainty is obtained (the ``protocol`` entry).
+UNCERTAINTY_PROTOCOL = {
+    "mig": "bootstrap of the training codes, MIG recomputed",
+    "dci_disentanglement": "split halves of the training codes, refitted: |D1 - D2| / 2",
+    "dci_completeness": "split halves of the training codes, refitted: |C1 - C2| / 2",
+    "dci_informativeness": "bootstrap of the test codes, classifiers held fixed",
+    "factor_vae_score": "bootstrap of the training and evaluation points, vote refitted",
+    "beta_vae_score": "bootstrap of the training and evaluation points, regression refitted",
+    "sap": "bootstrap of the test codes, SVMs held fixed",
+}
+
+
 def disentanglement_metrics(
     represent: Represent,
     ground_truth: GroundTruth,
@@ -92,6 +189,7 @@ def disentanglement_metrics(
     progress: Progress | None = None,
     quick: bool = False,
     dci_estimator: str | Callable[[int], Any] = "hist_gradient_boosting",
+    sap_standardize: bool = False,
 ) -> dict[str, float]:
     """MIG, DCI, SAP, FactorVAE and β-VAE scores of a representation.
 
@@ -114,7 +212,9 @@ def disentanglement_metrics(
 
     Every stage draws from its own stream of ``np.random.SeedSequence(rng_seed)``,
     so the same seed gives the same numbers and a stage's samples do not
-    depend on the sizes of the others.
+    depend on the sizes of the others. ``disentanglement_report`` gives the
+    same scores with their uncertainties, the factor × dimension view and
+    the protocol.
 
     Args:
         represent: maps a batch of observations (a tensor) to codes, an array
@@ -130,88 +230,24 @@ def disentanglement_metrics(
         dci_estimator: the DCI classifier (see ``vae.metrics.dci.dci``);
             default ``"hist_gradient_boosting"``, ``"gradient_boosting"`` for
             disentanglement_lib's own (about 5 minutes on 2 cores).
+        sap_standardize: standardise each code dimension before SAP's SVMs;
+            default False, as disentanglement_lib.
 
     Returns:
         ``mig``, ``dci_disentanglement``, ``dci_completeness``,
         ``dci_informativeness``, ``factor_vae_score`` and ``beta_vae_score``
         (the evaluation accuracies) and ``sap``, all floats in [0, 1].
     """
-    if quick:
-        sizes = dict(QUICK)
-    else:
-        check_positive(num_train, "num_train", minimum=2)
-        check_positive(num_test, "num_test")
-        sizes = {
-            "num_train": num_train,
-            "num_test": num_test,
-            "intervention_train": num_train,
-            "intervention_eval": num_test,
-            "num_variance_estimate": num_train,
-        }
-    codes_seed, factor_vae_seed, beta_vae_seed = np.random.SeedSequence(rng_seed).spawn(3)
-    report = _Reporter(progress)
-    timings: dict[str, float] = {}
-
-    def timed(stage: str, compute: Callable[[], Any]) -> Any:
-        report(stage, 0.0)
-        start = time.perf_counter()
-        result = compute()
-        timings[stage] = time.perf_counter() - start
-        report(stage, 1.0)
-        return result
-
-    codes_rng = np.random.default_rng(codes_seed)
-
-    def draw() -> tuple[np.ndarray, ...]:
-        train = sample_codes(represent, ground_truth, sizes["num_train"], codes_rng)
-        test = sample_codes(represent, ground_truth, sizes["num_test"], codes_rng)
-        return (*train, *test)
-
-    codes_train, factors_train, codes_test, factors_test = timed("sampling codes", draw)
-    split = (codes_train, factors_train, codes_test, factors_test)
-    scores = {"mig": timed("MIG", lambda: mig(codes_train, factors_train))}
-    dci_scores = timed("DCI", lambda: dci(*split, seed=rng_seed, estimator=dci_estimator))
-    scores["dci_disentanglement"] = dci_scores["disentanglement"]
-    scores["dci_completeness"] = dci_scores["completeness"]
-    scores["dci_informativeness"] = dci_scores["informativeness"]
-    scores["sap"] = timed("SAP", lambda: sap(*split, seed=rng_seed))
-    factor_vae = timed(
-        "FactorVAE score",
-        lambda: factor_vae_score(
-            represent,
-            ground_truth,
-            np.random.default_rng(factor_vae_seed),
-            num_train=sizes["intervention_train"],
-            num_eval=sizes["intervention_eval"],
-            num_variance_estimate=sizes["num_variance_estimate"],
-            progress=report.within("FactorVAE score"),
-        ),
+    found = disentanglement_report(
+        represent,
+        ground_truth,
+        rng_seed,
+        num_train=num_train,
+        num_test=num_test,
+        progress=progress,
+        quick=quick,
+        dci_estimator=dci_estimator,
+        sap_standardize=sap_standardize,
+        n_bootstrap=0,
     )
-    scores["factor_vae_score"] = factor_vae["eval_accuracy"]
-    beta_vae = timed(
-        "β-VAE score",
-        lambda: beta_vae_score(
-            represent,
-            ground_truth,
-            np.random.default_rng(beta_vae_seed),
-            num_train=sizes["intervention_train"],
-            num_eval=sizes["intervention_eval"],
-            progress=report.within("β-VAE score"),
-        ),
-    )
-    scores["beta_vae_score"] = beta_vae["eval_accuracy"]
-    report.finish()
-    logger.info(
-        "disentanglement metrics in %s",
-        ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in timings.items()),
-    )
-    order = (
-        "mig",
-        "dci_disentanglement",
-        "dci_completeness",
-        "dci_informativeness",
-        "factor_vae_score",
-        "beta_vae_score",
-        "sap",
-    )
-    return {key: float(scores[key]) for key in order}
+    return {key: float(found[key]) for key in registry.scores("disentanglement")}

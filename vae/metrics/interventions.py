@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
 
 from vae.data.base import GroundTruth
 from vae.errors import DataError
 from vae.metrics._common import (
     REPRESENT_CHUNK,
     Represent,
+    Sample,
     check_positive,
     represent_in_chunks,
 )
@@ -116,6 +115,7 @@ def factor_vae_score(
     num_variance_estimate: int = 10000,
     prune_threshold: float = 0.05,
     progress: Fraction | None = None,
+    n_bootstrap: int = 0,
 ) -> dict[str, float]:
     """FactorVAE disentanglement score (Kim & Mnih 2018, "Disentangling by Factorising").
 
@@ -148,11 +148,15 @@ def factor_vae_score(
             of a dimension that counts as active; default 0.05 as
             disentanglement_lib's ``prune_dims.threshold``.
         progress: called with the fraction done in [0, 1], for a progress bar.
+        n_bootstrap: resamples for ``eval_accuracy_std`` (0: none). Each
+            resamples the training points (so refits the majority vote) and
+            the evaluation points, with replacement: from the vote tables,
+            without encoding anything again.
 
     Returns:
         ``train_accuracy`` and ``eval_accuracy`` in [0, 1] (chance is
         1/n_factors), and ``num_active_dims``. Both accuracies are 0 when no
-        dimension is active.
+        dimension is active. With ``n_bootstrap`` ≥ 2 also ``eval_accuracy_std``.
     """
     _check_common(ground_truth, batch_size, num_train, num_eval)
     check_positive(num_variance_estimate, "num_variance_estimate", minimum=2)
@@ -195,11 +199,33 @@ def factor_vae_score(
     )
     eval_accuracy = eval_votes[classifier, dims].sum() / eval_votes.sum()
     logger.info("FactorVAE score: train %.3f, eval %.3f", train_accuracy, eval_accuracy)
-    return {
+    out = {
         "train_accuracy": float(train_accuracy),
         "eval_accuracy": float(eval_accuracy),
         "num_active_dims": int(active.sum()),
     }
+    if n_bootstrap >= 2:
+        out["eval_accuracy_std"] = _vote_bootstrap_std(train_votes, eval_votes, n_bootstrap, rng)
+    return out
+
+
+def _vote_bootstrap_std(
+    train_votes: np.ndarray, eval_votes: np.ndarray, n_bootstrap: int, rng: np.random.Generator
+) -> float:
+    """Std of the FactorVAE score over resamples of the training and evaluation points.
+
+    A resample of n points is a multinomial draw of n votes over the cells of
+    a vote table, so no point needs encoding again.
+    """
+    dims = np.arange(train_votes.shape[1])
+    scores = []
+    for _ in range(n_bootstrap):
+        train = rng.multinomial(train_votes.sum(), train_votes.ravel() / train_votes.sum())
+        evaluation = rng.multinomial(eval_votes.sum(), eval_votes.ravel() / eval_votes.sum())
+        classifier = np.argmax(train.reshape(train_votes.shape), axis=0)
+        evaluation = evaluation.reshape(eval_votes.shape)
+        scores.append(evaluation[classifier, dims].sum() / evaluation.sum())
+    return float(np.std(scores, ddof=1))
 
 
 def _beta_vae_points(
@@ -243,6 +269,7 @@ def beta_vae_score(
     num_train: int = 10000,
     num_eval: int = 5000,
     progress: Fraction | None = None,
+    n_bootstrap: int = 0,
 ) -> dict[str, float]:
     """β-VAE disentanglement score (Higgins et al. 2017, "β-VAE: Learning Basic
     Visual Concepts with a Constrained Variational Framework").
@@ -268,10 +295,17 @@ def beta_vae_score(
         num_train: training points; default 10,000.
         num_eval: evaluation points; default 5,000.
         progress: called with the fraction done in [0, 1], for a progress bar.
+        n_bootstrap: resamples for ``eval_accuracy_std`` (0: none); each
+            resamples the training points (and refits the regression) and the
+            evaluation points, with replacement.
 
     Returns:
-        ``train_accuracy`` and ``eval_accuracy`` in [0, 1].
+        ``train_accuracy`` and ``eval_accuracy`` in [0, 1]; with
+        ``n_bootstrap`` ≥ 2 also ``eval_accuracy_std``.
     """
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
     _check_common(ground_truth, batch_size, num_train, num_eval)
     total = num_train + num_eval
 
@@ -294,4 +328,53 @@ def beta_vae_score(
     )
     eval_accuracy = model.score(x_eval, y_eval)
     logger.info("β-VAE score: train %.3f, eval %.3f", train_accuracy, eval_accuracy)
-    return {"train_accuracy": float(train_accuracy), "eval_accuracy": float(eval_accuracy)}
+    out = {"train_accuracy": float(train_accuracy), "eval_accuracy": float(eval_accuracy)}
+    if n_bootstrap >= 2:
+        scores = []
+        for _ in range(n_bootstrap):
+            rows = rng.integers(len(y_train), size=len(y_train))
+            if np.unique(y_train[rows]).size < 2:
+                continue
+            refit = LogisticRegression(max_iter=1000)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                refit.fit(x_train[rows], y_train[rows])
+            held = rng.integers(len(y_eval), size=len(y_eval))
+            scores.append(refit.score(x_eval[held], y_eval[held]))
+        out["eval_accuracy_std"] = float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0
+    return out
+
+
+def factor_vae_of_sample(sample: Sample, sizes: Mapping[str, int]) -> dict[str, float]:
+    """The registry's hook: the FactorVAE score and its bootstrap standard deviation."""
+    scores = factor_vae_score(
+        sample.represent,
+        sample.ground_truth,
+        np.random.default_rng(sample.streams["factor_vae"]),
+        num_train=sizes["intervention_train"],
+        num_eval=sizes["intervention_eval"],
+        num_variance_estimate=sizes["num_variance_estimate"],
+        progress=sample.progress,
+        n_bootstrap=sample.n_bootstrap,
+    )
+    return {
+        "factor_vae_score": scores["eval_accuracy"],
+        "factor_vae_score_std": scores.get("eval_accuracy_std", 0.0),
+    }
+
+
+def beta_vae_of_sample(sample: Sample, sizes: Mapping[str, int]) -> dict[str, float]:
+    """The registry's hook: the β-VAE score and its bootstrap standard deviation."""
+    scores = beta_vae_score(
+        sample.represent,
+        sample.ground_truth,
+        np.random.default_rng(sample.streams["beta_vae"]),
+        num_train=sizes["intervention_train"],
+        num_eval=sizes["intervention_eval"],
+        progress=sample.progress,
+        n_bootstrap=sample.n_bootstrap,
+    )
+    return {
+        "beta_vae_score": scores["eval_accuracy"],
+        "beta_vae_score_std": scores.get("eval_accuracy_std", 0.0),
+    }

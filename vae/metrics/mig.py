@@ -12,11 +12,11 @@ factor is captured by one dimension alone, 0 when no dimension stands out.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 import numpy as np
-from sklearn.metrics import mutual_info_score
 
-from vae.metrics._common import check_pair, check_positive, top_two_gap
+from vae.metrics._common import Sample, bootstrap_std, check_pair, check_positive, top_two_gap
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ def discretize(codes: np.ndarray, n_bins: int = 20) -> np.ndarray:
 
 def discrete_mutual_info(binned: np.ndarray, factors: np.ndarray) -> np.ndarray:
     """Mutual information in nats between every code column and every factor: (d, k)."""
+    from sklearn.metrics import mutual_info_score
+
     return np.array(
         [
             [mutual_info_score(factors[:, j], binned[:, i]) for j in range(factors.shape[1])]
@@ -55,6 +57,8 @@ def discrete_mutual_info(binned: np.ndarray, factors: np.ndarray) -> np.ndarray:
 
 def discrete_entropy(factors: np.ndarray) -> np.ndarray:
     """Entropy in nats of each factor column, as I(y; y): shape (k,)."""
+    from sklearn.metrics import mutual_info_score
+
     return np.array([mutual_info_score(column, column) for column in factors.T])
 
 
@@ -98,3 +102,19 @@ def mig(codes: np.ndarray, factors: np.ndarray, n_bins: int = 20) -> float:
         return 0.0
     gaps = top_two_gap(mutual_info[:, varying]) / entropy[varying]
     return float(np.mean(gaps))
+
+
+def mig_of_sample(sample: Sample, sizes: Mapping[str, int] | None = None) -> dict[str, float]:
+    """The registry's hook: MIG of the training codes, and its bootstrap standard deviation.
+
+    The uncertainty recomputes MIG (bins included) on ``sample.n_bootstrap``
+    resamples of the codes with replacement.
+    """
+    codes, factors = sample.codes_train, sample.factors_train
+    std = bootstrap_std(
+        lambda rows: mig(codes[rows], factors[rows]),
+        codes.shape[0],
+        sample.n_bootstrap,
+        sample.bootstrap_rng("mig"),
+    )
+    return {"mig": mig(codes, factors), "mig_std": std}

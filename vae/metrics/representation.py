@@ -13,11 +13,6 @@ import logging
 import warnings
 
 import numpy as np
-from sklearn.decomposition import PCA
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
-from sklearn.neighbors import KNeighborsClassifier
-from sklearn.preprocessing import StandardScaler
 
 from vae.errors import ConfigError, DataError
 from vae.metrics._common import check_codes, check_positive
@@ -63,6 +58,11 @@ def classifier_accuracy(
     Returns:
         ``knn`` and ``logreg``: accuracies in [0, 1] on the test set.
     """
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.preprocessing import StandardScaler
+
     codes_train = check_codes(codes_train, "train codes")
     codes_test = check_codes(codes_test, "test codes")
     if codes_train.shape[1] != codes_test.shape[1]:
@@ -138,6 +138,8 @@ def pca_baseline(
             f"n_components is {n_components} but PCA of {train.shape[0]} examples with "
             f"{train.shape[1]} features can keep at most {limit}."
         )
+    from sklearn.decomposition import PCA
+
     pca = PCA(n_components=n_components, random_state=seed).fit(train)
     return classifier_accuracy(
         pca.transform(train), y_train, pca.transform(test), y_test, k=k, seed=seed
