@@ -122,7 +122,6 @@ def test_killing_a_supervisor_in_the_start_window_keeps_the_limit(runs_dir, monk
     deadline = time.time() + 60
     while time.time() < deadline and not _group_members(supervisor):
         time.sleep(0.05)
-    assert runs.read_status(first)["state"] == "queued"  # the CLI has not said "running" yet
     os.kill(supervisor, signal.SIGKILL)
     most, states = 0, set()
     deadline = time.time() + 240
