@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from vae.data import digits, dsprites, idx, shapes, toys
+from vae.data import digits, dsprites, idx, mnist5k, shapes, toys
 from vae.data.base import Batch, Dataset, GroundTruth, Split, TensorSplit
 from vae.errors import DataError
 
@@ -38,6 +38,7 @@ __all__ = [
 
 BUILTIN_DATASETS: dict[str, str] = {
     "digits": digits.DESCRIPTION,
+    "mnist-5k": mnist5k.DESCRIPTION,
     "shapes": shapes.DESCRIPTION,
     **{name: description for name, (_, _, description) in toys.TOYS.items()},
     **idx.DESCRIPTIONS,
@@ -48,6 +49,7 @@ BUILTIN_DATASETS: dict[str, str] = {
 # rows marked dataset_default), known without loading the data.
 BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
     "digits": digits.DEFAULTS,
+    "mnist-5k": mnist5k.DEFAULTS,
     "shapes": shapes.DSPRITES_DEFAULTS,
     **{name: toys.DEFAULTS for name in toys.TOYS},
     **{name: idx.DEFAULTS for name in idx.DESCRIPTIONS},
@@ -88,6 +90,8 @@ def load_dataset(
 def _load_builtin(name: str, *, image_size: int | None, data_dir: str | None, seed: int) -> Dataset:
     if name == "digits":
         return digits.load_digits(image_size=image_size, seed=seed)
+    if name == "mnist-5k":
+        return mnist5k.load_mnist_5k(image_size=image_size, seed=seed)
     if name == "shapes":
         return shapes.load_shapes(image_size=image_size, seed=seed)
     if name in idx.DESCRIPTIONS:
