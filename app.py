@@ -21,7 +21,7 @@ PAGES = {
         ("pages/interpolate.py", "Interpolate", ":material/tune:"),
     ],
     "Compare": [
-        ("pages/beta_comparison.py", "β comparison", ":material/compare:"),
+        ("pages/beta_comparison.py", "β & objectives", ":material/compare:"),
         ("pages/conditional.py", "Conditional generation", ":material/category:"),
         ("pages/posterior_lab.py", "Posterior & collapse lab", ":material/science:"),
     ],
@@ -65,7 +65,8 @@ def home() -> None:
         "- **Latent map**: every test example as a point (UMAP, PCA or t-SNE of its code); select a "
         "region to see the examples there; on a 2-D latent, the decoded manifold.\n"
         "- **Interpolate**: one slider per latent dimension, A → B paths, traversal grids and GIFs.\n"
-        "- **β comparison**: β-VAEs side by side with the disentanglement metrics (MIG, DCI, "
+        "- **β & objectives**: β-VAE, β-TCVAE, FactorVAE and DIP-VAE side by side: which factor "
+        "each dimension holds, traversals named by it, the disentanglement metrics (MIG, DCI, "
         "FactorVAE, β-VAE score, SAP) and a rate–distortion plot.\n"
         "- **Conditional generation**: pick a class, sample; the same style under every class.\n"
         "- **Posterior & collapse lab**: q(z|x) with and without a flow; collapse and its cures.\n"

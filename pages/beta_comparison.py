@@ -1,21 +1,25 @@
-"""β comparison: two to four runs side by side on the same input, with their metrics."""
+"""β & objectives: two to four runs side by side on the same input, what each dimension holds, the metrics."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from vae import latent
-from vae.app import compare, controls, pictures, shell
+from vae.app import compare, controls, factors, pictures, shell
 from vae.errors import VAELabError
-from vae.figures.compare import kl_bars, rate_distortion
+from vae.figures.compare import factor_heatmap, kl_bars, rate_distortion
 
 shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
 
-st.title("β comparison")
+st.title("β & objectives")
 st.markdown(
     "β weighs the KL term of the ELBO. A larger β squeezes the code harder: reconstructions get "
     "blurrier, fewer dimensions stay active, and those that do tend to capture one factor each "
-    "(*disentanglement*). Pick runs and compare them on the **same** input."
+    "(*disentanglement*). Other objectives aim at the same with a sharper tool: **β-TCVAE** "
+    "penalises only the total correlation of the code, **FactorVAE** estimates it with a "
+    "discriminator, **DIP-VAE** pushes the covariance of the codes to the identity. Pick runs "
+    "and compare them on the **same** input; on data with ground-truth factors (`shapes`) each "
+    "run shows which factor every dimension holds."
 )
 
 options = shell.entries()
@@ -24,7 +28,7 @@ labels = {e.name: e.label for e in options}
 chosen = st.multiselect(
     "Runs to compare (two to four)", names, default=compare.default_runs(names), max_selections=4,
     format_func=labels.get, key="cmp_runs",
-    help="The bundled shapes models at β = 1, 4 and 8 are chosen first when they are installed.",
+    help="The bundled shapes models are chosen first when they are installed.",
 )  # fmt: skip
 if len(chosen) < 2:
     st.info("Choose at least two runs to compare.")
@@ -77,8 +81,9 @@ for column, selected in zip(st.columns(len(runs)), runs, strict=True):
     with column:
         st.subheader(selected.entry.name)
         st.caption(
-            f"{selected.entry.title}  \nβ = {model.config.beta:g} · z = {model.config.latent_dim} · "
-            f"{int(dims.active.sum())} active · `{selected.info.dataset}`"
+            f"{selected.entry.title}  \n{compare.objective_caption(model.config)} · "
+            f"z = {model.config.latent_dim} · {int(dims.active.sum())} active · "
+            f"`{selected.info.dataset}`"
         )
         x, label = controls.test_example(selected, index)
         y = label if model.config.conditional else None
@@ -88,11 +93,22 @@ for column, selected in zip(st.columns(len(runs)), runs, strict=True):
             pair = pictures.side_by_side([x, recon[0]], target=80)
             st.image(pair, caption="input · reconstruction", output_format="PNG")
         st.plotly_chart(kl_bars(dims.kl, dims.active), key=f"cmp_kl_{selected.entry.name}")
+        view = factors.factor_view(selected)
+        if view is not None:
+            st.plotly_chart(
+                factor_heatmap(view.matrix, view.factor_names, dims.order, view.factor_of_dim),
+                key=f"cmp_factors_{selected.entry.name}",
+            )
+            st.caption(
+                "What each dimension holds: I(z_d; factor) over the factor's entropy (1 = the "
+                f"dimension determines the factor), from {view.source}."
+            )
         if selected.info.is_image:
             rows = dims.order[:max_rows]
             grid = latent.decode(model, latent.traversal_codes(z, rows, values), y)
             st.image(pictures.picture(grid, ncol=cols, target=48), output_format="PNG")
-            st.caption("rows: " + ", ".join(f"z{d}" for d in rows))
+            named = [view.row_label(d) if view is not None else f"z{d}" for d in rows]
+            st.caption("rows, top to bottom: " + ", ".join(named))
         else:
             st.caption("2-D points: no images to reconstruct or traverse.")
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from vae import restore
+from vae import inpainting
 from vae.app import denoise, examples, pictures, shell
-from vae.figures.restore import error_bars, rounds_curve
+from vae.corruption import CORRUPTIONS, Corruption
+from vae.figures.inpainting import error_bars, rounds_curve
 
 shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
 
@@ -52,9 +53,9 @@ with source_col:
 with corrupt_col:
     kind = st.selectbox(
         "Corruption",
-        list(restore.CORRUPTIONS),
-        index=list(restore.CORRUPTIONS).index("rectangle"),
-        format_func=restore.CORRUPTIONS.get,
+        list(CORRUPTIONS),
+        index=list(CORRUPTIONS).index("rectangle"),
+        format_func=CORRUPTIONS.get,
         key="dn_kind",
     )
     sigma, fraction, top, left, rect_h, rect_w = 0.3, 0.2, 0, 0, height // 2, width
@@ -71,7 +72,7 @@ with corrupt_col:
         rect_h = a.slider("Height", 1, height, max(1, height // 2), key="dn_h")
         rect_w = b.slider("Width", 1, width, width, key="dn_w")
     seed = st.number_input("Random seed of the corruption", 0, 10_000, 0, key="dn_seed")
-    corruption = restore.Corruption(kind, sigma, fraction, top, left, rect_h, rect_w)
+    corruption = Corruption(kind, sigma, fraction, top, left, rect_h, rect_w)
 with restore_col:
     rounds = st.slider("Inpainting rounds K", 1, 50, 10, key="dn_rounds")
     steps = st.slider("Optimisation steps on z", 10, 300, 100, 10, key="dn_steps")
@@ -85,7 +86,7 @@ result = denoise.restore_one(selected, x, y, corruption, rounds, steps, int(seed
 # --- 2. what each method makes of it --------------------------------------------------------------
 
 st.header("2 · Restored")
-methods = restore.methods_for(corruption)
+methods = inpainting.methods_for(corruption)
 images, captions = denoise.restore_row(x, result, methods)
 pictures.show_images(images, captions, ncol=min(len(captions), 8), target=120)
 if corruption.masks:
@@ -117,15 +118,15 @@ if denoise.restore_benchmark_ready(selected, corruption, rounds, steps) or st.bu
     "Measure every method on the test set", key="dn_measure", icon=":material/analytics:"
 ):
     bench = denoise.restore_benchmark(selected, corruption, rounds, steps)
-    rows = restore.summarise(bench)
+    rows = inpainting.summarise(bench)
     key = "mse_missing" if corruption.masks else "mse"
     what = "on the hidden pixels" if corruption.masks else "over the whole image"
     st.plotly_chart(
         error_bars(
-            [restore.METHODS[r["method"]] for r in rows],
+            [inpainting.METHODS[r["method"]] for r in rows],
             [r[key] for r in rows],
             [r[f"{key}_se"] for r in rows],
-            [r["method"] in restore.VAE_METHODS for r in rows],
+            [r["method"] in inpainting.VAE_METHODS for r in rows],
             title=f"Mean squared error {what} (± 2 standard errors)",
             floor=[r["method"] == "clean" for r in rows],
         ),
@@ -134,7 +135,7 @@ if denoise.restore_benchmark_ready(selected, corruption, rounds, steps) or st.bu
     st.dataframe(
         pd.DataFrame(
             {
-                "method": [restore.METHODS[r["method"]] for r in rows],
+                "method": [inpainting.METHODS[r["method"]] for r in rows],
                 "MSE, whole image": [r["mse"] for r in rows],
                 "MSE, hidden pixels": [r["mse_missing"] for r in rows],
                 "PSNR (dB)": [r["psnr"] for r in rows],
@@ -148,6 +149,6 @@ if denoise.restore_benchmark_ready(selected, corruption, rounds, steps) or st.bu
         },
         key="dn_bench_table",
     )
-    st.markdown(restore.verdict(rows, corruption))
+    st.markdown(inpainting.verdict(rows, corruption))
 else:
     st.caption("Not measured yet for these settings (a few seconds; the result is kept).")

@@ -9,6 +9,8 @@ import pandas as pd
 import torch
 from test_page_interpolate import assert_ok, bundled, media, open_app, same_picture, shown_images
 
+from tests.app_helpers import plotly_figures
+from tests.test_page_latent_map import array
 from vae import latent
 from vae.app.compare import default_runs
 from vae.catalog import BUNDLED, model_info
@@ -108,3 +110,18 @@ def test_missing_metrics_are_computed_on_request(runs_dir, media):
     assert at.button(key="cmp_compute").disabled
     saved = json.loads((run / "summary.json").read_text())
     assert saved["log_likelihood"] == ll[1], "a user's run keeps what was computed for it"
+
+
+def test_shapes_models_show_what_each_dimension_holds(media):
+    """On data with factors: a factors × dimensions heat map per run, and traversal rows named
+    by the factor they move (the bundled β = 8 model's dimensions follow x, y and scale)."""
+    at = open_compare(["shapes-beta4", "shapes-beta8"])
+    heatmaps = [f for f in plotly_figures(at) if f["data"] and f["data"][0]["type"] == "heatmap"]
+    assert len(heatmaps) == 2
+    for figure in heatmaps:
+        assert figure["data"][0]["y"] == ["shape", "scale", "orientation", "pos_x", "pos_y"]
+        z = array(figure["data"][0]["z"]).astype(float)
+        assert z.shape == (5, 10) and z.min() >= 0.0 and z.max() <= 1.0
+    rows = [c.value for c in at.caption if c.value.startswith("rows, top to bottom")]
+    assert len(rows) == 2
+    assert all(factor in rows[1] for factor in ("pos_x", "pos_y", "scale")), rows[1]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from app_helpers import open_page, plotly_figures
 
-from vae import cache, catalog, restore
+from vae import cache, catalog
 from vae.app import caching
+from vae.corruption import Corruption
 
 
-def _forget(model: str, corruption: restore.Corruption, rounds: int, steps: int) -> None:
+def _forget(model: str, corruption: Corruption, rounds: int, steps: int) -> None:
     """Drop a kept test-set measurement, so the page must offer to measure it again."""
     path = catalog.find_bundled(model).path
     params = {**corruption.params(), "rounds": rounds, "steps": steps, "n": 360}
@@ -36,8 +37,8 @@ def test_default_page_measures_the_vae_against_baselines():
 
 
 def test_every_control():
-    _forget("digits-8d", restore.Corruption("rectangle", top=3, left=2, height=3, width=5), 4, 20)
-    _forget("digits-8d", restore.Corruption("salt_pepper", fraction=0.1), 4, 20)
+    _forget("digits-8d", Corruption("rectangle", top=3, left=2, height=3, width=5), 4, 20)
+    _forget("digits-8d", Corruption("salt_pepper", fraction=0.1), 4, 20)
     at = open_page("denoise", "digits-8d")
     at.number_input(key="dn_example").set_value(17).run()
     _ok(at)

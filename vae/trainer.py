@@ -33,7 +33,7 @@ from vae.evaluation import active_units, elbo_stats, encode_means, summarize
 from vae.images import grid, png_bytes
 from vae.io import atomic_write_bytes
 from vae.model import VAE
-from vae.objective import beta_schedule
+from vae.objectives import beta_schedule
 from vae.runs import RunDir
 
 log = logging.getLogger(__name__)

@@ -1,8 +1,9 @@
-"""Streamlit glue of the β comparison page: which runs, their metrics table, computing what is missing."""
+"""Streamlit glue of the β & objectives page: which runs, their metrics table, computing what is missing."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -11,6 +12,7 @@ from vae import cache
 from vae.app import shell
 from vae.app.shell import Selected
 from vae.errors import VAELabError
+from vae.metrics.registry import table_columns
 
 log = logging.getLogger(__name__)
 
@@ -19,26 +21,10 @@ log = logging.getLogger(__name__)
 SHAPES_DEFAULT = ("shapes-beta1", "shapes-beta4", "shapes-beta8")
 DIGITS_DEFAULT = ("digits-8d", "digits-collapse", "digits-cured")
 
-# (summary key, column title) of the metrics table, in the order a reader meets them.
-METRICS = (
-    ("elbo", "ELBO"),
-    ("recon", "reconstruction"),
-    ("kl", "KL"),
-    ("log_likelihood", "log-likelihood"),
-    ("active_units", "active units"),
-    ("mig", "MIG"),
-    ("dci_disentanglement", "DCI disent."),
-    ("dci_completeness", "DCI compl."),
-    ("dci_informativeness", "DCI inform."),
-    ("factor_vae_score", "FactorVAE"),
-    ("beta_vae_score", "β-VAE score"),
-    ("sap", "SAP"),
-)
-GROUP_OF = {
-    "elbo": "elbo", "recon": "elbo", "kl": "elbo", "active_units": "elbo",
-    "log_likelihood": "likelihood",
-    **{key: "disentanglement" for key, _ in METRICS[5:]},
-}  # fmt: skip
+# (summary key, column title) of the metrics table, in the order a reader meets them,
+# and the group that computes each: both from the metric registry.
+METRICS = tuple((key, title) for key, title, _ in table_columns())
+GROUP_OF = {key: group for key, _, group in table_columns()}
 COMPUTED_KEY = "cmp_computed"
 
 
@@ -140,7 +126,7 @@ def save_to_summary(selected: Selected, result: dict) -> None:
 
 def compute_missing(runs: list[Selected], quick: bool) -> None:
     """Evaluate what the table lacks, with a progress bar, and keep it for this session."""
-    from vae.evaluate_run import evaluate_model
+    from vae.report import evaluate_model
 
     todo = [(s, missing_groups(s)) for s in runs]
     todo = [(s, groups) for s, groups in todo if groups]
@@ -173,3 +159,16 @@ def compute_missing(runs: list[Selected], quick: bool) -> None:
             log.info("computed %s for %s", groups, selected.entry.name)
         bar.progress(1.0, text="done")
         status.update(label="Metrics computed", state="complete", expanded=False)
+
+
+def objective_caption(config: Any) -> str:
+    """The objective and its own weights as a person reads them, e.g. "β-TCVAE: TC weight β 6"."""
+    from vae import objectives
+
+    if config.objective == "vae":
+        return f"β = {config.beta:g}" + (
+            f" ({config.beta_schedule})" if config.beta_schedule != "constant" else ""
+        )
+    objective = objectives.get(config.objective)
+    weights = " · ".join(f"{s.title} {getattr(config, s.name)}" for s in objective.settings[:3])
+    return f"{objective.summary.split(':')[0]}: {weights}"

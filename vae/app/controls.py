@@ -1,4 +1,4 @@
-"""Streamlit glue for choosing and moving codes (Interpolate, Conditional generation, β comparison).
+"""Streamlit glue for choosing and moving codes (Interpolate, Conditional generation, β & objectives).
 
 Choosing a starting code (a test example, an upload, a prior sample), the facts
 about each latent dimension, the PCA map of the codes, and one slider per

@@ -8,28 +8,29 @@ from typing import Any
 import numpy as np
 import torch
 
-from vae import restore
+from vae import inpainting
 from vae.app.caching import cached, has_cached, memo
 from vae.app.examples import test_x, test_y
 from vae.app.shell import Selected
+from vae.corruption import Corruption, data_mean_image, default_corruption, show_missing
 
 
 def mean_image(selected: Selected) -> torch.Tensor:
     """The mean training image (the mean fill baseline and the inpainting start)."""
-    return memo(selected, "mean_image", {}, lambda: restore.data_mean_image(selected.data))
+    return memo(selected, "mean_image", {}, lambda: data_mean_image(selected.data))
 
 
 # --- restore ------------------------------------------------------------------------------------
 
 
 def restore_benchmark(
-    selected: Selected, corruption: restore.Corruption, rounds: int, steps: int
+    selected: Selected, corruption: Corruption, rounds: int, steps: int
 ) -> dict[str, np.ndarray]:
     x, y = test_x(selected), test_y(selected)
     params = {**corruption.params(), "rounds": rounds, "steps": steps, "n": int(x.shape[0])}
 
     def compute(progress: Callable[[float], None]) -> dict[str, np.ndarray]:
-        return restore.benchmark(
+        return inpainting.benchmark(
             selected.model,
             x,
             mean_image(selected),
@@ -50,11 +51,11 @@ def restore_benchmark(
 
 
 def restore_benchmark_ready(
-    selected: Selected, corruption: restore.Corruption, rounds: int, steps: int
+    selected: Selected, corruption: Corruption, rounds: int, steps: int
 ) -> bool:
     """Measure without asking when the result is kept already or the settings are the defaults."""
     _, height, width = selected.info.input_shape
-    if corruption == restore.default_corruption(height, width) and (rounds, steps) == (10, 100):
+    if corruption == default_corruption(height, width) and (rounds, steps) == (10, 100):
         return True
     n = int(test_x(selected).shape[0])
     params = {**corruption.params(), "rounds": rounds, "steps": steps, "n": n}
@@ -77,13 +78,13 @@ def restore_row(
     def caption(name: str, err: float, hole: float) -> str:
         return f"{name}\nMSE {err:.4f}" + (f" ({hole:.4f})" if masks else "")
 
-    images = [rgb(x), restore.show_missing(result["x_obs"], result["missing"])]
+    images = [rgb(x), show_missing(result["x_obs"], result["missing"])]
     captions = ["original", f"corrupted\nMSE {result['mse_corrupted']:.4f}"]
     for m in methods:
         if m == "corrupted":
             continue
         images.append(rgb(result["outputs"][m]))
-        captions.append(caption(restore.METHODS[m], result["mse"][m], result["mse_missing"][m]))
+        captions.append(caption(inpainting.METHODS[m], result["mse"][m], result["mse_missing"][m]))
     return torch.cat(images), captions
 
 
@@ -91,7 +92,7 @@ def restore_one(
     selected: Selected,
     x: torch.Tensor,
     y: torch.Tensor | None,
-    corruption: restore.Corruption,
+    corruption: Corruption,
     rounds: int,
     steps: int,
     seed: int,
@@ -109,7 +110,7 @@ def restore_one(
         selected,
         "restore_one",
         params,
-        lambda: restore.restore_example(
+        lambda: inpainting.restore_example(
             selected.model, x, mean_image(selected), corruption, y, rounds, steps, seed
         ),
     )

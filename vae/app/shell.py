@@ -179,15 +179,7 @@ def _follow_link(names: list[str], default: str) -> None:
 
 def current() -> Selected | None:
     """The model picked in the sidebar, for a page to use."""
-    name = st.session_state.get(MODEL_KEY)
-    entry = next((e for e in entries() if e.name == name), None)
-    if entry is None:
-        return None
-    try:
-        return load(entry)
-    except VAELabError as exc:
-        report_error(exc)
-        return None
+    return load_named(st.session_state.get(MODEL_KEY))
 
 
 def switch_to(name: str) -> None:
@@ -266,7 +258,7 @@ def model_choices(ok: Callable[[ModelInfo], bool]) -> list[str]:
 
 
 def _info(name: str) -> ModelInfo | None:
-    entry = next((e for e in entries() if e.name == name), None)
+    entry = catalog.find(name)
     return None if entry is None else catalog.model_info(entry.path)
 
 
@@ -280,8 +272,9 @@ def flow_of(name: str) -> str:
     return "none" if info is None else info.flow
 
 
-def load_named(name: str) -> Selected | None:
-    entry = next((e for e in entries() if e.name == name), None)
+def load_named(name: str | None) -> Selected | None:
+    """A model by its picker name (errors shown on the page), or None."""
+    entry = None if name is None else catalog.find(name)
     if entry is None:
         return None
     try:
@@ -292,5 +285,5 @@ def load_named(name: str) -> Selected | None:
 
 
 def title_of(name: str) -> str:
-    entry = next((e for e in entries() if e.name == name), None)
+    entry = catalog.find(name)
     return entry.label if entry is not None else name

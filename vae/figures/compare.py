@@ -96,3 +96,40 @@ def rate_distortion(
         pad_x = max(float(np.ptp(rate[ok])) * 0.25, 1.0)
         fig.update_xaxes(range=[float(rate[ok].min()) - pad_x, float(rate[ok].max()) + pad_x])
     return fig
+
+
+def factor_heatmap(
+    matrix: Sequence[Sequence[float]],
+    factor_names: Sequence[str],
+    dims: Sequence[int] | None = None,
+    factor_of_dim: Sequence[str | None] | None = None,
+) -> go.Figure:
+    """The factor × dimension information matrix: I(z_d; v_k) / H(v_k), one row per factor.
+
+    ``dims`` orders the columns (e.g. by KL); a column's label names the factor the
+    dimension holds (``factor_of_dim``), or "–" for an inactive one.
+    """
+    m = np.asarray(matrix, dtype=np.float64)
+    order = list(range(m.shape[1])) if dims is None else [int(d) for d in dims]
+    held = list(factor_of_dim) if factor_of_dim is not None else [None] * m.shape[1]
+    columns = [f"z{d}<br>{held[d] or '–'}" for d in order]
+    fig = go.Figure(
+        go.Heatmap(
+            z=m[:, order],
+            x=columns,
+            y=list(factor_names),
+            zmin=0.0,
+            zmax=1.0,
+            colorscale="Viridis",
+            colorbar={"title": "I/H", "thickness": 10},
+            text=np.round(m[:, order], 2),
+            texttemplate="%{text:.2f}",
+            textfont={"size": 10},
+            hovertemplate="%{y} × %{x}: %{z:.3f} of the factor's entropy<extra></extra>",
+        )  # fmt: skip
+    )
+    fig.update_layout(
+        height=80 + 34 * m.shape[0], margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis={"type": "category", "side": "bottom"}, yaxis={"autorange": "reversed"},
+    )  # fmt: skip
+    return fig
