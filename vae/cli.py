@@ -124,6 +124,7 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--save", action="store_true", help="also write the result to the run's summary.json"
     )
+    p.add_argument("--binarize", action="store_true", help="also log p(x) on binarised test images")
 
 
 def _add_runs(sub: argparse._SubParsersAction) -> None:
@@ -234,6 +235,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         quick=args.quick,
         seed=args.seed,
         save=args.save,
+        binarize=args.binarize,
     )
     print(json.dumps(result) if args.json else format_table(result))
     return 0
