@@ -99,3 +99,93 @@ def page(browser):
     pg.js_errors = errors
     yield pg
     context.close()
+
+
+class StreamlitServer:
+    """One ``streamlit run app.py`` of its own, for tests that need a freshly started server.
+
+    ``root`` is the app's folder (another checkout, e.g. a ``git worktree`` of an older
+    commit, to show that a test fails there); ``restart()`` stops it and starts it again on
+    the same port, as when a teacher restarts the server with tabs left open. The
+    server's output goes to ``log_path``; ``log_tail()`` is for failure messages.
+    """
+
+    def __init__(self, root: Path, runs: Path, log_path: Path, env: dict[str, str] | None = None):
+        self.root = Path(root)
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.env = {
+            **os.environ,
+            "VAE_LAB_RUNS": str(runs),
+            "OMP_NUM_THREADS": "1",
+            "VAE_LAB_WARMUP": "0",
+            **(env or {}),
+        }
+        self.proc: subprocess.Popen | None = None
+        Path(runs).mkdir(parents=True, exist_ok=True)
+
+    def start(self, timeout: float = 90) -> StreamlitServer:
+        log = open(self.log_path, "a")  # noqa: SIM115 (the child keeps its own copy)
+        self.proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "streamlit", "run", "app.py",
+                "--server.headless=true", "--server.address=127.0.0.1",
+                f"--server.port={self.port}", "--server.fileWatcherType=none",
+                "--browser.gatherUsageStats=false",
+            ],
+            cwd=self.root, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        log.close()
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(
+                    f"the Streamlit server exited ({self.proc.returncode}):\n{self.log_tail()}"
+                )
+            try:
+                if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2).read() == b"ok":
+                    return self
+            except OSError:
+                time.sleep(0.3)
+        self.stop()
+        pytest.fail(f"the Streamlit server did not answer /_stcore/health within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+        self.proc = None
+
+    def restart(self) -> StreamlitServer:
+        self.stop()
+        return self.start()
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no server log)"
+
+
+@pytest.fixture
+def fresh_server(tmp_path):
+    """A factory of freshly started servers (stopped at the end): ``fresh_server(root=ROOT)``."""
+    servers: list[StreamlitServer] = []
+
+    def start(root: Path = ROOT, **env: str) -> StreamlitServer:
+        n = len(servers)
+        server = StreamlitServer(
+            root, tmp_path / f"runs{n}", tmp_path / f"streamlit{n}.log", env=env or None
+        )
+        servers.append(server)
+        return server.start()
+
+    yield start
+    for server in servers:
+        server.stop()
