@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae import launcher, runs
+from vae import launcher, runs, uploads
 from vae.app import shell, train, train_form
 from vae.data import BUILTIN_DATASETS
 from vae.errors import VAELabError
@@ -42,7 +42,11 @@ def setup() -> None:
         if uploaded is None:
             st.info("Upload a data file to set up a run on it.")
             return
-        name = str(train.save_upload(uploaded))
+        try:
+            name = str(uploads.store_upload(uploaded.name, uploaded.getvalue()))
+        except VAELabError as exc:
+            shell.report_error(exc)  # checked before anything is written: nothing is kept
+            return
     try:
         defaults = train.defaults(name)
         data = train.dataset(name)
@@ -71,7 +75,9 @@ def setup() -> None:
     train_form.remember_form()
     started = st.session_state.pop("train_started", None)
     if started:
-        st.success(f"Started **{started}**: follow it under Runs at the top of the page.")
+        st.success(
+            f"Started **{shell.plain(started)}**: follow it under Runs at the top of the page."
+        )
     if st.button("Start training", type="primary", key="start", icon=":material/play_arrow:"):
         try:
             settings = train_form.values(name, native)
@@ -94,7 +100,7 @@ def watch(name: str, states: dict[str, str]) -> None:
         st.rerun()  # a run started, ended or appeared: refresh the list (and stop polling)
     info = runs.run_info(run_dir)
     label = train.state_label(info, launcher.queue())
-    st.markdown(f"### {name} · {label}")
+    st.markdown(f"### {shell.plain(name)} · {label}")
     if info.state == "failed":
         st.error(info.message or launcher.last_error(run_dir))
     elif info.message:
@@ -128,13 +134,15 @@ def actions(info: runs.RunInfo) -> None:
                 st.rerun()
         if c[3].button("Delete…", key="delete", icon=":material/delete:"):
             st.session_state[train.CONFIRM_KEY] = info.name
-    if (info.path / "model.safetensors").is_file() and c[2].button(
+    if runs.RunDir(info.path).has_weights() and c[2].button(
         "Use in the sidebar", key="use_run", help="Explore this run on the other pages."
     ):
         shell.switch_to(info.name)
         st.rerun()
     if st.session_state.get(train.CONFIRM_KEY) == info.name:
-        st.warning(f"Delete the run **{info.name}** and all its files? This cannot be undone.")
+        st.warning(
+            f"Delete the run **{shell.plain(info.name)}** and all its files? This cannot be undone."
+        )
         yes, no = st.columns([1, 6])
         if yes.button("Yes, delete", key="delete_yes", type="primary"):
             try:

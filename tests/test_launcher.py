@@ -59,7 +59,7 @@ def test_form_defaults_follow_the_data_set():
     points = launcher.form_defaults("pinwheel")
     assert digits["likelihood"] == "bernoulli" and points["likelihood"] == "gaussian"
     assert digits["latent_dim"] == 8 and points["latent_dim"] == 2
-    assert set(digits) == set(launcher.FORM_SETTINGS)
+    assert set(digits) == set(launcher.form_names())
 
 
 def test_max_trainings_from_the_environment(monkeypatch):

@@ -139,9 +139,9 @@ def test_a_run_whose_process_died_shows_interrupted_with_its_curves(runs_dir):
     assert at.select_slider(key="train_recon_epoch").value == 60
     at.select_slider(key="train_recon_epoch").set_value(10).run()
     no_exception(at)
-    # Without a checkpoint and without its launch settings it cannot go on: one sentence.
-    at.button(key="resume").click().run()
-    assert "no checkpoint and no saved settings" in at.error[0].value
+    # Without a checkpoint it cannot continue; the page says, in one sentence, that resume
+    # starts it again with its settings (issue 13, item 3: no more dead end).
+    assert any("starts it again from the beginning" in c.value for c in at.caption)
     # Delete asks first.
     at.button(key="delete").click().run()
     assert any("cannot be undone" in w.value for w in at.warning)

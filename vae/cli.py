@@ -195,8 +195,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.resume:
         from vae.config import TrainConfig
 
-        saved = runs.read_json(args.out / "config.json", {}) or {}
-        epochs = args.epochs or saved.get("train", {}).get("epochs", 1)
+        saved = runs.RunDir(args.out).config()
+        epochs = args.epochs or (saved.epochs if saved is not None else 0) or 1
         model_config, train_config, data = (
             None,
             TrainConfig(epochs=epochs, device=args.device or "auto"),

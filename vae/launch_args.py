@@ -23,7 +23,8 @@ def cli_args(settings: dict[str, Any]) -> list[str]:
 
     Settings left out or None take the data set's defaults in the CLI.
     """
-    rows = {s.name: s for s in table.cli_settings()}
+    # The data set first, as a person would write the command; then the table's order.
+    rows = {s.name: s for s in sorted(table.cli_settings(), key=lambda s: s.name != "dataset")}
     unknown = sorted(set(settings) - set(rows))
     if unknown:
         raise RunError(f"unknown training setting(s) {', '.join(unknown)}.")

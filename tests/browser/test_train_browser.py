@@ -23,7 +23,7 @@ def set_number(page, key: str, value: str) -> None:
     wait_idle(page)
 
 
-def test_an_unreadable_upload_says_why(page, app_url, tmp_path):
+def test_an_unreadable_upload_says_why(page, app_url, tmp_path, tmp_path_factory):
     open_page(page, app_url, "train")
     no_exception(page)
     page.locator(".st-key-train_source").get_by_text("upload").click()
@@ -37,6 +37,9 @@ def test_an_unreadable_upload_says_why(page, app_url, tmp_path):
     wait_idle(page)
     no_exception(page)
     assert "_uploads" not in page.locator("[data-testid='stAlert']").first.inner_text()
+    # A rejected upload is checked before it is kept: nothing of it is left on disk.
+    kept = list(tmp_path_factory.getbasetemp().glob("runs*/_uploads/*broken.npz"))
+    assert kept == []
     screenshot(page, "train_bad_upload")
 
 

@@ -76,7 +76,7 @@ def ensure_shell() -> None:
 MODEL_KEY = "model_name"
 MODEL_PARAM = "model"  # the query parameter of a link: ?model=NAME
 LINK_KEY = "model_from_link"
-DEFAULT_MODEL = "digits-2d"
+DEFAULT_MODEL = "mnist-2d"
 
 
 @dataclass
@@ -236,9 +236,21 @@ def model_card(selected: Selected) -> None:
 
 
 def report_error(exc: Exception) -> None:
-    """Show a user's error on the page and in the terminal; the server goes on."""
+    """Show a user's error on the page and in the terminal; the server goes on.
+
+    The message is shown as written: Markdown would turn a run name such as
+    ``_uploads`` into italics.
+    """
     log.error("%s", exc)
-    st.error(str(exc))
+    st.error(plain(str(exc)))
+
+
+_MARKDOWN = str.maketrans({c: "\\" + c for c in "\\`*_[]<>#|~$"})
+
+
+def plain(text: str) -> str:
+    """Text that Markdown shows letter for letter (names of runs, files, settings)."""
+    return text.translate(_MARKDOWN)
 
 
 # --- models other than the sidebar's ------------------------------------------------------------

@@ -8,9 +8,7 @@ the data set changes.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
 import time
 from pathlib import Path
 from typing import Any
@@ -30,7 +28,6 @@ log = logging.getLogger(__name__)
 WATCH_KEY = "train_watch"
 CONFIRM_KEY = "train_confirm_delete"
 POLL_SECONDS = 1.5
-UPLOAD_DIR = "_uploads"
 
 
 @st.cache_resource(show_spinner="Loading the data set…", max_entries=8)
@@ -52,18 +49,6 @@ def defaults(name_or_path: str) -> dict[str, Any]:
     """The form's starting values for a data set (see ``vae.app.train_form``)."""
     data = dataset(name_or_path)
     return train_form.defaults(name_or_path, data, native_size(data))
-
-
-def save_upload(uploaded: Any) -> Path:
-    """Keep an uploaded data file under the runs folder (named by its content) and return it."""
-    data = uploaded.getvalue()
-    digest = hashlib.sha256(data).hexdigest()[:12]
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(uploaded.name).name)[-80:] or "data"
-    path = (runs.runs_root() / UPLOAD_DIR / f"{digest}-{safe}").resolve()
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    return path
 
 
 # --- the live view ---------------------------------------------------------------------------
@@ -141,7 +126,8 @@ def show_progress(run_dir: Path) -> None:
     latent = len(last.get("kl_per_dim") or []) or "?"
     cols[2].metric("Active units", f"{last.get('active_units', '–')}/{latent}")
     speed = last.get("samples_per_s")
-    precision = (runs.read_json(run_dir / "config.json", {}) or {}).get("precision_used", "fp32")
+    config = runs.RunDir(run_dir).config()
+    precision = config.precision_used if config is not None else "fp32"
     cols[3].metric(
         "Samples/s",
         "–" if speed is None else f"{speed:,.0f}",
