@@ -35,10 +35,9 @@ from vae.io import atomic_write_bytes, atomic_write_json
 from vae.networks import build_networks
 from vae.objectives import ELBOTerms, ForwardPass
 from vae.priors import Prior, StandardNormal
+from vae.runs import CONFIG_FILE, WEIGHTS_FILE
 
 FORMAT = "vae-lab-model/1"
-CONFIG_FILE = "config.json"
-WEIGHTS_FILE = "model.safetensors"
 
 
 @dataclass

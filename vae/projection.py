@@ -28,6 +28,7 @@ from vae.data import Dataset
 from vae.errors import ConfigError
 from vae.evaluation import encode_means, iwae_log_likelihood, seeded
 from vae.model import VAE
+from vae.runs import RunDir
 
 # numba compiles UMAP once and keeps the machine code on disk, so later starts skip the
 # ~20 s compile. Must be set before numba is imported (umap imports it lazily, below).
@@ -183,15 +184,22 @@ def exact_knn(codes: np.ndarray, k: int, block: int = 2048) -> tuple[np.ndarray,
     )
 
 
-def _pca(codes: np.ndarray) -> np.ndarray:
-    centred = codes - codes.mean(axis=0)
+def pca_axes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mean (d,) and the two principal axes (2, d) of the PCA map (``vae.map_inverse``)."""
+    codes = np.asarray(codes, dtype=np.float64)
+    mean = codes.mean(axis=0)
     if codes.shape[1] == 1:
-        return np.column_stack([centred[:, 0], np.zeros(len(codes))])
+        return mean, np.array([[1.0], [0.0]])
     # SVD's signs are arbitrary: fix them so the map does not flip between runs.
-    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    _, _, vt = np.linalg.svd(codes - mean, full_matrices=False)
     axes = vt[:2]
     signs = np.sign(axes[np.arange(2), np.argmax(np.abs(axes), axis=1)])
-    return centred @ (axes * signs[:, None]).T
+    return mean, axes * signs[:, None]
+
+
+def _pca(codes: np.ndarray) -> np.ndarray:
+    mean, axes = pca_axes(codes)
+    return (codes - mean) @ axes.T
 
 
 # --- per-example figures ----------------------------------------------------------------------
@@ -359,7 +367,7 @@ def precompute_defaults(model_dir: Path) -> None:
     from vae.catalog import dataset_for, load_model, model_info
 
     model_dir = Path(model_dir)
-    if not (model_dir / "model.safetensors").is_file():
+    if not RunDir(model_dir).has_weights():
         log.warning("%s holds no model; nothing precomputed", model_dir)
         return
     info = model_info(model_dir)
