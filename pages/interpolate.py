@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from vae import latent
-from vae.app import controls, pictures, shell
+from vae.app import controls, own_input, pictures, shell
 from vae.figures.interpolate import latent_path, points_path
 
 shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
@@ -18,7 +18,7 @@ st.markdown(
 )
 
 selected = shell.current()
-if not shell.require(selected, lambda info: info.latent_dim > 0, "a trained model", "digits-8d"):
+if not shell.require(selected, lambda info: info.latent_dim > 0, "a trained model", "mnist-16d"):
     st.stop()
 
 model, info = selected.model, selected.info
@@ -100,8 +100,14 @@ st.markdown(
 )
 c1, c2, c3 = st.columns([2, 1, 1])
 with c1:
-    b_source = st.radio("B", ["Test example", "Prior sample"], horizontal=True, key="ab_source")
-    if b_source == "Test example":
+    mine = own_input.stored(selected)
+    b_sources = ["Test example", "Prior sample"] + (["Your own input"] if mine is not None else [])
+    b_source = st.radio("B", b_sources, horizontal=True, key="ab_source")
+    if b_source == "Your own input":
+        b_y = None if start.y is None else mine.y
+        z_b = latent.encode_mean(model, mine.x[None], None if b_y is None else [b_y])[0]
+        st.caption(f"B is {mine.name}.")
+    elif b_source == "Test example":
         b_index = controls.index_picker("B: test example", "ab_b_index", len(selected.data.test), 1)
         b_x, b_label = controls.test_example(selected, b_index)
         b_y = None if start.y is None else b_label

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae import projection
-from vae.app import latent_map, shell
+from vae import latent, map_inverse, projection
+from vae.app import attributes, latent_map, map_decode, own_input, shell
 from vae.errors import VAELabError
+from vae.figures import map_overlays
 from vae.figures.latent_map import manifold_figure, scatter_map
 
 shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
 
 selected = shell.current()
 st.title("Latent map")
-if not shell.require(selected, lambda info: info.latent_dim >= 1, "a trained model", "digits-8d"):
+if not shell.require(selected, lambda info: info.latent_dim >= 1, "a trained model", "mnist-16d"):
     st.stop()
 info, data = selected.info, selected.data
 latent_dim = info.latent_dim
@@ -23,8 +24,25 @@ st.caption(
     f"Each point is one of the first test examples of `{info.dataset}`, placed at the mean of "
     f"its posterior q(z|x) in the {latent_dim}-D latent space and projected to 2-D. Drag a box "
     "or lasso to see the examples there beside their reconstructions; click a point to see "
-    "its nearest neighbours in latent space."
+    "its nearest neighbours in latent space, or an empty spot to decode a code for it."
 )
+
+
+def own_input_section() -> None:
+    """Draw or upload an input: how the model sees it, answers it, and where it lands."""
+    with st.expander("✏️ Your own input: draw or upload", expanded=True):
+        picked, answered = st.columns([1, 2], gap="large")
+        with picked:
+            mine = own_input.picker(selected, "map_own")
+        if mine is None:
+            answered.info("Draw a digit (or upload a picture) to see where it lands on the map.")
+            return
+        with answered:
+            reference = latent_map.log_likelihood(selected, projection.default_n(n_test))
+            own_input.show(selected, mine, own_input.answer(selected, mine, reference))
+            st.button(
+                "Forget my input", key="map_own_forget", on_click=own_input.forget, args=(selected,)
+            )
 
 
 @st.fragment
@@ -81,21 +99,40 @@ def map_view() -> None:
         xy, ids, values, categories, label, selected=latent_map.selected_ids(), chosen=chosen,
         axis_titles=axes,
     )  # fmt: skip
+    codes = latent_map.codes(selected, n)
+    merged = projection.check_params(method, params, n)
+    view = [method, n, sorted(merged.items())]
+    spot, before = map_decode.spots(view)
+    map_overlays.add_spot_layer(fig, map_overlays.spot_grid(xy))
+    mine = own_input.stored(selected)
+    if mine is not None:
+        z = latent.encode_mean(selected.model, mine.x[None], None if mine.y is None else [mine.y])
+        landed = map_inverse.place(codes, xy, method, z.numpy())[0]
+        map_overlays.add_own_point(fig, landed)
+        st.caption(f"✖ {mine.name}, {map_inverse.PLACEMENT[method]}.")
+    if spot is not None:
+        map_overlays.add_spot(fig, spot)
     event = st.plotly_chart(
         fig, key=latent_map.CHART_KEY, on_select=latent_map.on_map_select,
         selection_mode=("points", "box", "lasso"), width="stretch",
         config={"displaylogo": False},
     )  # fmt: skip
 
-    latent_map.apply_selection(
-        event
-    )  # the callback has done this already in a browser; not in AppTest
+    # The callback has done this already in a browser; not in AppTest.
+    latent_map.apply_selection(event)
+    spot, before = map_decode.spots(view)
     picked = [i for i in latent_map.selected_ids() if i < n]
     left, right = st.columns([3, 1])
     if picked:
         with left:
             latent_map.show_gallery(selected, picked)
         right.button("Clear selection", key="map_clear", on_click=latent_map.clear_selection)
+        for group in ("A", "B"):
+            right.button(
+                f"Selection → group {group}", key=f"map_to_{group}",
+                on_click=attributes.keep_selection_as, args=(group, picked),
+                help="Keep these examples as a group of an attribute vector (below).",
+            )  # fmt: skip
     else:
         left.info("Select points with the box or lasso tool to see them here.")
 
@@ -107,7 +144,29 @@ def map_view() -> None:
     )  # fmt: skip
     k = c_k.slider("Neighbours", 1, min(24, n - 1), min(8, n - 1), key="map_k")
     if point is not None:
-        latent_map.show_neighbours(selected, latent_map.codes(selected, n), int(point), k)
+        latent_map.show_neighbours(selected, codes, int(point), k)
+    if spot is not None:
+        labels = data.test.y[:n].numpy() if data.test.y is not None else None
+        map_decode.show_spot(selected, method, merged, codes, xy, spot, before, labels)
+    else:
+        st.caption("Click an empty spot of the map to decode a code for it.")
+
+
+def attribute_vectors() -> None:
+    st.header("Attribute vectors")
+    st.markdown(
+        "Two groups of codes and the difference of their means, v = mean(B) − mean(A): adding "
+        "v to a code of A should make it look like B. Walk any code along v and watch the "
+        "images, and a probe of every class, answer."
+    )
+    codes = latent_map.codes(selected, projection.default_n(n_test))
+    vector = attributes.choose_vector(selected, codes)
+    if vector is None:
+        return
+    attributes.show_loadings(vector)
+    attributes.show_walk(selected, codes, vector)
+    attributes.save_box(selected, vector)
+    attributes.show_analogy(selected, codes)
 
 
 @st.fragment
@@ -143,8 +202,11 @@ def decoded_manifold() -> None:
     st.plotly_chart(fig, key="manifold_chart", width="stretch")
 
 
+if info.is_image:
+    own_input_section()
 map_view()
 if latent_dim == 2 and info.is_image:
     decoded_manifold()
 elif latent_dim == 2:
     st.caption("The decoded manifold is drawn for image data; this model decodes to points.")
+attribute_vectors()

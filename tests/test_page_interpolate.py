@@ -17,7 +17,7 @@ from PIL import Image
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from vae import latent
+from vae import latent, own_input
 from vae.app.shell import MODEL_KEY
 from vae.catalog import BUNDLED, dataset_for, load_model, model_info
 from vae.images import display_scale, grid, upscale
@@ -168,16 +168,25 @@ def test_start_controls_prior_random_and_upload(media):
     at.button(key="interp_seed_new").click().run()
     assert_ok(at)
 
-    at.radio(key="interp_source").set_value("Upload an image").run()
+    at.radio(key="interp_source").set_value("Your own input").run()
     assert_ok(at)
+    at.radio(key="interp_own_source").set_value("Upload").run()
     buffer = io.BytesIO()
     Image.fromarray((data.test.x[3, 0].numpy() * 255).astype(np.uint8)).resize((32, 32)).save(
         buffer, "PNG"
     )
-    at.file_uploader(key="interp_upload").upload("three.png", buffer.getvalue(), "image/png").run()
+    at.file_uploader(key="interp_own_upload").upload("three.png", buffer.getvalue(), "image/png")
+    at.run()
     assert_ok(at)
     assert "three.png" in at.get("image")[0].captions[0]
-    at.file_uploader(key="interp_upload").upload("bad.png", b"not an image", "image/png").run()
+    # The sliders start at the code of the upload as the model's data was framed.
+    x = own_input.from_upload(buffer.getvalue(), "digits", (1, 8, 8))
+    z = latent.encode_mean(model, x[None])[0]
+    torch.testing.assert_close(slider_code(at, "digits-8d", 8), z.mul(100).round().div(100))
+    # ... and it can be B of the A → B path.
+    at.radio(key="ab_source").set_value("Your own input").run()
+    assert_ok(at)
+    at.file_uploader(key="interp_own_upload").upload("bad.png", b"not an image", "image/png").run()
     assert not at.exception
     assert at.error, "an unreadable upload says so on the page"
 

@@ -63,6 +63,11 @@ def _folders(model_dir: Path) -> list[Path]:
     return [own]
 
 
+def write_folder(model_dir: Path) -> Path:
+    """The folder a model's new cache files go to (never a bundled model's own folder)."""
+    return _folders(model_dir)[0]
+
+
 def load_arrays(model_dir: Path, what: str, params: dict[str, Any]) -> dict[str, np.ndarray] | None:
     name = f"{cache_key(model_dir, what, params)}.npz"
     found = [folder / name for folder in _folders(model_dir) if (folder / name).is_file()]

@@ -7,7 +7,6 @@ dimension. The maths lives in ``vae.latent``; this module only lays it out.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -16,14 +15,14 @@ import streamlit as st
 import torch
 
 from vae import latent
-from vae.app import caching, shell
+from vae.app import caching, own_input
 from vae.app.shell import Selected
-from vae.errors import VAELabError
 from vae.evaluation import elbo_stats
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("Test example", "Upload an image", "Prior sample")
+OWN = "Your own input"
+SOURCES = ("Test example", OWN, "Prior sample")
 
 
 # --- facts about a model, cached ---------------------------------------------------------------
@@ -133,7 +132,10 @@ def test_example(selected: Selected, index: int) -> tuple[torch.Tensor, int | No
 
 
 def start_picker(selected: Selected, key: str) -> Start | None:
-    """Where the code comes from: a test example (index or random), an uploaded image, the prior."""
+    """Where the code comes from: a test example (index or random), your own input, the prior.
+
+    Your own input is drawn or uploaded here or on the Latent map (``vae.app.own_input``).
+    """
     model, test = selected.model, selected.data.test
     sources = list(SOURCES) if selected.info.is_image else ["Test example", "Prior sample"]
     source = st.radio("Start from", sources, horizontal=True, key=f"{key}_source")
@@ -149,40 +151,18 @@ def start_picker(selected: Selected, key: str) -> Start | None:
         z = latent.encode_mean(model, x[None], None if y is None else torch.tensor([y]))[0]
         name = _class_name(selected, label)
         return Start(z, x, y, f"test example {index}{name}", f"test:{index}:{y}")
-    if source == "Upload an image":
-        file = st.file_uploader(
-            "An image (PNG, JPEG, BMP, GIF)", type=["png", "jpg", "jpeg", "bmp", "gif"],
-            key=f"{key}_upload",
-            help=f"Converted to the model's {tuple(selected.info.input_shape)} (cropped to its "
-            "aspect ratio and resized).",
-        )  # fmt: skip
-        y = (
-            class_picker(selected, "Class given to the model", f"{key}_class")
-            if conditional
-            else None
-        )
-        if file is None:
-            st.caption("Choose a file to encode it.")
+    if source == OWN:
+        mine = own_input.picker(selected, f"{key}_own")
+        if mine is None:
+            st.caption("Draw a digit or choose a file to encode it.")
             return None
-        data = file.getvalue()
-        try:
-            x = latent_image(data, selected)
-        except VAELabError as exc:
-            shell.report_error(exc)
-            return None
-        z = latent.encode_mean(model, x[None], None if y is None else torch.tensor([y]))[0]
-        digest = hashlib.sha256(data).hexdigest()[:12]
-        return Start(z, x, y, f"your image “{file.name}”", f"upload:{digest}:{y}")
+        y = None if mine.y is None else torch.tensor([mine.y])
+        z = latent.encode_mean(model, mine.x[None], y)[0]
+        return Start(z, mine.x, mine.y, mine.name, mine.signature)
     seed = seed_picker("Prior sample (seed)", f"{key}_seed")
     y = class_picker(selected, "Class given to the model", f"{key}_class") if conditional else None
     z = latent.prior_samples(1, model.config.latent_dim, seed=seed)[0]
     return Start(z, None, y, f"a prior sample z ~ N(0, I) (seed {seed})", f"prior:{seed}:{y}")
-
-
-def latent_image(data: bytes, selected: Selected) -> torch.Tensor:
-    from vae.data import image_to_tensor
-
-    return image_to_tensor(data, tuple(selected.info.input_shape))
 
 
 def _class_name(selected: Selected, label: int | None) -> str:

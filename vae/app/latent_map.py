@@ -28,6 +28,8 @@ SELECTED_KEY = "map_selected_ids"
 POINT_KEY = "map_point"
 MODEL_KEY = "map_model"
 LAST_EVENT_KEY = "map_last_event"
+SPOT_KEY = "map_spot"  # the last empty spot clicked, (x, y) on the map
+SPOT_FROM_KEY = "map_spot_from"  # the one clicked before it
 NONE = "nothing"
 CLASS = "class"
 KL = "KL(q(z|x) ‖ p(z)) per example"
@@ -143,6 +145,8 @@ def reset_if_model_changed(selected: Selected) -> None:
         st.session_state[MODEL_KEY] = selected.entry.name
         st.session_state[SELECTED_KEY] = []
         st.session_state[POINT_KEY] = None
+        st.session_state[SPOT_KEY] = None
+        st.session_state[SPOT_FROM_KEY] = None
 
 
 def on_map_select() -> None:
@@ -154,34 +158,49 @@ def on_map_select() -> None:
     apply_selection(st.session_state.get(CHART_KEY))
 
 
-def _event_ids(event: Any) -> tuple[list[int], bool]:
-    """The global ids in a chart selection event, and whether it was a box or lasso."""
+def _event_ids(event: Any) -> tuple[list[int], bool, tuple[float, float] | None]:
+    """The global ids in a chart selection event, whether it was a box or lasso, and the spot.
+
+    The spot is where a click on empty space landed: the grid point of
+    ``vae.figures.map_overlays.add_spot_layer`` (a negative id) picked alone.
+    """
     event = event or {}
     selection = event.get("selection", {}) if hasattr(event, "get") else {}
     points = selection.get("points", []) or []
+    region = bool(selection.get("box") or selection.get("lasso"))
     ids = list(dict.fromkeys(int(p["customdata"]) for p in points if "customdata" in p))
-    return ids, bool(selection.get("box") or selection.get("lasso"))
+    examples = [i for i in ids if i >= 0]
+    spot = None
+    if not examples and not region:
+        grid = [p for p in points if int(p.get("customdata", 0)) < 0 and "x" in p and "y" in p]
+        if grid:
+            spot = (round(float(grid[0]["x"]), 6), round(float(grid[0]["y"]), 6))
+    return examples, region, spot
 
 
 def apply_selection(event: Any) -> None:
     """Store a chart selection event's ids (see :func:`on_map_select`) once per event.
 
-    Empty events and the event already handled (or cleared) are ignored.
+    Empty events and the event already handled (or cleared) are ignored. A click
+    on an empty spot keeps that spot (and the one before, the start of a path).
     """
-    ids, region = _event_ids(event)
-    signature = [ids, region]
-    if not ids or st.session_state.get(LAST_EVENT_KEY) == signature:
+    ids, region, spot = _event_ids(event)
+    signature = [ids, region, spot]
+    if (not ids and spot is None) or st.session_state.get(LAST_EVENT_KEY) == signature:
         return
     st.session_state[LAST_EVENT_KEY] = signature
-    if region or len(ids) > 1:
+    if spot is not None:
+        st.session_state[SPOT_FROM_KEY] = st.session_state.get(SPOT_KEY)
+        st.session_state[SPOT_KEY] = spot
+    elif region or len(ids) > 1:
         st.session_state[SELECTED_KEY] = ids
     else:
         st.session_state[POINT_KEY] = ids[0]
 
 
 def clear_selection() -> None:
-    ids, region = _event_ids(st.session_state.get(CHART_KEY))
-    st.session_state[LAST_EVENT_KEY] = [ids, region]  # the chart still reports it: ignore it
+    ids, region, spot = _event_ids(st.session_state.get(CHART_KEY))
+    st.session_state[LAST_EVENT_KEY] = [ids, region, spot]  # the chart still reports it: ignore it
     st.session_state[SELECTED_KEY] = []
     st.session_state[POINT_KEY] = None
 

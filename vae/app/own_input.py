@@ -1,0 +1,212 @@
+"""A person's own input: drawn on a canvas or uploaded, shown as the model sees and answers it.
+
+The canvas is ``streamlit-drawable-canvas`` (Fabric.js, a Streamlit components-v2
+component): light strokes on a dark ground, like MNIST. Either way the picture is
+brought to the model's input by ``vae.own_input`` and kept in session state per
+model (never on disk), so the Latent map and Interpolate pages share it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+import torch
+
+from vae import latent, own_input
+from vae.app import caching, shell
+from vae.app.pictures import picture, show_images
+from vae.app.shell import Selected
+from vae.density import percentile_of
+from vae.errors import VAELabError
+from vae.evaluation import encode_means, iwae_log_likelihood
+
+log = logging.getLogger(__name__)
+
+CANVAS_SIDE = 224
+UNUSUAL_BELOW = 5.0  # percent of the test set: a log-likelihood lower than this is unusual
+LL_K = 100  # importance samples, as the test set's cached log-likelihoods (vae.projection)
+MAX_TRAIN = 5000  # training examples searched for neighbours
+SOURCES = ("Draw", "Upload")
+
+
+@dataclass
+class OwnInput:
+    """The input as the model takes it, the class a conditional model is given, where it came from."""
+
+    x: torch.Tensor  # (C, H, W) in [0, 1]
+    y: int | None
+    name: str
+    signature: str
+
+
+def state_key(selected: Selected) -> str:
+    return f"own_input_{selected.entry.name}"
+
+
+def stored(selected: Selected) -> OwnInput | None:
+    """The last input this session gave this model (on any page), or None."""
+    return st.session_state.get(state_key(selected))
+
+
+def forget(selected: Selected) -> None:
+    st.session_state[state_key(selected)] = None
+
+
+def _keep(selected: Selected, own: OwnInput) -> OwnInput:
+    st.session_state[state_key(selected)] = own
+    return own
+
+
+def picker(selected: Selected, key: str) -> OwnInput | None:
+    """Draw or upload; returns the newest input (or the one kept from before), errors shown."""
+    info = selected.info
+    if not info.is_image:
+        st.info("Your own input needs an image model; this one models points.")
+        return None
+    framing = own_input.framing_for(info.dataset, tuple(info.input_shape))
+    how = (
+        f"cropped to its ink, scaled into a {framing.box}×{framing.box} box and centred by "
+        f"{'its mass' if framing.centre == 'mass' else 'its box'} in a {framing.frame}×"
+        f"{framing.frame} frame, as `{info.dataset}` was made"
+        if framing
+        else f"resized to the model's {tuple(info.input_shape)}"
+    )
+    source = st.radio("Your input", SOURCES, horizontal=True, key=f"{key}_source", help=how)
+    y = None
+    if selected.model.config.conditional:
+        names = selected.data.class_names or [
+            str(c) for c in range(selected.model.config.n_classes)
+        ]
+        y = st.selectbox(
+            "Class given to the model", range(len(names)), format_func=names.__getitem__,
+            key=f"{key}_class",
+        )  # fmt: skip
+    try:
+        if source == "Draw":
+            new = _drawn(selected, key, y)
+        else:
+            new = _uploaded(selected, key, y)
+    except VAELabError as exc:
+        shell.report_error(exc)
+        return stored(selected)
+    st.caption(f"Brought to the model's input {how}.")
+    if new is not None:
+        return _keep(selected, new)
+    return stored(selected)
+
+
+def _drawn(selected: Selected, key: str, y: int | None) -> OwnInput | None:
+    from streamlit_drawable_canvas import st_canvas
+
+    st.caption(
+        "Draw with the mouse (light ink on dark, like the data); the toolbar undoes or clears."
+    )
+    result = st_canvas(
+        stroke_width=18, stroke_color="#ffffff", background_color="#000000",
+        height=CANVAS_SIDE, width=CANVAS_SIDE, drawing_mode="freedraw",
+        return_image_data=True, key=f"{key}_canvas",
+    )  # fmt: skip
+    objects = (result.json_data or {}).get("objects") or []
+    if not objects:
+        return None
+    rgba = result.image_data
+    if rgba is None:
+        return None
+    return from_drawing(selected, rgba, y)
+
+
+def from_drawing(selected: Selected, rgba: np.ndarray, y: int | None = None) -> OwnInput:
+    """A drawing (H, W, 4) RGBA as this model's input."""
+    x = own_input.from_drawing(rgba, selected.info.dataset, tuple(selected.info.input_shape))
+    digest = hashlib.sha256(np.ascontiguousarray(x.numpy()).tobytes()).hexdigest()[:12]
+    return OwnInput(x, y, "your drawing", f"drawing:{digest}:{y}")
+
+
+def _uploaded(selected: Selected, key: str, y: int | None) -> OwnInput | None:
+    file = st.file_uploader(
+        "An image (PNG, JPEG, BMP, GIF)", type=["png", "jpg", "jpeg", "bmp", "gif"],
+        key=f"{key}_upload",
+    )  # fmt: skip
+    if file is None:
+        return None
+    data = file.getvalue()
+    x = own_input.from_upload(data, selected.info.dataset, tuple(selected.info.input_shape))
+    digest = hashlib.sha256(data).hexdigest()[:12]
+    return OwnInput(x, y, f"your image “{file.name}”", f"upload:{digest}:{y}")
+
+
+# --- what the model says about it -------------------------------------------------------------
+
+
+@dataclass
+class Answer:
+    z: torch.Tensor  # (d,) posterior mean
+    reconstruction: torch.Tensor  # (C, H, W) = model.decode(z)
+    log_likelihood: float  # nats, IWAE with LL_K samples
+    percentile: float  # of the test set's log-likelihoods at or below it
+    neighbours: np.ndarray  # training-example indices, nearest first
+    distances: np.ndarray  # their latent distances
+
+    @property
+    def typical(self) -> bool:
+        return self.percentile >= UNUSUAL_BELOW
+
+
+def _y(own: OwnInput) -> torch.Tensor | None:
+    return None if own.y is None else torch.tensor([own.y])
+
+
+def train_means(selected: Selected) -> np.ndarray:
+    """Posterior means of the first training examples (memory and disk cached)."""
+    n = min(len(selected.data.train), MAX_TRAIN)
+
+    def compute(progress) -> dict[str, np.ndarray]:
+        batch = selected.data.train.get(torch.arange(n))
+        return {"means": encode_means(selected.model, batch.x, batch.y).numpy()}
+
+    return caching.cached(selected, "train_means", {"n": n}, compute)["means"]
+
+
+def answer(selected: Selected, own: OwnInput, reference_ll: np.ndarray, k: int = 8) -> Answer:
+    """Code, reconstruction, log-likelihood against ``reference_ll`` and nearest training codes."""
+    model = selected.model
+    z = latent.encode_mean(model, own.x[None], _y(own))[0]
+    reconstruction = latent.decode(model, z[None], _y(own))[0]
+    ll = float(iwae_log_likelihood(model, own.x[None], _y(own), k=LL_K)[0])
+    codes = train_means(selected)
+    distance = np.linalg.norm(codes - z.numpy()[None], axis=1)
+    order = np.argsort(distance, kind="stable")[:k]
+    return Answer(z, reconstruction, ll, percentile_of(ll, reference_ll), order, distance[order])
+
+
+def show(selected: Selected, own: OwnInput, found: Answer) -> None:
+    """The input as the model sees it, its reconstruction, how likely it is, its neighbours."""
+    seen, recon, facts = st.columns([1, 1, 2])
+    seen.image(
+        picture(own.x[None], target=112), caption="as the model sees it", output_format="PNG"
+    )
+    recon.image(
+        picture(found.reconstruction[None], target=112),
+        caption="reconstruction: decode(mean of q(z|x))", output_format="PNG",
+    )  # fmt: skip
+    verdict = "typical" if found.typical else "unusual"
+    facts.markdown(
+        f"**log p(x) ≈ {found.log_likelihood:.1f} nats**: {verdict} — "
+        f"{found.percentile:.0f} % of the test examples are less likely "
+        f"(IWAE, k={LL_K}; below {UNUSUAL_BELOW:.0f} % counts as unusual)."
+    )
+    facts.caption("code: " + ", ".join(f"{float(v):+.2f}" for v in found.z))
+    st.markdown("**Nearest training examples** (by distance between posterior means)")
+    batch = selected.data.train.get(torch.as_tensor(found.neighbours, dtype=torch.long))
+    names = selected.data.class_names
+    captions = [
+        f"d={d:.2f}" + ("" if batch.y is None or not names else f" · {names[int(c)]}")
+        for d, c in zip(
+            found.distances, batch.y if batch.y is not None else found.neighbours, strict=True
+        )
+    ]
+    show_images(batch.x, captions, ncol=len(captions), target=56)
