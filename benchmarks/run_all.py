@@ -24,6 +24,7 @@ BENCHMARKS = {
     "latent_map": [PYTHON, "-m", "benchmarks.latent_map"],
     "umap_fit": [PYTHON, "-m", "benchmarks.umap_fit"],
     "iwae": [PYTHON, "-m", "benchmarks.iwae"],
+    "load": [PYTHON, "-m", "benchmarks.load"],
 }
 
 

@@ -1,0 +1,366 @@
+"""A class opens the link at once: N sessions on a freshly started server (issue 13).
+
+``python -m benchmarks.load [--sessions 1 5 10 20] [--quick]`` prints one JSON object
+(and keeps it in ``results/load.json``). For each N it starts a fresh server, opens N
+browser sessions at the same moment (one headless Chromium, a context each), and each
+session, as a student would:
+
+1. opens Home (the link),
+2. clicks Interpolate in the sidebar,
+3. moves the first latent slider (the page's fragment reruns),
+4. clicks Latent map in the sidebar.
+
+Reported per N:
+
+- ``errors``: actions that showed an exception or "This app has encountered an error";
+  ``blank_pages``: actions after which neither the page nor an error showed within the
+  timeout; ``server_exceptions``: script runs that ended in an uncaught exception.
+- ``browser_ms``: per action, from the click (or the navigation) to the page drawn in the
+  browser (p50/p95). The browser shares the 2 cores with the server, so this includes
+  a starved renderer.
+- ``server_ms`` / ``server_cpu_ms``: the server's own script-run time per action, measured
+  inside the server: wall time and the script thread's CPU time of every run that served
+  the action (a page opened through the shell is a run that reruns, counted together).
+  Wall minus CPU is time spent waiting (for the GIL held by other sessions' runs, or for
+  a core). A slider move is a fragment rerun, which never passes through app.py, so the
+  timing is taken where Streamlit runs every script and fragment: the server is started
+  by :func:`serve`, which wraps Streamlit's ``exec_func_with_error_handling`` (the span
+  Streamlit itself reports as a run's ``exec_time``) and logs one ``SCRIPT_RUN`` line
+  per run. Nothing in the app changes.
+- ``peak_rss_mb``: the server's ``VmHWM`` after the N sessions; ``load_1min_before``.
+
+Targets at N = 20: 0 errors, 0 blank pages, server time of a slider move p95 ≤ 100 ms,
+peak memory ≤ 1.5 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import defaultdict
+from pathlib import Path
+
+from benchmarks.common import PYTHON, ROOT, emit, load_average, machine, percentile
+
+SESSIONS = [1, 5, 10, 20]
+QUICK = [1, 3]
+TIMEOUT_MS = 120_000
+RUN_TAG = "SCRIPT_RUN"
+RUN_LINE = re.compile(
+    rf"^{RUN_TAG} (?P<session>\S+) (?P<kind>full|fragment) (?P<page>\S+) (?P<outcome>\S+) "
+    r"(?P<ms>[\d.]+) (?P<cpu_ms>[\d.]+)$"
+)
+# action -> (page, kind) of the script runs that serve it
+ACTIONS = {
+    "open_home": ("home", "full"),
+    "open_interpolate": ("interpolate", "full"),
+    "move_slider": ("interpolate", "fragment"),
+    "open_latent_map": ("latent_map", "full"),
+}
+TARGETS = {"errors": 0, "blank_pages": 0, "slider_server_p95_ms": 100, "peak_rss_mb": 1536}
+
+
+# --- the server, timing its own script runs (this part imports no Playwright) -------------------------------------------------
+
+
+def serve(argv: list[str]) -> None:
+    """``streamlit <argv>`` in this process, logging each script run's duration to stderr.
+
+    Each line: ``SCRIPT_RUN <session> <full|fragment> <page> <outcome> <wall ms> <cpu ms>``,
+    outcome being ``ok``, ``rerun`` (ended by ``st.rerun``), ``stop`` or ``exception``.
+    """
+    from streamlit.runtime.scriptrunner import script_runner
+    from streamlit.web import cli
+
+    original = script_runner.exec_func_with_error_handling
+
+    def timed(func, ctx):
+        start, cpu = time.perf_counter(), time.thread_time()
+        result = original(func, ctx)
+        ms, cpu_ms = (time.perf_counter() - start) * 1e3, (time.thread_time() - cpu) * 1e3
+        _, ok, rerun, stopped, exception = result
+        outcome = "exception" if exception else "rerun" if rerun else "stop" if stopped else "ok"
+        kind = "fragment" if ctx.fragment_ids_this_run else "full"
+        info = ctx.pages_manager.get_pages().get(ctx.page_script_hash, {})
+        page = info.get("url_pathname") or "home"
+        print(
+            f"{RUN_TAG} {ctx.session_id} {kind} {page} {outcome} {ms:.2f} {cpu_ms:.2f}",
+            file=sys.stderr,
+            flush=True,
+        )
+        return result
+
+    script_runner.exec_func_with_error_handling = timed
+    sys.argv = ["streamlit", *argv]
+    sys.exit(cli.main())
+
+
+def start_server(log_path: Path) -> tuple[subprocess.Popen, str]:
+    from benchmarks.server import _free_port
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "VAE_LAB_RUNS": tempfile.mkdtemp(prefix="vae-bench-load-runs-"),
+        "VAE_LAB_WARMUP": "0",  # no background UMAP compile competing for the cores
+    }
+    log = open(log_path, "w")  # noqa: SIM115 (the child keeps its own copy)
+    proc = subprocess.Popen(
+        [
+            PYTHON, "-c", "import sys; from benchmarks.load import serve; serve(sys.argv[1:])",
+            "run", "app.py", "--server.headless=true", "--server.address=127.0.0.1",
+            f"--server.port={port}", "--server.fileWatcherType=none",
+            "--browser.gatherUsageStats=false",
+        ],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    log.close()
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited: {log_path.read_text()[-2000:]}")
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                return proc, url
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("the server did not answer /_stcore/health within 90 s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+def server_runs(log_text: str) -> list[dict[str, object]]:
+    runs = []
+    for line in log_text.splitlines():
+        m = RUN_LINE.match(line.strip())
+        if m:
+            runs.append({**m.groupdict(), "ms": float(m["ms"]), "cpu_ms": float(m["cpu_ms"])})
+    return runs
+
+
+# --- the sessions, in the browser ------------------------------------------------------------
+
+# "error", "drawn" (idle, nothing stale, the shell's navigation, picker and title), or null.
+DRAWN = """([title, needs]) => {
+    const text = document.body ? document.body.innerText : "";
+    if (document.querySelector("[data-testid='stException']")
+        || text.includes("This app has encountered an error")) return "error";
+    const app = document.querySelector("[data-testid='stApp']");
+    const idle = app && app.dataset.testConnectionState === "CONNECTED"
+        && app.dataset.testScriptState === "notRunning"
+        && document.querySelectorAll("[data-stale='true']").length === 0;
+    const nav = document.querySelector("[data-testid='stSidebarNav']");
+    const picker = document.querySelector(
+        "[data-testid='stSidebar'] .st-key-model_name [data-testid='stSelectbox']");
+    const heading = [...document.querySelectorAll("h1")].some(h => h.innerText.includes(title));
+    const content = !needs || document.querySelector(needs) !== null;
+    const shell = nav && nav.innerText.includes("Home");
+    return idle && shell && picker && heading && content ? "drawn" : null;
+}"""
+CODE_CAPTION = "[...document.querySelectorAll('[data-testid=\"stCaptionContainer\"]')]" \
+    ".map(e => e.innerText).find(t => t.startsWith('code:')) || ''"  # fmt: skip
+SLIDER = "[data-testid='stSlider'] input[type='range']"  # the thumb's (hidden) input
+
+
+async def _drawn(page, title: str, needs: str | None = None, settle_ms: int = 500):
+    """Wait for the page drawn (and still drawn ``settle_ms`` later) or an error.
+
+    Returns the state ("drawn", "error" or "blank": neither within the timeout) and the
+    ``perf_counter`` time it was first seen (the settle is not part of the latency).
+    """
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    deadline = time.monotonic() + TIMEOUT_MS / 1e3
+    try:
+        while True:
+            left = max(1.0, (deadline - time.monotonic()) * 1e3)
+            handle = await page.wait_for_function(DRAWN, arg=[title, needs], timeout=left)
+            seen = time.perf_counter()
+            if await handle.json_value() == "error":
+                return "error", seen
+            await page.wait_for_timeout(settle_ms)
+            if await page.evaluate(DRAWN, [title, needs]) == "drawn":
+                return "drawn", seen
+    except PlaywrightTimeout:
+        return "blank", time.perf_counter()
+
+
+async def _session(browser, url: str) -> list[dict[str, object]]:
+    """One student: Home, Interpolate, a slider move, Latent map. One record per action."""
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = await context.new_page()
+    records: list[dict[str, object]] = []
+
+    async def act(name: str, start_action, title: str, needs: str | None = None) -> bool:
+        t0 = time.perf_counter()
+        try:
+            await start_action()
+            state, seen = await _drawn(page, title, needs)
+        except Exception as exc:  # a click that found nothing to click, a crashed tab
+            state, seen = "error", time.perf_counter()
+            detail = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+        else:
+            detail = ""
+            if state == "error":
+                box = page.locator("[data-testid='stException']")
+                detail = (await box.first.inner_text()) if await box.count() else "error text"
+        ms = (seen - t0) * 1e3
+        records.append({"action": name, "state": state, "ms": round(ms, 1), "detail": detail})
+        return state == "drawn"
+
+    def nav(label: str):
+        link = page.get_by_test_id("stSidebarNav").get_by_role("link", name=label, exact=True)
+        return link.click
+
+    async def move_slider() -> None:
+        before = await page.evaluate(CODE_CAPTION)
+        thumb = page.locator(SLIDER).first
+        await thumb.focus()
+        await thumb.press("ArrowRight")
+        await page.wait_for_function(
+            f"(before) => ({CODE_CAPTION}) !== before", arg=before, timeout=TIMEOUT_MS
+        )
+
+    try:
+        ok = await act("open_home", lambda: page.goto(url, timeout=TIMEOUT_MS), "VAE Lab", ".katex")
+        ok = ok and await act("open_interpolate", nav("Interpolate"), "Interpolate", SLIDER)
+        ok = ok and await act("move_slider", move_slider, "Interpolate", SLIDER)
+        ok = ok and await act(
+            "open_latent_map", nav("Latent map"), "Latent map", "[data-testid='stPlotlyChart']"
+        )
+    finally:
+        await context.close()
+    return records
+
+
+async def _sessions_at_once(url: str, n: int) -> list[list[dict[str, object]]]:
+    from playwright.async_api import async_playwright
+
+    from benchmarks.server import CHROMIUM, CHROMIUM_ARGS
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            return list(await asyncio.gather(*(_session(browser, url) for _ in range(n))))
+        finally:
+            await browser.close()
+
+
+# --- one N, and the report -------------------------------------------------------------------
+
+
+def _stats(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"n": 0}
+    return {
+        "n": len(values),
+        "p50": round(percentile(values, 50), 1),
+        "p95": round(percentile(values, 95), 1),
+        "max": round(max(values), 1),
+    }
+
+
+def measure(n: int, log_dir: Path) -> dict[str, object]:
+    """N sessions at once on a server of their own (started here, stopped at the end)."""
+    from benchmarks.server import peak_rss_mb, rss_mb
+
+    load = load_average()
+    log_path = log_dir / f"server-{n}.log"
+    start = time.perf_counter()
+    proc, url = start_server(log_path)
+    try:
+        sessions = asyncio.run(_sessions_at_once(url, n))
+        peak, rss = peak_rss_mb(proc.pid), rss_mb(proc.pid)
+    finally:
+        stop_server(proc)
+    wall = time.perf_counter() - start
+    log_text = log_path.read_text(errors="replace")
+    runs = server_runs(log_text)
+    if not runs:
+        raise RuntimeError(f"the server logged no {RUN_TAG} lines: {log_text[-2000:]}")
+
+    records = [r for s in sessions for r in s]
+    browser_ms = {a: _stats([r["ms"] for r in records if r["action"] == a and r["state"] == "drawn"])
+                  for a in ACTIONS}  # fmt: skip
+    # The server's time per action: every run of the action's (page, kind) in one session, summed.
+    per_action: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0])
+    for r in runs:
+        acc = per_action[(r["session"], r["page"], r["kind"])]
+        acc[0] += r["ms"]
+        acc[1] += r["cpu_ms"]
+        acc[2] += 1
+    server_ms, server_cpu_ms, runs_per_action = {}, {}, {}
+    for action, (pg, kind) in ACTIONS.items():
+        accs = [v for (_, p, k), v in per_action.items() if (p, k) == (pg, kind)]
+        server_ms[action] = _stats([a[0] for a in accs])
+        server_cpu_ms[action] = _stats([a[1] for a in accs])
+        runs_per_action[action] = sum(a[2] for a in accs)
+    fragment_runs = [r for r in runs if r["kind"] == "fragment" and r["page"] == "interpolate"]
+    return {
+        "sessions": n,
+        "load_1min_before": load,
+        "errors": sum(r["state"] == "error" for r in records),
+        "blank_pages": sum(r["state"] == "blank" for r in records),
+        "actions_done": sum(r["state"] == "drawn" for r in records),
+        "actions_expected": n * len(ACTIONS),
+        "problems": [r for r in records if r["state"] != "drawn"][:10],
+        "server_exceptions": sum(r["outcome"] == "exception" for r in runs),
+        "log_errors": sum("Traceback" in line for line in log_text.splitlines()),
+        "browser_ms": browser_ms,
+        "server_ms": server_ms,
+        "server_cpu_ms": server_cpu_ms,
+        "server_runs": {**runs_per_action, "all": len(runs)},
+        "slider_run_ms": _stats([r["ms"] for r in fragment_runs]),
+        "peak_rss_mb": round(peak, 1),
+        "rss_end_mb": round(rss, 1),
+        "wall_s": round(wall, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sessions", nargs="+", type=int, default=None, help="the Ns to run")
+    parser.add_argument("--quick", action="store_true", help=f"N = {QUICK} only")
+    args = parser.parse_args()
+    ns = args.sessions or (QUICK if args.quick else SESSIONS)
+    log_dir = Path(tempfile.mkdtemp(prefix="vae-bench-load-"))
+    results = [measure(n, log_dir) for n in ns]
+    last = results[-1]
+    emit(
+        "load",
+        {
+            "machine": machine(),
+            "actions": list(ACTIONS),
+            "targets_at_20": TARGETS,
+            "meets_targets_at": {
+                "sessions": last["sessions"],
+                "errors": last["errors"] <= TARGETS["errors"],
+                "blank_pages": last["blank_pages"] <= TARGETS["blank_pages"],
+                "slider_server_p95": last["server_ms"]["move_slider"].get("p95", float("inf"))
+                <= TARGETS["slider_server_p95_ms"],
+                "peak_rss": last["peak_rss_mb"] <= TARGETS["peak_rss_mb"],
+            },
+            "runs": results,
+            "server_logs": str(log_dir),
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
