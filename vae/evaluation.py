@@ -197,18 +197,21 @@ def elbo_standard_errors(
     y: torch.Tensor | None = None,
     batch_size: int = 512,
     seed: int = 1,
+    max_examples: int = 1000,
 ) -> dict[str, float]:
     """Standard errors over the examples of the ELBO, reconstruction and KL estimates.
 
-    One more pass over ``x`` with its own seed: per example a one-sample ELBO
-    (``log_importance_weights`` with k = 1) and the closed-form KL of the
-    (base) Gaussian posterior; recon = KL − ELBO. Each standard error is the
-    standard deviation over examples divided by √n.
+    One more pass over (the first ``max_examples`` of) ``x`` with its own
+    seed: per example a one-sample ELBO (``log_importance_weights`` with
+    k = 1) and the closed-form KL of the (base) Gaussian posterior;
+    recon = KL − ELBO. Each standard error is the standard deviation over
+    those examples divided by √n, n the size of all of ``x`` (the figures it
+    qualifies are means over all of it; test splits are stored shuffled).
     """
     model.eval()
     elbo, kl = [], []
     with seeded(seed):
-        for s in _batches(x.shape[0], batch_size):
+        for s in _batches(min(x.shape[0], max_examples), batch_size):
             xb = x[s].to(model.device)
             yb = None if y is None or not model.config.conditional else y[s]
             elbo.append(model.log_importance_weights(xb, yb, 1)[:, 0].double().cpu())

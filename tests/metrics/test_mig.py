@@ -56,3 +56,15 @@ def test_mig_ignores_a_constant_factor():
     factors = sample_factors(1000, SIZES)
     factors[:, 1] = 2
     assert mig(perfect_code(factors), factors) > 0.95
+
+
+def test_mutual_information_is_scikit_learns():
+    from sklearn.metrics import mutual_info_score
+
+    from vae.metrics.mig import _mutual_info
+
+    rng = np.random.default_rng(0)
+    for size_a, size_b in [(2, 2), (20, 40), (1, 5)]:
+        a, b = rng.integers(size_a, size=3000), rng.integers(size_b, size=3000)
+        b = np.where(rng.random(3000) < 0.5, a % size_b, b)
+        assert _mutual_info(a, b) == pytest.approx(mutual_info_score(a, b), abs=1e-12)
