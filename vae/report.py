@@ -110,7 +110,7 @@ def evaluate_model(
         found.update(elbo_stats(model, test.x, y, seed=seed))
         errors.update(elbo_standard_errors(model, test.x, y, seed=seed + 1))
         for key in ("elbo", "recon", "kl"):
-            how[key] = "standard error over the test examples (a second one-sample pass)"
+            how[key] = "standard error over the test examples (spread of a second one-sample pass)"
         found["active_units"], found["posterior_mean_variance"] = active_units(means)
         report("total correlation", 0.0)
         found["total_correlation"], errors["total_correlation"] = _total_correlation(
