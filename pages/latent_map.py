@@ -22,9 +22,10 @@ n_test = len(data.test)
 latent_map.reset_if_model_changed(selected)
 st.caption(
     f"Each point is one of the first test examples of `{info.dataset}`, placed at the mean of "
-    f"its posterior q(z|x) in the {latent_dim}-D latent space and projected to 2-D. Drag a box "
-    "or lasso to see the examples there beside their reconstructions; click a point to see "
-    "its nearest neighbours in latent space, or an empty spot to decode a code for it."
+    f"its posterior q(z|x) in the {latent_dim}-D latent space and projected to 2-D. Pick the box "
+    "or lasso in the chart's toolbar and drag to see the examples there beside their "
+    "reconstructions; click a point to see its nearest neighbours in latent space, or an empty "
+    "spot to decode a code for it."
 )
 
 

@@ -4,8 +4,8 @@ MNIST (LeCun et al. 1998) was made by cropping each digit to its ink, scaling it
 (aspect kept, antialiased) into a 20×20 box and placing that box in a 28×28
 frame so that the ink's centre of mass sits at the centre. scikit-learn's 8×8
 ``digits`` were made from 32×32 bitmaps normalised to the frame and counted in
-4×4 blocks, so there the ink fills the whole 8×8 frame and is centred by its
-box; averaging pixels while shrinking (antialiasing) is that block count.
+4×4 blocks, so there the ink fills the frame's height (every one of the 1,797
+digits) but at most 6 of its 8 columns (all but 95), and is centred by its box; averaging pixels while shrinking (antialiasing) is that block count.
 Both sets are light ink on a dark ground: a photo of dark ink on white paper is
 inverted first. Other image models take the picture as it is (crop to the
 model's aspect ratio and resize, ``vae.data.image_to_tensor``).
@@ -36,10 +36,11 @@ class Framing:
     frame: int
     box: int
     centre: str  # "mass" (MNIST) or "box" (sklearn digits)
+    max_width: int | None = None  # at most this many columns wide (else ``box``)
 
 
 MNIST_FRAMING = Framing(frame=28, box=20, centre="mass")
-DIGITS_FRAMING = Framing(frame=8, box=8, centre="box")
+DIGITS_FRAMING = Framing(frame=8, box=8, centre="box", max_width=6)
 
 
 def framing_for(dataset: str, input_shape: tuple[int, ...]) -> Framing | None:
@@ -90,8 +91,11 @@ def frame_digit(ink: np.ndarray, framing: Framing) -> torch.Tensor:
     rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
     crop = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] / float(ink.max())
     h, w = crop.shape
-    scale = framing.box / max(h, w)
-    size = (max(1, round(h * scale)), max(1, round(w * scale)))
+    if framing.max_width is None:  # the longer side fills the box, aspect kept
+        scale = framing.box / max(h, w)
+        size = (max(1, round(h * scale)), max(1, round(w * scale)))
+    else:  # the height fills the box; a wide digit is narrowed to max_width columns
+        size = (framing.box, max(1, min(round(w * framing.box / h), framing.max_width)))
     small = F.interpolate(
         torch.from_numpy(np.ascontiguousarray(crop))[None, None],
         size=size,

@@ -155,7 +155,8 @@ def on_map_select() -> None:
     An empty event (the figure changed, or a double click) keeps the last selection:
     the Clear button is the way to drop it.
     """
-    apply_selection(st.session_state.get(CHART_KEY))
+    event = st.session_state.get(CHART_KEY)
+    apply_selection(event)
 
 
 def _event_ids(event: Any) -> tuple[list[int], bool, tuple[float, float] | None]:

@@ -110,6 +110,10 @@ def _drawn(selected: Selected, key: str, y: int | None) -> OwnInput | None:
         height=CANVAS_SIDE, width=CANVAS_SIDE, drawing_mode="freedraw",
         return_image_data=True, key=f"{key}_canvas",
     )  # fmt: skip
+    st.caption(
+        "Draw with the mouse: light ink on dark, like the data. The toolbar above the "
+        "canvas undoes or clears."
+    )
     objects = (result.json_data or {}).get("objects") or []
     if not objects:
         return None

@@ -5,6 +5,9 @@ A click in a plotly chart only reports points, so :func:`add_spot_layer` lays
 an invisible grid of points over the whole map: a click on an empty region
 selects the nearest grid point, whose (x, y) is the spot clicked. Grid points
 carry negative ids (−1 − their index), so they never pass for test examples.
+Streamlit 1.67 reports a click only while the chart's drag mode is pan or zoom
+(in lasso or box mode plotly's click-to-select never reaches the script), so
+the layer sets pan: box and lasso are a click away in the chart's toolbar.
 """
 
 from __future__ import annotations
@@ -31,12 +34,13 @@ def spot_grid(xy: np.ndarray, steps: int = 40, margin: float = 0.05) -> np.ndarr
 def add_spot_layer(fig: go.Figure, grid: np.ndarray) -> go.Figure:
     """Invisible points everywhere: a click where no code is picks the nearest of them."""
     invisible = {"size": 14, "color": "rgba(0,0,0,0)", "opacity": 0}
-    layer = go.Scattergl(
+    layer = go.Scatter(
         x=grid[:, 0], y=grid[:, 1], customdata=-1 - np.arange(len(grid)), mode="markers",
         name=SPOT_LAYER_NAME, showlegend=False, hoverinfo="none", marker=invisible,
         selected={"marker": {"opacity": 0}}, unselected={"marker": {"opacity": 0}},
     )  # fmt: skip
     fig.add_trace(layer)
+    fig.update_layout(dragmode="pan")
     return fig
 
 

@@ -1,0 +1,99 @@
+"""Issue 16 in a real browser: draw a digit, see it land, decode an empty UMAP spot, walk a vector."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tests.browser.pw import no_exception, screenshot, tall_screenshot, wait_idle
+from tests.browser.pw import open_app_page as open_page
+
+pytestmark = pytest.mark.slow  # UMAP's inverse compiles with numba on first use
+
+
+def draw_seven(page, canvas) -> None:
+    box = canvas.bounding_box()
+    x0, y0, w, h = box["x"], box["y"], box["width"], box["height"]
+    page.mouse.move(x0 + 0.25 * w, y0 + 0.2 * h)
+    page.mouse.down()
+    page.mouse.move(x0 + 0.75 * w, y0 + 0.2 * h, steps=8)
+    page.mouse.move(x0 + 0.45 * w, y0 + 0.85 * h, steps=10)
+    page.mouse.up()
+
+
+def to_pixels(page, x: float, y: float) -> tuple[float, float]:
+    """Page coordinates of the map's data point (x, y), from plotly's own axes."""
+    return page.evaluate(
+        """([x, y]) => {
+            const plot = document.querySelector('.st-key-map_chart .js-plotly-plot');
+            const box = plot.getBoundingClientRect();
+            const xa = plot._fullLayout.xaxis, ya = plot._fullLayout.yaxis;
+            return [box.left + xa._offset + xa.l2p(x), box.top + ya._offset + ya.l2p(y)];
+        }""",
+        [x, y],
+    )
+
+
+def emptiest_spot(name: str = "digits-8d") -> np.ndarray:
+    from vae import projection
+    from vae.catalog import BUNDLED, dataset_for, load_model, model_info
+    from vae.figures.map_overlays import spot_grid
+
+    path = BUNDLED / name
+    data = dataset_for(model_info(path))
+    codes = projection.test_codes(path, load_model(path), data, len(data.test))
+    xy = projection.cached_projection(path, codes, "umap")
+    grid = spot_grid(xy)
+    inner = grid[(np.abs(grid - xy.mean(0)) < 0.4 * np.ptp(xy, axis=0)).all(axis=1)]
+    return inner[np.linalg.norm(inner[:, None] - xy[None], axis=-1).min(axis=1).argmax()]
+
+
+def test_a_drawn_digit_lands_on_the_map_and_an_empty_umap_spot_decodes(page, app_url):
+    open_page(page, app_url, "latent_map?model=digits-8d")
+    no_exception(page)
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.wait_for(timeout=60_000)
+    draw_seven(page, canvas)
+    page.get_by_text("as the model sees it").first.wait_for(timeout=60_000)
+    wait_idle(page)
+    no_exception(page)
+    assert page.get_by_text("log p(x)").count() >= 1
+    assert page.get_by_text("Nearest training examples").count() == 1
+    chart = page.locator(".st-key-map_chart")
+    chart.locator(".legendtext", has_text="your input").wait_for(timeout=30_000)
+    screenshot(page, "latent_map_own_input")
+
+    # A click on the emptiest spot of the UMAP map decodes a code for it, with the caveat.
+    spot = emptiest_spot()
+    chart.scroll_into_view_if_needed()
+    wait_idle(page)
+    x, y = to_pixels(page, float(spot[0]), float(spot[1]))
+    page.mouse.click(x, y)
+    page.get_by_text("Decoded spot").wait_for(timeout=120_000)
+    wait_idle(page)
+    no_exception(page)
+    assert page.get_by_text("UMAP's inverse_transform").count() >= 1
+    assert page.get_by_text("Reprojection error").count() >= 1
+    assert page.locator("[data-testid='stImage']", has_text="decoded at").count() >= 1 or (
+        page.get_by_text("decoded at").count() >= 1
+    )
+    page.get_by_text("Decoded spot").scroll_into_view_if_needed()
+    screenshot(page, "latent_map_decoded_spot")
+    assert page.js_errors == []
+
+
+def test_an_attribute_vector_walk_and_its_probe(page, app_url):
+    open_page(page, app_url, "latent_map?model=digits-8d")
+    heading = page.get_by_text("Attribute vectors").first
+    heading.scroll_into_view_if_needed()
+    for key, name in (("attr_class_a", "1"), ("attr_class_b", "7")):
+        box = page.locator(f".st-key-{key} input")
+        box.click()
+        page.get_by_role("option", name=name, exact=True).click()
+        wait_idle(page)
+    no_exception(page)
+    probe = page.locator(".st-key-attr_probe .js-plotly-plot")
+    probe.wait_for(timeout=30_000)
+    assert page.get_by_text("α·v").count() >= 1
+    tall_screenshot(page, "latent_map_attribute_vectors")
+    assert page.js_errors == []
