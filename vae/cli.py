@@ -97,7 +97,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_evaluate(sub: argparse._SubParsersAction) -> None:
-    from vae.report import METRIC_GROUPS
+    from vae.report import METRIC_GROUPS, N_BOOTSTRAP
 
     p = sub.add_parser(
         "evaluate",
@@ -125,6 +125,10 @@ def _add_evaluate(sub: argparse._SubParsersAction) -> None:
         "--save", action="store_true", help="also write the result to the run's summary.json"
     )
     p.add_argument("--binarize", action="store_true", help="also log p(x) on binarised test images")
+    p.add_argument(
+        "--bootstrap", type=int, default=N_BOOTSTRAP, metavar="N",
+        help="resamples behind each score's uncertainty (0: no uncertainties)",
+    )  # fmt: skip
 
 
 def _add_runs(sub: argparse._SubParsersAction) -> None:
@@ -236,6 +240,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         seed=args.seed,
         save=args.save,
         binarize=args.binarize,
+        n_bootstrap=args.bootstrap,
     )
     print(json.dumps(result) if args.json else format_table(result))
     return 0

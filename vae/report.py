@@ -231,6 +231,7 @@ def evaluate_run(
     save: bool = False,
     progress: Progress | None = None,
     binarize: bool = False,
+    n_bootstrap: int = N_BOOTSTRAP,
 ) -> dict[str, Any]:
     """Evaluate the model in ``run_dir`` on its own data set's test split."""
     run_dir = Path(run_dir)
@@ -238,7 +239,7 @@ def evaluate_run(
     data = dataset_of(run_dir)
     result = evaluate_model(
         model, data, k=k, metrics=metrics, quick=quick, seed=seed, progress=progress,
-        binarize=binarize,
+        binarize=binarize, n_bootstrap=n_bootstrap,
     )  # fmt: skip
     if save:
         summary = runs.read_json(run_dir / runs.SUMMARY_FILE, {}) or {}
