@@ -123,6 +123,9 @@ st.markdown(
 )
 table, absent = compare.metrics_frame(runs)
 st.dataframe(table, hide_index=True, key="cmp_table", column_config=compare.metric_columns(table))
+note = compare.uncertainty_note(runs)
+if note:
+    st.caption(note)
 if absent:
     st.caption(
         f"Not shown: {', '.join(absent)}. Disentanglement metrics need data with ground-truth "

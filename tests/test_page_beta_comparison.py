@@ -110,6 +110,10 @@ def test_missing_metrics_are_computed_on_request(runs_dir, media):
     assert at.button(key="cmp_compute").disabled
     saved = json.loads((run / "summary.json").read_text())
     assert saved["log_likelihood"] == ll[1], "a user's run keeps what was computed for it"
+    # Every computed score says its uncertainty, and the page says how it was obtained.
+    spread = table["log-likelihood ±"]
+    assert pd.isna(spread[0]) and 0 < spread[1] < 1.0, "the bundled summary has no ±; ours has"
+    assert any(c.value.startswith("± is one standard deviation") for c in at.caption)
 
 
 def test_shapes_models_show_what_each_dimension_holds(media):

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 # --- comparing runs ------------------------------------------------------------------------
 
 SHAPES_DEFAULT = ("shapes-beta1", "shapes-beta4", "shapes-beta8")
+MNIST_DEFAULT = ("mnist-16d", "mnist-collapse", "mnist-cured")
 DIGITS_DEFAULT = ("digits-8d", "digits-collapse", "digits-cured")
 
 # (summary key, column title) of the metrics table, in the order a reader meets them,
@@ -29,8 +30,8 @@ COMPUTED_KEY = "cmp_computed"
 
 
 def default_runs(names: list[str]) -> list[str]:
-    """The bundled shapes β-VAEs when they are installed, else three digits models."""
-    for group in (SHAPES_DEFAULT, DIGITS_DEFAULT):
+    """The bundled shapes β-VAEs when they are installed, else three MNIST or digits models."""
+    for group in (SHAPES_DEFAULT, MNIST_DEFAULT, DIGITS_DEFAULT):
         present = [n for n in group if n in names]
         if len(present) >= 2:
             return present
@@ -64,17 +65,51 @@ def missing_groups(selected: Selected) -> list[str]:
     return groups
 
 
+UNCERTAIN = " ±"  # the column beside a score with its standard deviation
+
+
 def metrics_table(runs: list[Selected]) -> list[dict]:
-    """One row per run: its name, β, and every metric (None where unknown or not applicable)."""
-    rows = []
+    """One row per run: its name, β, and every metric (None where unknown or not applicable).
+
+    A score whose evaluation measured its uncertainty gets a "<title> ±" column beside it
+    (one standard deviation; how it was obtained is in the evaluation's protocol).
+    """
+    rows, uncertain = [], set()
     for selected in runs:
         have = run_metrics(selected)
+        errors = have.get("uncertainty") or {}
         row = {"run": selected.entry.title, "β": float(selected.model.config.beta)}
         for key, title in METRICS:
             value = have.get(key)
             row[title] = None if value is None else float(value)
+            if errors.get(key) is not None:
+                row[title + UNCERTAIN] = float(errors[key])
+                uncertain.add(title)
         rows.append(row)
-    return rows
+    order = ["run", "β"]
+    for _, title in METRICS:
+        order += [title] + ([title + UNCERTAIN] if title in uncertain else [])
+    return [{column: row.get(column) for column in order} for row in rows]
+
+
+def uncertainty_note(runs: list[Selected]) -> str | None:
+    """How the ± columns were obtained, from the runs' evaluation protocols (None if none)."""
+    notes = []
+    for selected in runs:
+        protocol = run_metrics(selected).get("protocol") or {}
+        how = protocol.get("uncertainty") or {}
+        if how:
+            sizes = ", ".join(
+                f"{k} {v}" for k, v in protocol.items() if isinstance(v, int | bool) and k != "seed"
+            )
+            notes.append(f"{selected.entry.name}: seed {protocol.get('seed', 0)}, {sizes}")
+    if not notes:
+        return None
+    return (
+        "± is one standard deviation (bootstrap of the evaluation codes for MIG, SAP, DCI "
+        "informativeness and the intervention scores; split halves for DCI D and C; standard "
+        "errors over test examples for ELBO and log-likelihood). Protocols: " + "; ".join(notes)
+    )
 
 
 def metrics_frame(runs: list[Selected]) -> tuple[pd.DataFrame, list[str]]:
@@ -86,18 +121,20 @@ def metrics_frame(runs: list[Selected]) -> tuple[pd.DataFrame, list[str]]:
     if any(r.data.ground_truth is not None for r in runs):
         return table, []
     absent = [title for key, title in METRICS if GROUP_OF[key] == "disentanglement"]
-    return table.drop(columns=absent), absent
+    dropped = [c for c in table.columns if c in absent or c.removesuffix(UNCERTAIN) in absent]
+    return table.drop(columns=dropped), absent
 
 
 def metric_columns(table: pd.DataFrame) -> dict:
     """Column formats: counts as integers, the rest with a precision that suits them."""
     config = {"run": st.column_config.TextColumn("run", width="medium")}
     for column in table.columns[1:]:
+        base = column.removesuffix(UNCERTAIN)
         fmt = (
             "%d"
-            if column == "active units"
+            if base == "active units"
             else "%.2f"
-            if column in ("ELBO", "reconstruction", "KL", "log-likelihood")
+            if base in ("ELBO", "reconstruction", "KL", "log-likelihood")
             else "%.3f"
         )
         if column == "β":
