@@ -228,8 +228,8 @@ async def _session(browser, url: str) -> list[dict[str, object]]:
     async def move_slider() -> None:
         before = await page.evaluate(CODE_CAPTION)
         thumb = page.locator(SLIDER).first
-        await thumb.focus()
-        await thumb.press("ArrowRight")
+        await thumb.focus(timeout=TIMEOUT_MS)  # Playwright's 30 s default is short for 20 tabs
+        await thumb.press("ArrowRight", timeout=TIMEOUT_MS)
         await page.wait_for_function(
             f"(before) => ({CODE_CAPTION}) !== before", arg=before, timeout=TIMEOUT_MS
         )
