@@ -76,3 +76,8 @@ def emit(name: str, result: dict[str, object]) -> dict[str, object]:
     (RESULTS / f"{name}.json").write_text(json.dumps(out, indent=1) + "\n")
     print(json.dumps(out))
     return out
+
+
+def emit_rows(name: str, field: str, rows: list[dict], worst: str, of: str) -> dict[str, object]:
+    """:func:`emit` of one row per case under ``field``, with the largest ``of`` as ``worst``."""
+    return emit(name, {"machine": machine(), field: rows, worst: max(r[of] for r in rows)})

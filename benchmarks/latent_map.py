@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from benchmarks.common import PYTHON, ROOT, emit, machine
+from benchmarks.common import PYTHON, ROOT, emit_rows
 
 CHILD = """
 import json, sys, time
@@ -46,14 +46,7 @@ def fresh(model: str) -> dict[str, object]:
 
 def main() -> None:
     results = [fresh(m) for m in ("digits-2d", "digits-8d")]
-    emit(
-        "latent_map",
-        {
-            "machine": machine(),
-            "models": results,
-            "worst_map_page_s": max(r["map_page_s"] for r in results),
-        },
-    )
+    emit_rows("latent_map", "models", results, "worst_map_page_s", of="map_page_s")
 
 
 if __name__ == "__main__":

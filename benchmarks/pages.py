@@ -14,7 +14,7 @@ import time
 
 from streamlit.testing.v1 import AppTest
 
-from benchmarks.common import ROOT, emit, machine
+from benchmarks.common import ROOT, emit_rows
 from vae.app.shell import MODEL_KEY
 
 # (page file or None for Home, the bundled model it is shown with)
@@ -64,14 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     wanted = [(p, m) for p, m in PAGES if args.pages is None or (p or "home") in args.pages]
     results = [time_page(p, m, args.runs) for p, m in wanted]
-    emit(
-        "pages",
-        {
-            "machine": machine(),
-            "pages": results,
-            "worst_warm_median_s": max(r["warm_median_s"] for r in results),
-        },
-    )
+    emit_rows("pages", "pages", results, "worst_warm_median_s", of="warm_median_s")
 
 
 if __name__ == "__main__":

@@ -23,28 +23,17 @@ import pytest
 from conftest import CHROMIUM, CHROMIUM_ARGS, ROOT
 from pw import SHOTS
 
+from benchmarks.load import DRAWN
+
 APP_ROOT = Path(os.environ.get("VAE_LAB_TEST_APP_ROOT") or ROOT)
 TIMEOUT_MS = 120_000  # a fresh server imports torch and loads a model first: slow on 2 busy cores
 SETTLE_MS = 600
 
 # What a tab shows: "error", "drawn" (idle, nothing stale, the shell's navigation, the
-# picker and the title there), or null (not yet). A page run without the shell shows
-# Streamlit's file-name navigation ("app", "train", ...) instead of the shell's "Home".
-OUTCOME = """(title) => {
-    const text = document.body ? document.body.innerText : "";
-    if (document.querySelector("[data-testid='stException']")
-        || text.includes("This app has encountered an error")) return "error";
-    const app = document.querySelector("[data-testid='stApp']");
-    const idle = app && app.dataset.testConnectionState === "CONNECTED"
-        && app.dataset.testScriptState === "notRunning"
-        && document.querySelectorAll("[data-stale='true']").length === 0;
-    const nav = document.querySelector("[data-testid='stSidebarNav']");
-    const shell = nav && nav.innerText.includes("Home");
-    const picker = document.querySelector(
-        "[data-testid='stSidebar'] .st-key-model_name [data-testid='stSelectbox']");
-    const heading = [...document.querySelectorAll("h1")].some(h => h.innerText.includes(title));
-    return idle && shell && picker && heading ? "drawn" : null;
-}"""
+# picker and the title there), or null (not yet); shared with the load benchmark. A page
+# run without the shell shows Streamlit's file-name navigation ("app", "train", ...).
+OUTCOME = DRAWN
+
 
 # Counts the script runs a tab sees after its connection dropped (installed before a restart).
 WATCH_RECONNECT = """() => {
@@ -91,12 +80,12 @@ async def _outcome(page, title: str) -> dict[str, str]:
 
     try:
         while True:
-            handle = await page.wait_for_function(OUTCOME, arg=title, timeout=TIMEOUT_MS)
+            handle = await page.wait_for_function(OUTCOME, arg=[title, None], timeout=TIMEOUT_MS)
             state = await handle.json_value()
             if state == "error":
                 break
             await page.wait_for_timeout(SETTLE_MS)  # a rerun may follow (the shell asks for one)
-            if await page.evaluate(OUTCOME, title) == "drawn":
+            if await page.evaluate(OUTCOME, [title, None]) == "drawn":
                 state = "drawn"
                 break
     except PlaywrightTimeout:  # neither the page nor an error
