@@ -33,45 +33,45 @@ def move_slider(page, key: str, presses: int = 5, direction: str = "ArrowRight")
     wait_idle(page)
 
 
+def assert_slider_changes_image(page, key: str, image: int, shot: str, why: str, **move) -> None:
+    """Moving the slider ``key`` changes picture number ``image``; no exception, no JS error."""
+    no_exception(page)
+    before = image_png(page, image)
+    move_slider(page, key, **move)
+    after = image_png(page, image)
+    assert before != after, why
+    no_exception(page)
+    assert not page.js_errors, page.js_errors
+    tall_screenshot(page, shot)
+
+
 def test_interpolate_slider_changes_the_decoded_image(page, app_url):
     open_page(page, app_url, "interpolate", "Digits, 8-D latent")
     page.get_by_text("decoded from the sliders").first.wait_for()
-    no_exception(page)
-    before = image_png(page, 1)
     top = page.locator("[class*='st-key-zslider_digits-8d_']").first
     key = next(c for c in top.get_attribute("class").split() if c.startswith("st-key-"))[7:]
-    move_slider(page, key, presses=40)
-    after = image_png(page, 1)
-    assert before != after, "moving the top slider must change the decoded picture"
-    no_exception(page)
-    assert not page.js_errors, page.js_errors
-    tall_screenshot(page, "interpolate")
+    assert_slider_changes_image(
+        page, key, 1, "interpolate", "moving the top slider must change the decoded picture",
+        presses=40,
+    )  # fmt: skip
 
 
 def test_beta_comparison_traversal_follows_the_columns_slider(page, app_url):
     open_page(page, app_url, "beta_comparison")
     page.locator("[data-testid='stImage']").first.wait_for()
-    no_exception(page)
-    before = image_png(page, 1)
-    move_slider(page, "cmp_cols", presses=2)
-    after = image_png(page, 1)
-    assert before != after, "more columns make a wider traversal grid"
-    no_exception(page)
-    assert not page.js_errors, page.js_errors
-    tall_screenshot(page, "beta_comparison")
+    assert_slider_changes_image(
+        page, "cmp_cols", 1, "beta_comparison", "more columns make a wider traversal grid",
+        presses=2,
+    )  # fmt: skip
 
 
 def test_conditional_temperature_changes_the_samples(page, app_url):
     open_page(page, app_url, "conditional", "Digits, conditional VAE")
     page.locator("[data-testid='stImage']").first.wait_for()
-    no_exception(page)
-    before = image_png(page, 0)
-    move_slider(page, "cond_temp", presses=5, direction="ArrowLeft")
-    after = image_png(page, 0)
-    assert before != after, "a lower temperature gives other samples"
-    no_exception(page)
-    assert not page.js_errors, page.js_errors
-    tall_screenshot(page, "conditional")
+    assert_slider_changes_image(
+        page, "cond_temp", 0, "conditional", "a lower temperature gives other samples",
+        presses=5, direction="ArrowLeft",
+    )  # fmt: skip
 
 
 def test_conditional_page_with_a_plain_model_points_to_train(page, app_url):
