@@ -106,6 +106,43 @@ def resize_images(x: torch.Tensor, size: int) -> torch.Tensor:
     return out.clamp_(0.0, 1.0)
 
 
+def digit_dataset(
+    name: str,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    n_test: int,
+    seed: int,
+    size: int | None,
+    description: str,
+    defaults: dict,
+):
+    """A labelled 0-9 digit set (``x`` in [0, 1], ``y`` int64) split stratified by class with ``seed``."""
+    from sklearn.model_selection import train_test_split
+
+    from vae.data.base import Dataset, TensorSplit
+
+    train, test = train_test_split(
+        np.arange(len(y)), test_size=n_test, random_state=seed, stratify=y.numpy()
+    )
+    train, test = torch.from_numpy(np.sort(train)), torch.from_numpy(np.sort(test))
+    if size is not None:
+        x = resize_images(x, size)
+    logger.info("%s: %d train, %d test", name, len(train), len(test))
+    return Dataset(
+        name=name,
+        train=TensorSplit(x[train], y[train]),
+        test=TensorSplit(x[test], y[test]),
+        input_shape=tuple(x.shape[1:]),
+        kind="image",
+        likelihood="bernoulli",
+        default_architecture="mlp",
+        class_names=[str(d) for d in range(10)],
+        description=description,
+        defaults=dict(defaults),
+    )
+
+
 def check_image_size(
     image_size: int | None, source: str, max_side: int = MAX_IMAGE_SIDE
 ) -> int | None:

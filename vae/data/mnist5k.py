@@ -13,17 +13,14 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import io
-import logging
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from vae.data.base import Dataset, TensorSplit
-from vae.data.common import check_image_size, resize_images
+from vae.data.base import Dataset
+from vae.data.common import check_image_size, digit_dataset
 from vae.errors import DataError
-
-logger = logging.getLogger(__name__)
 
 N_TEST = 1000
 FILE_NAME = "mnist_5k.csv.gz"
@@ -71,28 +68,18 @@ def read_mnist_5k() -> tuple[np.ndarray, np.ndarray]:
 
 def load_mnist_5k(image_size: int | None = None, seed: int = 0) -> Dataset:
     """4,000 training and 1,000 test digits, split stratified by class with ``seed``."""
-    from sklearn.model_selection import train_test_split
 
     size = check_image_size(image_size, "mnist-5k")
     images, labels = read_mnist_5k()
     x = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)
     y = torch.from_numpy(labels)
-    train, test = train_test_split(
-        np.arange(len(y)), test_size=N_TEST, random_state=seed, stratify=labels
-    )
-    train, test = torch.from_numpy(np.sort(train)), torch.from_numpy(np.sort(test))
-    if size is not None:
-        x = resize_images(x, size)
-    logger.info("mnist-5k: %d train, %d test", len(train), len(test))
-    return Dataset(
-        name="mnist-5k",
-        train=TensorSplit(x[train], y[train]),
-        test=TensorSplit(x[test], y[test]),
-        input_shape=tuple(x.shape[1:]),
-        kind="image",
-        likelihood="bernoulli",
-        default_architecture="mlp",
-        class_names=[str(d) for d in range(10)],
+    return digit_dataset(
+        "mnist-5k",
+        x,
+        y,
+        n_test=N_TEST,
+        seed=seed,
+        size=size,
         description=DESCRIPTION,
-        defaults=dict(DEFAULTS),
+        defaults=DEFAULTS,
     )
