@@ -32,6 +32,22 @@ def _valid(pid: object) -> bool:
     return isinstance(pid, int) and not isinstance(pid, bool) and pid > 0
 
 
+def _signalled(kill, target: object) -> bool:
+    """Whether signal 0 through ``kill`` (os.kill, os.killpg) finds a valid ``target``.
+
+    A PermissionError still means it exists (another user's).
+    """
+    if not _valid(target):
+        return False
+    try:
+        kill(target, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
 def process_start(pid: int) -> int | None:
     """The start time of a live process (clock ticks since boot), or None where unknown."""
     fields = _stat(pid)
@@ -40,14 +56,8 @@ def process_start(pid: int) -> int | None:
 
 def process_alive(pid: object, started: object = None) -> bool:
     """Whether ``pid`` is alive, not a zombie, and (given ``started``) the same process."""
-    if not _valid(pid):
+    if not _signalled(os.kill, pid):
         return False
-    try:
-        os.kill(pid, 0)  # type: ignore[arg-type]
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
     if not PROC.is_dir():
         return True  # no /proc to look closer (not Linux): alive is all we know
     fields = _stat(pid)  # type: ignore[arg-type]
@@ -58,14 +68,8 @@ def process_alive(pid: object, started: object = None) -> bool:
 
 def group_alive(pgid: object) -> bool:
     """Whether any live (non-zombie) process belongs to process group ``pgid``."""
-    if not _valid(pgid):
+    if not _signalled(os.killpg, pgid):
         return False
-    try:
-        os.killpg(pgid, 0)  # type: ignore[arg-type]
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
     if not PROC.is_dir():
         return True
     for entry in os.scandir(PROC):
