@@ -174,3 +174,15 @@ def test_a_class_vector_walks_a_code_towards_the_other_class_and_is_saved():
     at.radio(key="attr_way").set_value("saved").run()
     assert not at.exception
     assert at.selectbox(key="attr_saved").value == "one to seven"
+
+
+def test_a_factor_vector_on_shapes_walks_and_the_shape_probe_answers():
+    at = open_page("latent_map", "shapes-beta4")
+    at.selectbox(key="map_method").set_value("pca").run()
+    at.radio(key="attr_way").set_value("a factor's value").run()
+    at.selectbox(key="attr_factor").set_value(1).run()  # scale: small against large
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert any("α from 0 to 1" in (c or "") for i in at.get("image") for c in i.captions)
+    probe = next(f for f in plotly_figures(at) if "probe" in f["layout"]["title"]["text"])
+    assert [t["name"] for t in probe["data"]] == ["square", "ellipse", "heart"]

@@ -69,7 +69,8 @@ def test_a_drawn_digit_lands_on_the_map_and_an_empty_umap_spot_decodes(page, app
     wait_idle(page)
     x, y = to_pixels(page, float(spot[0]), float(spot[1]))
     page.mouse.click(x, y)
-    page.get_by_text("Decoded spot").wait_for(timeout=120_000)
+    heading = page.get_by_text("Decoded spot", exact=True).last  # the legend names it too
+    heading.wait_for(timeout=120_000)
     wait_idle(page)
     no_exception(page)
     assert page.get_by_text("UMAP's inverse_transform").count() >= 1
@@ -77,7 +78,7 @@ def test_a_drawn_digit_lands_on_the_map_and_an_empty_umap_spot_decodes(page, app
     assert page.locator("[data-testid='stImage']", has_text="decoded at").count() >= 1 or (
         page.get_by_text("decoded at").count() >= 1
     )
-    page.get_by_text("Decoded spot").scroll_into_view_if_needed()
+    heading.scroll_into_view_if_needed()
     screenshot(page, "latent_map_decoded_spot")
     assert page.js_errors == []
 

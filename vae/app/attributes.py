@@ -22,7 +22,6 @@ from vae.figures.attributes import loadings_figure, probe_figure
 GROUP_KEYS = {"A": "attr_group_a_ids", "B": "attr_group_b_ids"}
 BY_CLASS, BY_FACTOR, BY_SELECTION, SAVED = "class", "a factor's value", "map selection", "saved"
 SAVED_MESSAGE_KEY = "attr_saved_message"
-MAX_PROBE = 5000  # training codes a probe is fitted to
 
 
 def keep_selection_as(group: str, ids: list[int]) -> None:
@@ -129,12 +128,11 @@ def probe(selected: Selected) -> attributes.Probe | None:
         return None
 
     def fit() -> attributes.Probe:
-        n = min(len(selected.data.train), MAX_PROBE)
-        codes = own_input.train_means(selected)[:n]
-        labels = selected.data.train.get(torch.arange(n)).y.numpy()
+        codes = own_input.train_means(selected)
+        labels = selected.data.train.get(own_input.train_indices(selected)).y.numpy()
         return attributes.fit_probe(codes, labels)
 
-    return caching.memo(selected, "class_probe", {"n": MAX_PROBE}, fit)
+    return caching.memo(selected, "class_probe", {"n": own_input.MAX_TRAIN}, fit)
 
 
 def start_code(selected: Selected, codes: np.ndarray) -> tuple[np.ndarray, str, int | None]:
@@ -219,8 +217,11 @@ def _save(selected: Selected, vector: attributes.AttributeVector) -> None:
 
 
 def save_box(selected: Selected, vector: attributes.AttributeVector) -> None:
+    if st.session_state.get("attr_name_of") != vector.name:  # new groups: offer their name
+        st.session_state["attr_name_of"] = vector.name
+        st.session_state["attr_name"] = vector.name
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    left.text_input("Name this vector to keep it", vector.name, key="attr_name")
+    left.text_input("Name this vector to keep it", key="attr_name")
     right.button(
         "Save", key="attr_save", icon=":material/save:", on_click=_save, args=(selected, vector)
     )

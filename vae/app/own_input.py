@@ -102,9 +102,8 @@ def picker(selected: Selected, key: str) -> OwnInput | None:
 def _drawn(selected: Selected, key: str, y: int | None) -> OwnInput | None:
     from streamlit_drawable_canvas import st_canvas
 
-    st.caption(
-        "Draw with the mouse (light ink on dark, like the data); the toolbar undoes or clears."
-    )
+    # The canvas's toolbar floats above its top edge: leave it room.
+    st.markdown("<div style='height: 2.4rem'></div>", unsafe_allow_html=True)
     result = st_canvas(
         stroke_width=18, stroke_color="#ffffff", background_color="#000000",
         height=CANVAS_SIDE, width=CANVAS_SIDE, drawing_mode="freedraw",
@@ -164,15 +163,22 @@ def _y(own: OwnInput) -> torch.Tensor | None:
     return None if own.y is None else torch.tensor([own.y])
 
 
+def train_indices(selected: Selected) -> torch.Tensor:
+    """At most MAX_TRAIN training examples, evenly spread over the split (some are ordered)."""
+    n = len(selected.data.train)
+    return torch.linspace(0, n - 1, min(n, MAX_TRAIN)).round().long().unique()
+
+
 def train_means(selected: Selected) -> np.ndarray:
-    """Posterior means of the first training examples (memory and disk cached)."""
-    n = min(len(selected.data.train), MAX_TRAIN)
+    """Posterior means of the ``train_indices`` examples (memory and disk cached)."""
+    idx = train_indices(selected)
 
     def compute(progress) -> dict[str, np.ndarray]:
-        batch = selected.data.train.get(torch.arange(n))
+        batch = selected.data.train.get(idx)
         return {"means": encode_means(selected.model, batch.x, batch.y).numpy()}
 
-    return caching.cached(selected, "train_means", {"n": n}, compute)["means"]
+    params = {"n": len(idx), "of": len(selected.data.train)}
+    return caching.cached(selected, "train_means_spread", params, compute)["means"]
 
 
 def answer(selected: Selected, own: OwnInput, reference_ll: np.ndarray, k: int = 8) -> Answer:
@@ -184,7 +190,10 @@ def answer(selected: Selected, own: OwnInput, reference_ll: np.ndarray, k: int =
     codes = train_means(selected)
     distance = np.linalg.norm(codes - z.numpy()[None], axis=1)
     order = np.argsort(distance, kind="stable")[:k]
-    return Answer(z, reconstruction, ll, percentile_of(ll, reference_ll), order, distance[order])
+    neighbours = train_indices(selected).numpy()[order]
+    return Answer(
+        z, reconstruction, ll, percentile_of(ll, reference_ll), neighbours, distance[order]
+    )
 
 
 def show(selected: Selected, own: OwnInput, found: Answer) -> None:
