@@ -53,6 +53,13 @@ COLLAPSE = {**DIGITS, "latent_dim": 16, "beta": 2.0, "epochs": 80}
 # 4,000 digits start to be memorised after that; the 2-D code overfits less and gains more.
 MNIST = {"dataset": "mnist-5k", "hidden_dims": (256, 128), "batch_size": 64, "epochs": 50}
 MNIST_COLLAPSE = {**MNIST, "latent_dim": 16, "beta": 2.0}
+# What the "cured" models add to the collapsing ones: free bits and double dropout.
+CURE = {
+    "free_bits": 0.25,
+    "free_bits_mode": "example",
+    "input_dropout": 0.15,
+    "latent_dropout": 0.15,
+}
 
 MODELS: dict[str, dict] = {
     "mnist-2d": {
@@ -84,13 +91,7 @@ MODELS: dict[str, dict] = {
     "mnist-cured": {
         "title": "MNIST, 16-D, β=2 + free bits & dropout",
         "description": "Same model with free bits (0.25 nats/dim) and double dropout (0.15).",
-        "settings": {
-            **MNIST_COLLAPSE,
-            "free_bits": 0.25,
-            "free_bits_mode": "example",
-            "input_dropout": 0.15,
-            "latent_dropout": 0.15,
-        },
+        "settings": {**MNIST_COLLAPSE, **CURE},
     },
     "digits-2d": {
         "title": "Digits, 2-D latent",
@@ -120,13 +121,7 @@ MODELS: dict[str, dict] = {
     "digits-cured": {
         "title": "Digits, 16-D, β=2 + free bits & dropout",
         "description": "Same model with free bits (0.25 nats/dim) and double dropout (0.15).",
-        "settings": {
-            **COLLAPSE,
-            "free_bits": 0.25,
-            "free_bits_mode": "example",
-            "input_dropout": 0.15,
-            "latent_dropout": 0.15,
-        },
+        "settings": {**COLLAPSE, **CURE},
     },
     "pinwheel-2d": {
         "title": "Pinwheel points, 2-D",
