@@ -98,3 +98,18 @@ def test_an_attribute_vector_walk_and_its_probe(page, app_url):
     assert page.get_by_text("α·v").count() >= 1
     tall_screenshot(page, "latent_map_attribute_vectors")
     assert page.js_errors == []
+
+
+def test_a_drawn_digit_starts_the_sliders_on_interpolate(page, app_url):
+    open_page(page, app_url, "interpolate?model=digits-8d")
+    page.locator(".st-key-interp_source").get_by_text("Your own input").click()
+    wait_idle(page)
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.wait_for(timeout=60_000)
+    draw_seven(page, canvas)
+    page.get_by_text("your drawing").first.wait_for(timeout=60_000)
+    wait_idle(page)
+    no_exception(page)
+    assert page.get_by_text("decoded from the sliders").count() >= 1
+    screenshot(page, "interpolate_own_input")
+    assert page.js_errors == []

@@ -68,13 +68,19 @@ def picker(selected: Selected, key: str) -> OwnInput | None:
         st.info("Your own input needs an image model; this one models points.")
         return None
     framing = own_input.framing_for(info.dataset, tuple(info.input_shape))
-    how = (
-        f"cropped to its ink, scaled into a {framing.box}×{framing.box} box and centred by "
-        f"{'its mass' if framing.centre == 'mass' else 'its box'} in a {framing.frame}×"
-        f"{framing.frame} frame, as `{info.dataset}` was made"
-        if framing
-        else f"resized to the model's {tuple(info.input_shape)}"
-    )
+    if framing is None:
+        how = f"resized to the model's {tuple(info.input_shape)}"
+    elif framing.max_width is not None:
+        how = (
+            f"cropped to its ink, scaled to the full height of a {framing.frame}×{framing.frame} "
+            f"frame (at most {framing.max_width} columns wide) and centred, as `{info.dataset}` "
+            "was made"
+        )
+    else:
+        how = (
+            f"cropped to its ink, scaled into a {framing.box}×{framing.box} box and centred by "
+            f"its mass in a {framing.frame}×{framing.frame} frame, as `{info.dataset}` was made"
+        )
     source = st.radio("Your input", SOURCES, horizontal=True, key=f"{key}_source", help=how)
     y = None
     if selected.model.config.conditional:
