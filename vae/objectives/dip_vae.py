@@ -35,19 +35,26 @@ def dip_penalty(cov: torch.Tensor, lambda_od: float, lambda_d: float) -> torch.T
     return lambda_od * off.pow(2).sum() + lambda_d * (diagonal - 1).pow(2).sum()
 
 
+def dip_settings(variant: str, lambda_d: float, paper_d: str) -> tuple[Setting, Setting]:
+    """The weights (λ_od, λ_d) of DIP-VAE-``variant`` ("I" or "II"); λ_od defaults to 10."""
+    objective, prefix = f"dip-vae-{variant.lower()}", f"DIP-VAE-{variant}: weight"
+    common = {"low": 0, "high": 10_000, "objective": objective, "group": "Objective", "step": 1.0}
+    return (
+        Setting(f"dip_{variant.lower()}_lambda_od", float, 10.0,
+                f"{prefix} λ_od of the off-diagonal covariance penalty",
+                label="Off-diagonal weight λ_od", **common),
+        Setting(f"dip_{variant.lower()}_lambda_d", float, lambda_d,
+                f"{prefix} λ_d of the diagonal penalty (the paper: {paper_d})",
+                label="Diagonal weight λ_d", **common),
+    )  # fmt: skip
+
+
 @register
 class DIPVAEI(VAEObjective):
     name = "dip-vae-i"
     summary = "DIP-VAE-I: the covariance of the posterior means pushed to the identity"
     supports_flow = False
-    settings = (
-        Setting("dip_i_lambda_od", float, 10.0, "DIP-VAE-I: weight λ_od of the off-diagonal "
-                "covariance penalty", low=0, high=10_000, objective="dip-vae-i",
-                group="Objective", label="Off-diagonal weight λ_od", step=1.0),
-        Setting("dip_i_lambda_d", float, 100.0, "DIP-VAE-I: weight λ_d of the diagonal "
-                "penalty (the paper: 10·λ_od)", low=0, high=10_000, objective="dip-vae-i",
-                group="Objective", label="Diagonal weight λ_d", step=1.0),
-    )  # fmt: skip
+    settings = dip_settings("I", lambda_d=100.0, paper_d="10·λ_od")
 
     def code_covariance(self, p: ForwardPass) -> torch.Tensor:
         return covariance(p.base_mean)
@@ -65,14 +72,7 @@ class DIPVAEI(VAEObjective):
 class DIPVAEII(DIPVAEI):
     name = "dip-vae-ii"
     summary = "DIP-VAE-II: the covariance of the aggregate posterior q(z) pushed to the identity"
-    settings = (
-        Setting("dip_ii_lambda_od", float, 10.0, "DIP-VAE-II: weight λ_od of the off-diagonal "
-                "covariance penalty", low=0, high=10_000, objective="dip-vae-ii",
-                group="Objective", label="Off-diagonal weight λ_od", step=1.0),
-        Setting("dip_ii_lambda_d", float, 10.0, "DIP-VAE-II: weight λ_d of the diagonal "
-                "penalty (the paper: λ_od)", low=0, high=10_000, objective="dip-vae-ii",
-                group="Objective", label="Diagonal weight λ_d", step=1.0),
-    )  # fmt: skip
+    settings = dip_settings("II", lambda_d=10.0, paper_d="λ_od")
 
     def code_covariance(self, p: ForwardPass) -> torch.Tensor:
         return covariance(p.base_mean) + torch.diag(p.logvar.exp().mean(0))
