@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import streamlit as st
 
 from vae.app import caching
 from vae.app.shell import Selected
@@ -57,8 +58,12 @@ def factor_view(selected: Selected) -> FactorView | None:
         codes = np.concatenate(codes)
         return {"matrix": mi_matrix(codes, factors), "active": active_dims(codes)}
 
-    label = f"Measuring what each dimension holds on {SAMPLE:,} rendered examples…"
-    found = caching.cached(selected, "factor_view", {"n": SAMPLE, "seed": 0}, compute, label)
+    params = {"n": SAMPLE, "seed": 0}
+    if caching.has_cached(selected, "factor_view", params):
+        found = caching.cached(selected, "factor_view", params, compute)
+    else:
+        with st.spinner(f"Measuring what each dimension holds on {SAMPLE:,} rendered examples…"):
+            found = caching.cached(selected, "factor_view", params, compute)
     names = [str(n) for n in truth.factor_names]
     held = factor_of_dim(found["matrix"], found["active"], names)
     return FactorView(found["matrix"], names, held, f"{SAMPLE:,} seeded factor draws")

@@ -184,6 +184,8 @@ def draw(data: Dataset) -> None:
         chosen = [
             s for s in rows() if s.group == group and s.name not in DRAWN_BY_PAGE and _shown(s)
         ]
+        # The objective first: the rows after it (its own weights among them) depend on it.
+        chosen.sort(key=lambda s: s.name != "objective")
         if not chosen:
             continue
         st.markdown(f"**{group}**")
