@@ -14,28 +14,16 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file
+from test_training import _train
 
 from vae import launcher, runs
 from vae.io import atomic_write_json
-from vae.training import configs_for, train
 
-FAST = {
-    "dataset": "digits",
-    "hidden_dims": (32,),
-    "latent_dim": 3,
-    "batch_size": 64,
-    "log_every": 5,
-}
 TINY = {"dataset": "digits", "epochs": 2, "latent_dim": 2, "hidden_dims": (32,), "batch_size": 128}
 
 
 class Killed(BaseException):
     """Stands for a kill -9 at a chosen moment: nothing after it runs."""
-
-
-def _train(out, resume=False, progress=None, **overrides):
-    model_config, train_config, data = configs_for({**FAST, "epochs": 2, **overrides})
-    return train(model_config, train_config, out, resume=resume, data=data, progress=progress)
 
 
 def _weights(run_dir):
