@@ -29,7 +29,7 @@ if selected is not None and not selected.info.conditional:
     link.page_link(
         "pages/train.py", label="Train a conditional VAE", icon=":material/model_training:"
     )
-    suggested = catalog.find_bundled("digits-cvae")
+    suggested = catalog.find_bundled("mnist-cvae")
     if suggested is not None:
         use.button(
             f"Use the bundled model “{suggested.title}”", on_click=shell.switch_to,
@@ -38,7 +38,7 @@ if selected is not None and not selected.info.conditional:
     st.stop()
 if not shell.require(
     selected, lambda info: info.conditional and info.is_image, "a conditional image model",
-    "digits-cvae",
+    "mnist-cvae",
 ):  # fmt: skip
     st.stop()
 

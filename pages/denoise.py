@@ -23,7 +23,7 @@ st.markdown(
 )
 
 selected = shell.current()
-if not shell.require(selected, lambda info: info.is_image, "a model of images", "digits-8d"):
+if not shell.require(selected, lambda info: info.is_image, "a model of images", "mnist-16d"):
     st.stop()
 
 model, info = selected.model, selected.info

@@ -21,7 +21,7 @@ st.markdown(
 )
 
 selected = shell.current()
-if not shell.require(selected, lambda info: info.latent_dim > 0, "a trained model", "digits-8d"):
+if not shell.require(selected, lambda info: info.latent_dim > 0, "a trained model", "mnist-16d"):
     st.stop()
 
 info = selected.info

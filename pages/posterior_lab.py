@@ -34,12 +34,12 @@ st.markdown(
 two_d = shell.model_choices(lambda i: i.latent_dim == 2 and i.is_image)
 current = shell.current()
 if len(two_d) == 0:
-    st.info("This section needs an image model with a 2-D latent, such as the bundled digits-2d.")
+    st.info("This section needs an image model with a 2-D latent, such as the bundled mnist-2d.")
 else:
     default_left = (
         current.entry.name
         if current is not None and current.entry.name in two_d and current.info.flow == "none"
-        else ("digits-2d" if "digits-2d" in two_d else two_d[0])
+        else next((n for n in posterior_lab.TWO_D_DEFAULTS if n in two_d), two_d[0])
     )
     c1, c2 = st.columns(2)
     left_name = c1.selectbox(
@@ -134,6 +134,9 @@ if not choices:
     st.stop()
 
 
+collapse_pair = posterior_lab.collapse_pair(current)
+
+
 def default(name: str, fallback: int) -> int:
     return choices.index(name) if name in choices else min(fallback, len(choices) - 1)
 
@@ -142,14 +145,14 @@ c1, c2 = st.columns(2)
 a_name = c1.selectbox(
     "Without a cure",
     choices,
-    index=default("digits-collapse", 0),
+    index=default(collapse_pair[0], 0),
     format_func=shell.title_of,
     key="pl_collapse_a",
 )
 b_name = c2.selectbox(
     "With a cure",
     choices,
-    index=default("digits-cured", 1),
+    index=default(collapse_pair[1], 1),
     format_func=shell.title_of,
     key="pl_collapse_b",
 )

@@ -24,6 +24,8 @@ def test_defaults_prefer_the_shapes_models_and_fall_back_to_digits():
     shapes = ["digits-8d", "shapes-beta1", "shapes-beta4", "shapes-beta8", "digits-collapse"]
     assert default_runs(shapes) == ["shapes-beta1", "shapes-beta4", "shapes-beta8"]
     assert default_runs(["digits-2d", *RUNS]) == RUNS
+    mnist = ["mnist-16d", "mnist-collapse", "mnist-cured"]
+    assert default_runs(["mnist-2d", *mnist, *RUNS]) == mnist  # MNIST before digits
     assert default_runs(["a", "b", "c"]) == ["a", "b"]
 
 

@@ -98,5 +98,5 @@ def test_a_model_that_is_not_conditional_points_to_the_train_page():
     assert links and links[0].proto.page == "train"
     at.button(key="use_suggested").click().run()
     assert_ok(at)
-    assert at.session_state["model_name"] == "digits-cvae"
+    assert at.session_state["model_name"] == "mnist-cvae"
     assert at.get("image"), "the conditional model's samples are shown"

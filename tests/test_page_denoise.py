@@ -74,7 +74,7 @@ def test_every_control():
 def test_a_points_model_is_offered_an_image_model():
     at = open_page("denoise", "pinwheel-2d")
     assert any("needs a model of images" in i.value for i in at.info)
-    assert "Digits, 8-D latent" in at.button(key="use_suggested").label
+    assert "MNIST, 16-D latent" in at.button(key="use_suggested").label
     assert not at.header  # nothing else is drawn for a model the page cannot use
 
 

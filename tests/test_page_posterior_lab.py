@@ -67,3 +67,18 @@ def test_every_control():
     _ok(at)
     table = at.dataframe[0].value
     assert list(table["active units"]) == ["5 / 8", "2 / 2"]
+
+
+def test_an_mnist_model_starts_on_the_mnist_models():
+    at = open_page("posterior_lab", "mnist-2d")
+    _ok(at)
+    assert at.selectbox(key="pl_left").value == "mnist-2d"
+    assert at.selectbox(key="pl_right").value == "mnist-flow"
+    assert [at.selectbox(key=k).value for k in ("pl_collapse_a", "pl_collapse_b")] == [
+        "mnist-collapse",
+        "mnist-cured",
+    ]
+    table = at.dataframe[0].value
+    for name, row in zip(["mnist-collapse", "mnist-cured"], table["active units"], strict=True):
+        summary = read_json(catalog.find_bundled(name).path / "summary.json", {})
+        assert row == f"{summary['active_units']} / 16"

@@ -14,6 +14,20 @@ from vae.app.caching import cached, memo
 from vae.app.examples import MAX_TEST, example, test_x, test_y
 from vae.app.shell import Selected
 
+# The bundled models each section starts on: the MNIST ones, or the digits ones beside a digits model.
+TWO_D_DEFAULTS = ("mnist-2d", "digits-2d")
+COLLAPSE_PAIRS = {
+    "mnist-5k": ("mnist-collapse", "mnist-cured"),
+    "digits": ("digits-collapse", "digits-cured"),
+}
+
+
+def collapse_pair(current: Selected | None) -> tuple[str, str]:
+    """The collapsed and cured bundled models on the current model's data (MNIST otherwise)."""
+    dataset = current.info.dataset if current is not None else None
+    return COLLAPSE_PAIRS.get(dataset, COLLAPSE_PAIRS["mnist-5k"])
+
+
 # --- posterior lab ------------------------------------------------------------------------------
 
 
