@@ -24,7 +24,7 @@ from vae.distributions import gaussian_kl_per_dim, log_standard_normal
 
 
 class Prior(nn.Module):
-    """What the model asks of p(z). Subclasses implement ``sample`` and ``log_prob``."""
+    """What the model asks of p(z). Subclasses implement ``_draw`` (``sample`` at temperature 1) and ``log_prob``."""
 
     has_closed_form: bool = False
 
@@ -41,6 +41,18 @@ class Prior(nn.Module):
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> torch.Tensor:
+        """``n`` codes z ~ p(z) with its spread scaled by ``temperature``, shape (n, d)."""
+        z = self._draw(n, generator=generator, device=device, dtype=dtype)
+        return z if temperature == 1.0 else float(temperature) * z
+
+    def _draw(
+        self,
+        n: int,
+        generator: torch.Generator | None,
+        device: torch.device | str | None,
+        dtype: torch.dtype | None,
+    ) -> torch.Tensor:
+        """``n`` codes z ~ p(z) at temperature 1, shape (n, d)."""
         raise NotImplementedError
 
     def log_prob(self, z: torch.Tensor) -> torch.Tensor:
@@ -59,18 +71,9 @@ class StandardNormal(Prior):
 
     has_closed_form = True
 
-    def sample(
-        self,
-        n: int,
-        *,
-        temperature: float = 1.0,
-        generator: torch.Generator | None = None,
-        device: torch.device | str | None = None,
-        dtype: torch.dtype | None = None,
-    ) -> torch.Tensor:
-        """``n`` codes z ~ N(0, temperature² I), shape (n, d)."""
-        z = torch.randn(n, self.dim, generator=generator, device=device, dtype=dtype)
-        return z if temperature == 1.0 else float(temperature) * z
+    def _draw(self, n, generator, device, dtype) -> torch.Tensor:
+        """``n`` codes z ~ N(0, I), shape (n, d); ``sample`` scales them by the temperature."""
+        return torch.randn(n, self.dim, generator=generator, device=device, dtype=dtype)
 
     def log_prob(self, z: torch.Tensor) -> torch.Tensor:
         return log_standard_normal(z)
