@@ -345,36 +345,42 @@ def beta_vae_score(
     return out
 
 
-def factor_vae_of_sample(sample: Sample, sizes: Mapping[str, int]) -> dict[str, float]:
-    """The registry's hook: the FactorVAE score and its bootstrap standard deviation."""
-    scores = factor_vae_score(
+def _score_of_sample(
+    name: str,
+    score: Callable[..., dict[str, float]],
+    sample: Sample,
+    sizes: Mapping[str, int],
+    **options: int,
+) -> dict[str, float]:
+    """A registry hook: ``score`` on the sample's codes with its own random stream
+    ``name``, as ``{name}_score`` and ``{name}_score_std`` (its bootstrap standard deviation)."""
+    scores = score(
         sample.represent,
         sample.ground_truth,
-        np.random.default_rng(sample.streams["factor_vae"]),
+        np.random.default_rng(sample.streams[name]),
         num_train=sizes["intervention_train"],
         num_eval=sizes["intervention_eval"],
-        num_variance_estimate=sizes["num_variance_estimate"],
         progress=sample.progress,
         n_bootstrap=sample.n_bootstrap,
+        **options,
     )
     return {
-        "factor_vae_score": scores["eval_accuracy"],
-        "factor_vae_score_std": scores.get("eval_accuracy_std", 0.0),
+        f"{name}_score": scores["eval_accuracy"],
+        f"{name}_score_std": scores.get("eval_accuracy_std", 0.0),
     }
+
+
+def factor_vae_of_sample(sample: Sample, sizes: Mapping[str, int]) -> dict[str, float]:
+    """The registry's hook: the FactorVAE score and its bootstrap standard deviation."""
+    return _score_of_sample(
+        "factor_vae",
+        factor_vae_score,
+        sample,
+        sizes,
+        num_variance_estimate=sizes["num_variance_estimate"],
+    )
 
 
 def beta_vae_of_sample(sample: Sample, sizes: Mapping[str, int]) -> dict[str, float]:
     """The registry's hook: the β-VAE score and its bootstrap standard deviation."""
-    scores = beta_vae_score(
-        sample.represent,
-        sample.ground_truth,
-        np.random.default_rng(sample.streams["beta_vae"]),
-        num_train=sizes["intervention_train"],
-        num_eval=sizes["intervention_eval"],
-        progress=sample.progress,
-        n_bootstrap=sample.n_bootstrap,
-    )
-    return {
-        "beta_vae_score": scores["eval_accuracy"],
-        "beta_vae_score_std": scores.get("eval_accuracy_std", 0.0),
-    }
+    return _score_of_sample("beta_vae", beta_vae_score, sample, sizes)
