@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from vae.figures.plane import chart_layout, points_trace
+
 POINT_COLOURS = ["#9E9E9E", "#E4572E", "#3B1F7A"]
 PALETTE = ["#6C4AB6", "#E4572E", "#17BEBB", "#FFC914", "#76B041", "#8D6A9F", "#2E86AB", "#C1666B"]
 
@@ -32,12 +34,12 @@ def ll_histogram(groups: dict[str, np.ndarray], marker: float | None = None) -> 
         )
     if marker is not None and np.isfinite(marker):
         fig.add_vline(x=marker, line_dash="dash", line_color="black", annotation_text="upload")
-    fig.update_layout(
+    chart_layout(
+        fig,
+        "log p(x), nats (higher = more likely)",
+        "share of examples",
+        360,
         barmode="overlay",
-        xaxis_title="log p(x), nats (higher = more likely)",
-        yaxis_title="share of examples",
-        height=360,
-        margin={"l": 10, "r": 10, "t": 30, "b": 40},
         legend={"orientation": "h", "y": -0.25},
     )
     return fig
@@ -65,13 +67,13 @@ def roc_figure(curves: dict[str, tuple[np.ndarray, np.ndarray, float]]) -> go.Fi
                 line={"color": PALETTE[(i + 1) % len(PALETTE)]},
             )
         )
-    fig.update_layout(
-        xaxis_title="OOD inputs accepted (false-positive rate)",
-        yaxis_title="test examples accepted (true-positive rate)",
+    chart_layout(
+        fig,
+        "OOD inputs accepted (false-positive rate)",
+        "test examples accepted (true-positive rate)",
+        420,
         xaxis={"range": [0, 1], "constrain": "domain"},
         yaxis={"range": [0, 1.02], "scaleanchor": "x"},
-        height=420,
-        margin={"l": 10, "r": 10, "t": 30, "b": 40},
         legend={"orientation": "h", "y": -0.3},
     )
     return fig
@@ -99,14 +101,7 @@ def density_map(
     )
     if points is not None:
         fig.add_trace(
-            go.Scattergl(
-                x=points[:, 0],
-                y=points[:, 1],
-                mode="markers",
-                marker={"size": 2, "color": "white", "opacity": 0.5},
-                name="test data",
-                hoverinfo="skip",
-            )
+            points_trace(points, "test data", {"size": 2, "color": "white", "opacity": 0.5})
         )
     _square(fig, xs, ys, title)
     return fig

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from vae.figures.plane import chart_layout
+
 VAE_COLOUR = "#6C4AB6"
 BASELINE_COLOUR = "#9E9E9E"
 FLOOR_COLOUR = "#D0C4EE"
@@ -64,11 +66,12 @@ def rounds_curve(errors: list[float], baseline: float | None = None) -> go.Figur
         fig.add_hline(
             y=baseline, line_dash="dot", line_color=BASELINE_COLOUR, annotation_text="mean fill"
         )
-    fig.update_layout(
+    chart_layout(
+        fig,
+        "round K",
+        "MSE on missing pixels",
+        300,
+        top=50,
         title="Error on the missing pixels, round by round",
-        xaxis_title="round K",
-        yaxis_title="MSE on missing pixels",
-        height=300,
-        margin={"l": 10, "r": 10, "t": 50, "b": 40},
     )
     return fig

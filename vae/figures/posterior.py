@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from vae.figures.plane import curve_trace, points_trace
 from vae.posterior import gaussian_ellipse, mass_within
 
 Q_COLOUR = "#E4572E"
@@ -45,61 +46,49 @@ def posterior_figure(
     for r in (1.0, 2.0):
         ring = gaussian_ellipse(np.zeros(2), np.ones(2), r)
         fig.add_trace(
-            go.Scatter(
-                x=ring[:, 0],
-                y=ring[:, 1],
-                mode="lines",
-                line={"color": PRIOR_COLOUR, "dash": "dot", "width": 1},
-                name=f"prior p(z), {r:g}σ",
+            curve_trace(
+                ring,
+                f"prior p(z), {r:g}σ",
+                {"color": PRIOR_COLOUR, "dash": "dot", "width": 1},
                 showlegend=r == 1.0,
                 hoverinfo="skip",
             )
         )
     if others is not None and len(others):
         fig.add_trace(
-            go.Scattergl(
-                x=others[:, 0],
-                y=others[:, 1],
-                mode="markers",
-                marker={"size": 3, "color": "#777777", "opacity": 0.35},
-                name="other test examples (means)",
-                hoverinfo="skip",
+            points_trace(
+                others,
+                "other test examples (means)",
+                {"size": 3, "color": "#777777", "opacity": 0.35},
             )
         )
     has_flow = bool(post.get("has_flow", False))
     if has_flow:
         samples = post["samples"][:1500]
         fig.add_trace(
-            go.Scattergl(
-                x=samples[:, 0],
-                y=samples[:, 1],
-                mode="markers",
-                marker={"size": 3, "color": Q_COLOUR, "opacity": 0.35},
-                name="samples of q_K(z|x) (flow)",
-                hoverinfo="skip",
+            points_trace(
+                samples,
+                "samples of q_K(z|x) (flow)",
+                {"size": 3, "color": Q_COLOUR, "opacity": 0.35},
             )
         )
         base = post["base_mean"], post["std"]
         ring = gaussian_ellipse(base[0], base[1], 1.0)
         fig.add_trace(
-            go.Scatter(
-                x=ring[:, 0],
-                y=ring[:, 1],
-                mode="lines",
-                line={"color": Q_COLOUR, "dash": "dash", "width": 1},
-                name="base Gaussian q₀, 1σ (before the flow)",
+            curve_trace(
+                ring,
+                "base Gaussian q₀, 1σ (before the flow)",
+                {"color": Q_COLOUR, "dash": "dash", "width": 1},
             )
         )
     for r in n_stds:
         curve = post[f"contour_{r:g}"]
         label = "flow's image of q₀'s" if has_flow else "q(z|x)"
         fig.add_trace(
-            go.Scatter(
-                x=curve[:, 0],
-                y=curve[:, 1],
-                mode="lines",
-                line={"color": Q_COLOUR, "width": 3 if r == 1.0 else 1.5},
-                name=f"{label} {r:g}σ ellipse ({100 * mass_within(r):.0f}% of q)",
+            curve_trace(
+                curve,
+                f"{label} {r:g}σ ellipse ({100 * mass_within(r):.0f}% of q)",
+                {"color": Q_COLOUR, "width": 3 if r == 1.0 else 1.5},
             )
         )
     fig.add_trace(
