@@ -96,6 +96,22 @@ class Dataset:
     std: torch.Tensor | None = None
     defaults: dict = field(default_factory=dict)
 
+    @classmethod
+    def binary_images(
+        cls, name: str, train: Split, test: TensorSplit, default_architecture: str, **fields
+    ) -> Dataset:
+        """An image set in [0, 1], each pixel modelled as a Bernoulli; its shape is the test images'."""
+        return cls(
+            name=name,
+            train=train,
+            test=test,
+            input_shape=tuple(test.x.shape[1:]),
+            kind="image",
+            likelihood="bernoulli",
+            default_architecture=default_architecture,
+            **fields,
+        )
+
     @property
     def n_classes(self) -> int | None:
         return None if self.class_names is None else len(self.class_names)

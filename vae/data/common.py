@@ -129,14 +129,11 @@ def digit_dataset(
     if size is not None:
         x = resize_images(x, size)
     logger.info("%s: %d train, %d test", name, len(train), len(test))
-    return Dataset(
-        name=name,
-        train=TensorSplit(x[train], y[train]),
-        test=TensorSplit(x[test], y[test]),
-        input_shape=tuple(x.shape[1:]),
-        kind="image",
-        likelihood="bernoulli",
-        default_architecture="mlp",
+    return Dataset.binary_images(
+        name,
+        TensorSplit(x[train], y[train]),
+        TensorSplit(x[test], y[test]),
+        "mlp",
         class_names=[str(d) for d in range(10)],
         description=description,
         defaults=dict(defaults),

@@ -203,16 +203,12 @@ def load_dsprites(
         )
     )
     test = TensorSplit(test_batch.x, test_batch.y, test_batch.factors)
-    input_shape = tuple(test.x.shape[1:])
-    logger.info("dsprites: %d images of %s from %s", len(train), input_shape, path)
-    return Dataset(
-        name="dsprites",
-        train=train,
-        test=test,
-        input_shape=input_shape,
-        kind="image",
-        likelihood="bernoulli",
-        default_architecture="conv",
+    logger.info("dsprites: %d images of %s from %s", len(train), tuple(test.x.shape[1:]), path)
+    return Dataset.binary_images(
+        "dsprites",
+        train,
+        test,
+        "conv",
         class_names=list(SHAPE_NAMES) if sizes[0] == 3 else [f"shape {i}" for i in range(sizes[0])],
         factor_names=list(FACTOR_NAMES),
         factor_sizes=sizes,

@@ -223,16 +223,12 @@ def load_idx_dataset(
             f"{files['train_images']} holds images of {tuple(train.x.shape[2:])} pixels but "
             f"{files['test_images']} of {tuple(test.x.shape[2:])}; expected one size for both."
         )
-    input_shape = tuple(train.x.shape[1:])
     logger.info("%s: %d train, %d test from %s", name, len(train), len(test), files["train_images"])
-    return Dataset(
-        name=name,
-        train=train,
-        test=test,
-        input_shape=input_shape,
-        kind="image",
-        likelihood="bernoulli",
-        default_architecture="mlp",
+    return Dataset.binary_images(
+        name,
+        train,
+        test,
+        "mlp",
         class_names=list(CLASS_NAMES[name]),
         description=DESCRIPTIONS[name],
         defaults=dict(DEFAULTS),

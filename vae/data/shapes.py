@@ -232,14 +232,11 @@ def load_shapes(image_size: int | None = None, seed: int = 0) -> Dataset:
     test_factors = index_to_factors(test_index)
     test = TensorSplit(render_shapes(test_factors, size), test_factors[:, 0].clone(), test_factors)
     logger.info("shapes: %d procedural images at %dx%d", N_IMAGES, size, size)
-    return Dataset(
-        name="shapes",
-        train=ShapesSplit(size),
-        test=test,
-        input_shape=(1, size, size),
-        kind="image",
-        likelihood="bernoulli",
-        default_architecture="conv",
+    return Dataset.binary_images(
+        "shapes",
+        ShapesSplit(size),
+        test,
+        "conv",
         class_names=list(SHAPE_NAMES),
         factor_names=list(FACTOR_NAMES),
         factor_sizes=list(FACTOR_SIZES),
