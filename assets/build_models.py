@@ -61,6 +61,39 @@ CURE = {
     "latent_dropout": 0.15,
 }
 
+
+def digit_variants(
+    family: str, title: str, settings: dict, collapse: dict, style: str, how_many: str
+) -> dict[str, dict]:
+    """The four models each digit family bundles after its plain ones: a conditional VAE,
+    a planar flow, and a 16-D β=2 model without and with the cure for its collapse.
+
+    ``style`` is what z keeps once the label is given; ``how_many`` latent dimensions collapse.
+    """
+    return {
+        f"{family}-cvae": {
+            "title": f"{title}, conditional VAE",
+            "description": f"The label is given to encoder and decoder: z keeps the {style}.",
+            "settings": {**settings, "latent_dim": 4, "conditional": True},
+        },
+        f"{family}-flow": {
+            "title": f"{title}, 2-D latent with a planar flow",
+            "description": "q(z|x) is a Gaussian pushed through 8 planar flow steps.",
+            "settings": {**settings, "latent_dim": 2, "flow": "planar", "flow_length": 8},
+        },
+        f"{family}-collapse": {
+            "title": f"{title}, 16-D, β=2: collapse",
+            "description": f"No cure: {how_many} latent dimensions carry nothing (KL ≈ 0).",
+            "settings": collapse,
+        },
+        f"{family}-cured": {
+            "title": f"{title}, 16-D, β=2 + free bits & dropout",
+            "description": "Same model with free bits (0.25 nats/dim) and double dropout (0.15).",
+            "settings": {**collapse, **CURE},
+        },
+    }
+
+
 MODELS: dict[str, dict] = {
     "mnist-2d": {
         "title": "MNIST, 2-D latent",
@@ -73,26 +106,7 @@ MODELS: dict[str, dict] = {
         "description": "A richer code for 28×28 digits: sliders, traversals, latent maps.",
         "settings": {**MNIST, "latent_dim": 16},
     },
-    "mnist-cvae": {
-        "title": "MNIST, conditional VAE",
-        "description": "The label is given to encoder and decoder: z keeps the handwriting style.",
-        "settings": {**MNIST, "latent_dim": 4, "conditional": True},
-    },
-    "mnist-flow": {
-        "title": "MNIST, 2-D latent with a planar flow",
-        "description": "q(z|x) is a Gaussian pushed through 8 planar flow steps.",
-        "settings": {**MNIST, "latent_dim": 2, "flow": "planar", "flow_length": 8},
-    },
-    "mnist-collapse": {
-        "title": "MNIST, 16-D, β=2: collapse",
-        "description": "No cure: many latent dimensions carry nothing (KL ≈ 0).",
-        "settings": MNIST_COLLAPSE,
-    },
-    "mnist-cured": {
-        "title": "MNIST, 16-D, β=2 + free bits & dropout",
-        "description": "Same model with free bits (0.25 nats/dim) and double dropout (0.15).",
-        "settings": {**MNIST_COLLAPSE, **CURE},
-    },
+    **digit_variants("mnist", "MNIST", MNIST, MNIST_COLLAPSE, "handwriting style", "many"),
     "digits-2d": {
         "title": "Digits, 2-D latent",
         "description": "A 2-D code you can see whole: the manifold map and posterior ellipses.",
@@ -103,26 +117,7 @@ MODELS: dict[str, dict] = {
         "description": "A richer code: sliders, traversals, latent maps.",
         "settings": {**DIGITS, "latent_dim": 8},
     },
-    "digits-cvae": {
-        "title": "Digits, conditional VAE",
-        "description": "The label is given to encoder and decoder: z keeps the style.",
-        "settings": {**DIGITS, "latent_dim": 4, "conditional": True},
-    },
-    "digits-flow": {
-        "title": "Digits, 2-D latent with a planar flow",
-        "description": "q(z|x) is a Gaussian pushed through 8 planar flow steps.",
-        "settings": {**DIGITS, "latent_dim": 2, "flow": "planar", "flow_length": 8},
-    },
-    "digits-collapse": {
-        "title": "Digits, 16-D, β=2: collapse",
-        "description": "No cure: most latent dimensions carry nothing (KL ≈ 0).",
-        "settings": COLLAPSE,
-    },
-    "digits-cured": {
-        "title": "Digits, 16-D, β=2 + free bits & dropout",
-        "description": "Same model with free bits (0.25 nats/dim) and double dropout (0.15).",
-        "settings": {**COLLAPSE, **CURE},
-    },
+    **digit_variants("digits", "Digits", DIGITS, COLLAPSE, "style", "most"),
     "pinwheel-2d": {
         "title": "Pinwheel points, 2-D",
         "description": "A 2-D point cloud; p(x|z) has a fixed σ = 0.1, so z must carry the position.",
