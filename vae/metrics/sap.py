@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Mapping
+from typing import TypedDict, Unpack
 
 import numpy as np
 
@@ -96,15 +97,20 @@ def _test_hits(
     return hits
 
 
+class SapOptions(TypedDict, total=False):
+    """The keyword options of ``sap``, passed through to ``sap_score_matrix``."""
+
+    continuous_factors: bool
+    standardize: bool
+    seed: int
+
+
 def sap(
     codes_train: np.ndarray,
     factors_train: np.ndarray,
     codes_test: np.ndarray,
     factors_test: np.ndarray,
-    *,
-    continuous_factors: bool = False,
-    standardize: bool = False,
-    seed: int = 0,
+    **options: Unpack[SapOptions],
 ) -> float:
     """SAP score of a representation (Kumar et al. 2018).
 
@@ -150,15 +156,7 @@ def sap(
     codes_train, factors_train, codes_test, factors_test = check_train_test(
         codes_train, factors_train, codes_test, factors_test
     )
-    score = sap_score_matrix(
-        codes_train,
-        factors_train,
-        codes_test,
-        factors_test,
-        continuous_factors=continuous_factors,
-        standardize=standardize,
-        seed=seed,
-    )
+    score = sap_score_matrix(codes_train, factors_train, codes_test, factors_test, **options)
     return float(np.mean(top_two_gap(score)))
 
 
