@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 
@@ -243,14 +243,19 @@ def completeness_from_importance(importance: np.ndarray) -> float:
     return _weighted_one_minus_entropy(importance.T)
 
 
+class DciOptions(TypedDict, total=False):
+    """The keyword options of ``dci``, passed through to ``importance_matrix``."""
+
+    seed: int
+    estimator: str | Callable[[int], Any]
+
+
 def dci(
     codes_train: np.ndarray,
     factors_train: np.ndarray,
     codes_test: np.ndarray,
     factors_test: np.ndarray,
-    *,
-    seed: int = 0,
-    estimator: str | Callable[[int], Any] = "hist_gradient_boosting",
+    **options: Unpack[DciOptions],
 ) -> dict[str, float]:
     """DCI scores of a representation (Eastwood & Williams 2018).
 
@@ -304,12 +309,7 @@ def dci(
         codes_train, factors_train, codes_test, factors_test
     )
     importance, _, test_accuracy = importance_matrix(
-        codes_train,
-        factors_train,
-        codes_test,
-        factors_test,
-        seed=seed,
-        estimator=estimator,
+        codes_train, factors_train, codes_test, factors_test, **options
     )
     return {
         "disentanglement": disentanglement_from_importance(importance),
