@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 
@@ -179,17 +179,23 @@ UNCERTAINTY_PROTOCOL = {
 }
 
 
+class ProtocolOptions(TypedDict, total=False):
+    """The keyword options of ``disentanglement_metrics``, passed through to
+    ``disentanglement_report`` (whose signature holds their defaults)."""
+
+    num_train: int
+    num_test: int
+    progress: Progress | None
+    quick: bool
+    dci_estimator: str | Callable[[int], Any]
+    sap_standardize: bool
+
+
 def disentanglement_metrics(
     represent: Represent,
     ground_truth: GroundTruth,
     rng_seed: int = 0,
-    *,
-    num_train: int = 10000,
-    num_test: int = 5000,
-    progress: Progress | None = None,
-    quick: bool = False,
-    dci_estimator: str | Callable[[int], Any] = "hist_gradient_boosting",
-    sap_standardize: bool = False,
+    **options: Unpack[ProtocolOptions],
 ) -> dict[str, float]:
     """MIG, DCI, SAP, FactorVAE and β-VAE scores of a representation.
 
@@ -238,16 +244,5 @@ def disentanglement_metrics(
         ``dci_informativeness``, ``factor_vae_score`` and ``beta_vae_score``
         (the evaluation accuracies) and ``sap``, all floats in [0, 1].
     """
-    found = disentanglement_report(
-        represent,
-        ground_truth,
-        rng_seed,
-        num_train=num_train,
-        num_test=num_test,
-        progress=progress,
-        quick=quick,
-        dci_estimator=dci_estimator,
-        sap_standardize=sap_standardize,
-        n_bootstrap=0,
-    )
+    found = disentanglement_report(represent, ground_truth, rng_seed, **options, n_bootstrap=0)
     return {key: float(found[key]) for key in registry.scores("disentanglement")}
