@@ -49,13 +49,13 @@ latent_dim = model.config.latent_dim
 
 # --- 1. samples of one class -----------------------------------------------------------------
 
-st.header("1 · Samples of one class")
-st.markdown(
+s1, s2, s3, s4 = shell.section(
+    "1 · Samples of one class",
     "Each picture decodes a fresh z drawn from the prior N(0, T²I) under the chosen label. "
     "The *temperature* T scales the draws: below 1 the samples are typical and alike, above 1 "
-    "they are varied and stranger."
+    "they are varied and stranger.",
+    4,
 )
-s1, s2, s3, s4 = st.columns(4)
 with s1:
     cls = controls.class_picker(selected, "Class", "cond_class")
 count = s2.slider("Samples", 4, 64, 16, step=4, key="cond_count")
@@ -71,13 +71,13 @@ pictures.downloads(f"samples-{class_names[cls]}", sample_grid, None, "cond_sampl
 
 # --- 2. style and content ---------------------------------------------------------------------
 
-st.header("2 · One code under every class: style against content")
-st.markdown(
+w1, w2, w3 = shell.section(
+    "2 · One code under every class: style against content",
     "Each **row** is one code z (from an encoded test example, or from the prior); each "
     "**column** decodes it under another label. Along a row the digit changes but the "
-    "handwriting stays: z carries the style, y the content."
+    "handwriting stays: z carries the style, y the content.",
+    [1, 1, 2],
 )
-w1, w2, w3 = st.columns([1, 1, 2])
 rows_from = w1.radio("Rows from", ["Test examples", "Prior samples"], key="cond_rows_from")
 n_rows = w2.slider("Rows", 1, 8, 4, key="cond_rows")
 with w3:
@@ -106,13 +106,13 @@ for c in range(n_classes):
 
 # --- 3. between two classes -------------------------------------------------------------------
 
-st.header("3 · From one class to another at a fixed z")
-st.markdown(
+i1, i2, i3, i4 = shell.section(
+    "3 · From one class to another at a fixed z",
     "The decoder reads the label as a one-hot vector, so it also accepts mixtures: "
     "(1 − t)·onehot(a) + t·onehot(b). Keeping z fixed and sliding t from 0 to 1 morphs one class "
-    "into the other in the same style."
+    "into the other in the same style.",
+    4,
 )
-i1, i2, i3, i4 = st.columns(4)
 with i1:
     code_index = controls.index_picker("Style from test example", "cond_mix_index", len(data.test))
 with i2:

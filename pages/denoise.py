@@ -22,9 +22,7 @@ st.markdown(
     "simple baselines, so you can see what the model is actually worth."
 )
 
-selected = shell.current()
-if not shell.require(selected, lambda info: info.is_image, "a model of images", "mnist-16d"):
-    st.stop()
+selected = shell.require_current(lambda info: info.is_image, "a model of images", "mnist-16d")
 
 model, info = selected.model, selected.info
 _, height, width = info.input_shape

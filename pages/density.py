@@ -20,9 +20,7 @@ st.markdown(
     "tighter (higher) estimate. Values are in nats per example: higher means more typical."
 )
 
-selected = shell.current()
-if not shell.require(selected, lambda info: info.latent_dim > 0, "a trained model", "mnist-16d"):
-    st.stop()
+selected = shell.require_current(lambda info: info.latent_dim > 0, "a trained model", "mnist-16d")
 
 info = selected.info
 is_points = tuple(info.input_shape) == (2,)

@@ -17,9 +17,7 @@ st.markdown(
     "spherical path from A to B, and a *traversal* that changes one dimension at a time."
 )
 
-selected = shell.current()
-if not shell.require(selected, lambda info: info.latent_dim > 0, "a trained model", "mnist-16d"):
-    st.stop()
+selected = shell.require_current(lambda info: info.latent_dim > 0, "a trained model", "mnist-16d")
 
 model, info = selected.model, selected.info
 is_image = info.is_image

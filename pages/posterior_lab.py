@@ -42,23 +42,13 @@ else:
         else next((n for n in posterior_lab.TWO_D_DEFAULTS if n in two_d), two_d[0])
     )
     c1, c2 = st.columns(2)
-    left_name = c1.selectbox(
-        "Model on the left",
-        two_d,
-        index=two_d.index(default_left),
-        format_func=shell.title_of,
-        key="pl_left",
-    )
+    left_name = shell.pick_model(c1, "Model on the left", two_d, default_left, "pl_left")
     left = shell.load_named(left_name)
     same_data = [n for n in two_d if shell.dataset_of(n) == shell.dataset_of(left_name)]
     flows = [n for n in same_data if shell.flow_of(n) != "none" and n != left_name]
     default_right = flows[0] if flows else same_data[0]
-    right_name = c2.selectbox(
-        "Model on the right (same data)",
-        same_data,
-        index=same_data.index(default_right),
-        format_func=shell.title_of,
-        key="pl_right",
+    right_name = shell.pick_model(
+        c2, "Model on the right (same data)", same_data, default_right, "pl_right"
     )
     right = shell.load_named(right_name)
     n_test = len(left.data.test) if left is not None else 1
@@ -137,25 +127,15 @@ if not choices:
 collapse_pair = posterior_lab.collapse_pair(current)
 
 
-def default(name: str, fallback: int) -> int:
-    return choices.index(name) if name in choices else min(fallback, len(choices) - 1)
+def default(name: str, fallback: int) -> str:
+    return name if name in choices else choices[min(fallback, len(choices) - 1)]
 
 
 c1, c2 = st.columns(2)
-a_name = c1.selectbox(
-    "Without a cure",
-    choices,
-    index=default(collapse_pair[0], 0),
-    format_func=shell.title_of,
-    key="pl_collapse_a",
+a_name = shell.pick_model(
+    c1, "Without a cure", choices, default(collapse_pair[0], 0), "pl_collapse_a"
 )
-b_name = c2.selectbox(
-    "With a cure",
-    choices,
-    index=default(collapse_pair[1], 1),
-    format_func=shell.title_of,
-    key="pl_collapse_b",
-)
+b_name = shell.pick_model(c2, "With a cure", choices, default(collapse_pair[1], 1), "pl_collapse_b")
 runs = {name: shell.load_named(name) for name in dict.fromkeys([a_name, b_name])}
 runs = {name: sel for name, sel in runs.items() if sel is not None}
 numbers = {name: posterior_lab.collapse_numbers(sel) for name, sel in runs.items()}
@@ -193,32 +173,18 @@ st.caption(
 )
 
 left, right = st.columns(2)
-left.plotly_chart(
-    per_dim_bars(
-        {labels[n]: numbers[n]["kl_per_dim"] for n in runs},
-        "KL per latent dimension (nats)",
-        "KL, nats",
-    ),
-    key="pl_kl_bars",
-)
-right.plotly_chart(
-    per_dim_bars(
-        {labels[n]: numbers[n]["mean_variance"] for n in runs},
-        "Variance of the posterior mean over the data",
-        "Var_x E[z_d | x] (log scale)",
-        threshold=ACTIVE_UNIT_THRESHOLD,
-        log_y=True,
-    ),
-    key="pl_activity_bars",
-)
-st.plotly_chart(
-    per_dim_bars(
-        {labels[n]: numbers[n]["sensitivity"] for n in runs},
-        "How much the decoder's output moves when z_d moves by one prior σ",
-        "mean |Δ pixel|",
-    ),
-    key="pl_sensitivity_bars",
-)
+# (where, measure, title, y axis, options, key): the three views of each latent dimension.
+BARS = (
+    (left, "kl_per_dim", "KL per latent dimension (nats)", "KL, nats", {}, "pl_kl_bars"),
+    (right, "mean_variance", "Variance of the posterior mean over the data",
+     "Var_x E[z_d | x] (log scale)", {"threshold": ACTIVE_UNIT_THRESHOLD, "log_y": True},
+     "pl_activity_bars"),
+    (st, "sensitivity", "How much the decoder's output moves when z_d moves by one prior σ",
+     "mean |Δ pixel|", {}, "pl_sensitivity_bars"),
+)  # fmt: skip
+for where, measure, title, axis, options, key in BARS:
+    values = {labels[n]: numbers[n][measure] for n in runs}
+    where.plotly_chart(per_dim_bars(values, title, axis, **options), key=key)
 st.caption(
     f"A unit is *active* when its posterior mean varies over the data by more than "
     f"{ACTIVE_UNIT_THRESHOLD} (Burda et al. 2015). Collapsed dimensions show up three times: "

@@ -28,3 +28,11 @@ def open_page(page: str | None = None, model: str | None = None) -> AppTest:
 def plotly_figures(at: AppTest) -> list[dict]:
     """The figures of every plotly chart on the page, as dicts."""
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def set_widgets(at: AppTest, changes: list[tuple[str, str, object]]) -> AppTest:
+    """Set widgets one after the other, as a person would: (kind, key, value) each, then run."""
+    for kind, key, value in changes:
+        getattr(at, kind)(key=key).set_value(value).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at

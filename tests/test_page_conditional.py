@@ -18,19 +18,22 @@ from test_page_interpolate import (
     shown_images,
 )
 
+from tests.app_helpers import set_widgets
 from vae import latent
 
 __all__ = ["media"]  # the fixture, imported for these tests
 
 
-def test_samples_of_a_class_follow_count_temperature_and_seed(media):
-    at = open_app("conditional", "digits-cvae")
-    model, _ = bundled("digits-cvae")
-    at.selectbox(key="cond_class").set_value(7).run()
-    at.slider(key="cond_count").set_value(8).run()
-    at.slider(key="cond_temp").set_value(0.5).run()
-    at.number_input(key="cond_seed").set_value(11).run()
+def open_cvae(changes: list[tuple[str, str, object]]):
+    """The Conditional page on the bundled digits CVAE, with these widgets set; and the model."""
+    at = set_widgets(open_app("conditional", "digits-cvae"), changes)
     assert_ok(at)
+    return (at, *bundled("digits-cvae"))
+
+
+def test_samples_of_a_class_follow_count_temperature_and_seed(media):
+    at, model, _ = open_cvae([("selectbox", "cond_class", 7), ("slider", "cond_count", 8),
+                              ("slider", "cond_temp", 0.5), ("number_input", "cond_seed", 11)])  # fmt: skip
     z = latent.prior_samples(8, 4, 0.5, seed=11)
     grid = shown_images(at, media)[0]
     same_picture(grid, latent.decode(model, z, 7), ncol=8, target=72)
@@ -38,6 +41,12 @@ def test_samples_of_a_class_follow_count_temperature_and_seed(media):
     np.testing.assert_array_equal(png, grid)
     at.button(key="cond_seed_new").click().run()
     assert_ok(at)
+
+
+def assert_columns_decode(images, model, codes) -> None:
+    """Column c of the style × class grid is the codes decoded under class c."""
+    for c, image in enumerate(images):
+        same_picture(image, latent.decode(model, codes, c), ncol=1, target=64)
 
 
 def test_every_class_column_decodes_the_same_codes(media):
@@ -50,8 +59,7 @@ def test_every_class_column_decodes_the_same_codes(media):
     x = data.test.x[20:23]
     codes = latent.encode_mean(model, x, data.test.y[20:23])
     same_picture(images[1], x, ncol=1, target=64)
-    for c in range(10):
-        same_picture(images[2 + c], latent.decode(model, codes, c), ncol=1, target=64)
+    assert_columns_decode(images[2:12], model, codes)
     captions = [el.captions[0] for el in at.get("image")[1:12]]
     assert captions == ["input"] + [f"y = {c}" for c in range(10)]
 
@@ -60,20 +68,14 @@ def test_every_class_column_decodes_the_same_codes(media):
     assert_ok(at)
     images = shown_images(at, media)
     codes = latent.prior_samples(3, 4, seed=2)
-    for c in range(10):
-        same_picture(images[1 + c], latent.decode(model, codes, c), ncol=1, target=64)
+    assert_columns_decode(images[1:11], model, codes)
     at.button(key="cond_rows_seed_new").click().run()
     assert_ok(at)
 
 
 def test_class_interpolation_ends_at_the_two_classes_and_the_gif_has_every_frame(media):
-    at = open_app("conditional", "digits-cvae")
-    model, data = bundled("digits-cvae")
-    at.number_input(key="cond_mix_index").set_value(5).run()
-    at.selectbox(key="cond_mix_a").set_value(3).run()
-    at.selectbox(key="cond_mix_b").set_value(8).run()
-    at.slider(key="cond_mix_steps").set_value(5).run()
-    assert_ok(at)
+    at, model, data = open_cvae([("number_input", "cond_mix_index", 5), ("selectbox", "cond_mix_a", 3),
+                                 ("selectbox", "cond_mix_b", 8), ("slider", "cond_mix_steps", 5)])  # fmt: skip
     z = latent.encode_mean(model, data.test.x[5:6], data.test.y[5:6])[0]
     strip = shown_images(at, media)[-1]
     mix = latent.decode_label_mix(model, z, latent.label_mix(3, 8, 10, 5))

@@ -48,15 +48,20 @@ def emptiest_spot(name: str = "digits-8d") -> np.ndarray:
     return inner[np.linalg.norm(inner[:, None] - xy[None], axis=-1).min(axis=1).argmax()]
 
 
-def test_a_drawn_digit_lands_on_the_map_and_an_empty_umap_spot_decodes(page, app_url):
-    open_page(page, app_url, "latent_map?model=digits-8d")
-    no_exception(page)
+def draw_and_wait(page, answer: str) -> None:
+    """Draw a 7 on the page's canvas and wait until the page shows ``answer``."""
     canvas = page.locator("canvas.upper-canvas").first
     canvas.wait_for(timeout=60_000)
     draw_seven(page, canvas)
-    page.get_by_text("as the model sees it").first.wait_for(timeout=60_000)
+    page.get_by_text(answer).first.wait_for(timeout=60_000)
     wait_idle(page)
     no_exception(page)
+
+
+def test_a_drawn_digit_lands_on_the_map_and_an_empty_umap_spot_decodes(page, app_url):
+    open_page(page, app_url, "latent_map?model=digits-8d")
+    no_exception(page)
+    draw_and_wait(page, "as the model sees it")
     assert page.get_by_text("log p(x)").count() >= 1
     assert page.get_by_text("Nearest training examples").count() == 1
     chart = page.locator(".st-key-map_chart")
@@ -104,12 +109,7 @@ def test_a_drawn_digit_starts_the_sliders_on_interpolate(page, app_url):
     open_page(page, app_url, "interpolate?model=digits-8d")
     page.locator(".st-key-interp_source").get_by_text("Your own input").click()
     wait_idle(page)
-    canvas = page.locator("canvas.upper-canvas").first
-    canvas.wait_for(timeout=60_000)
-    draw_seven(page, canvas)
-    page.get_by_text("your drawing").first.wait_for(timeout=60_000)
-    wait_idle(page)
-    no_exception(page)
+    draw_and_wait(page, "your drawing")
     assert page.get_by_text("decoded from the sliders").count() >= 1
     screenshot(page, "interpolate_own_input")
     assert page.js_errors == []

@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 import torch
@@ -207,6 +208,14 @@ def require(
     return False
 
 
+def require_current(ok: Callable[[ModelInfo], bool], need: str, suggest: str) -> Selected:
+    """The sidebar's model when it has what the page needs; otherwise say so and stop the page."""
+    selected = current()
+    if not require(selected, ok, need, suggest):
+        st.stop()
+    return selected
+
+
 def model_card(selected: Selected) -> None:
     info, model = selected.info, selected.model
     cfg = model.config
@@ -294,6 +303,19 @@ def load_named(name: str | None) -> Selected | None:
     except VAELabError as exc:
         report_error(exc)
         return None
+
+
+def section(title: str, text: str, columns: int | list[float]) -> list[Any]:
+    """A page section as every page lays it out: a header, what it shows, a row of controls."""
+    st.header(title)
+    st.markdown(text)
+    return st.columns(columns)
+
+
+def pick_model(where: Any, label: str, names: list[str], default: str, key: str) -> str:
+    """A selectbox of models by name (shown by their titles), starting at ``default``."""
+    index = names.index(default) if default in names else 0
+    return where.selectbox(label, names, index=index, format_func=title_of, key=key)
 
 
 def title_of(name: str) -> str:
