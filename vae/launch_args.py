@@ -29,18 +29,15 @@ def cli_args(settings: dict[str, Any]) -> list[str]:
     if unknown:
         raise RunError(f"unknown training setting(s) {', '.join(unknown)}.")
     args: list[str] = []
+    flags = [s.option for name, s in rows.items() if s.kind is bool and settings.get(name)]
     for name, s in rows.items():
         value = settings.get(name)
-        if value is None:
-            continue
-        if s.kind is bool:
-            if value:
-                args.append(s.option)
+        if value is None or s.kind is bool:
             continue
         if isinstance(value, list | tuple):
             value = ",".join(str(int(v)) for v in value)
         args += [s.option, str(value)]
-    return args
+    return args + flags  # switches last, as a person types them
 
 
 def form_defaults(dataset: str, data: Any = None) -> dict[str, Any]:

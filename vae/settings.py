@@ -163,6 +163,9 @@ CORE: tuple[Setting, ...] = (
     # The model: networks, posterior, likelihood.
     Setting("latent_dim", int, 10, "number of latent dimensions", low=1,
             dataset_default=True, label="Latent dimensions"),
+    Setting("beta", float, 1.0, "weight β of the KL term; 1 is the plain VAE", low=0,
+            dataset_default=True, group="Objective", label="β (KL weight)", step=0.5,
+            accepts="a non-negative number"),
     Setting("architecture", str, "mlp", "encoder/decoder networks", choices=ARCHITECTURES,
             dataset_default=True, label="Architecture"),
     Setting("hidden_dims", tuple, (512, 256), "MLP hidden layer sizes, comma separated",
@@ -176,9 +179,6 @@ CORE: tuple[Setting, ...] = (
             "left out: learn one scale per data dimension", low=0, low_open=True, nullable=True,
             form=False, accepts="a positive number, or null to learn the scale"),
     # The objective.
-    Setting("beta", float, 1.0, "weight β of the KL term; 1 is the plain VAE", low=0,
-            dataset_default=True, group="Objective", label="β (KL weight)", step=0.5,
-            accepts="a non-negative number"),
     Setting("beta_schedule", str, "constant", "how β evolves over training",
             choices=BETA_SCHEDULES, group="Objective", label="β schedule"),
     Setting("warmup_fraction", float, 0.3, "fraction of training for the linear warm-up",
