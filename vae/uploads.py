@@ -36,7 +36,7 @@ def check_upload(filename: str, data: bytes, image_size: int | None = None) -> D
         try:
             return load_dataset(str(path), image_size=image_size)
         except DataError as exc:  # name the file as the person knows it, not the copy
-            raise DataError(str(exc).replace(str(path), repr(Path(filename).name))) from None
+            raise DataError(str(exc).replace(str(path), Path(filename).name)) from None
 
 
 def store_upload(filename: str, data: bytes, root: Path | None = None) -> Path:
