@@ -112,7 +112,9 @@ def factor_heatmap(
     m = np.asarray(matrix, dtype=np.float64)
     order = list(range(m.shape[1])) if dims is None else [int(d) for d in dims]
     held = list(factor_of_dim) if factor_of_dim is not None else [None] * m.shape[1]
-    columns = [f"z{d}<br>{held[d] or '–'}" for d in order]
+    columns = [f"z{d}" for d in order]
+    # Numbers in the cells only while they fit; the hover always has them.
+    small = len(order) <= 6
     fig = go.Figure(
         go.Heatmap(
             z=m[:, order],
@@ -122,14 +124,16 @@ def factor_heatmap(
             zmax=1.0,
             colorscale="Viridis",
             colorbar={"title": "I/H", "thickness": 10},
-            text=np.round(m[:, order], 2),
-            texttemplate="%{text:.2f}",
-            textfont={"size": 10},
-            hovertemplate="%{y} × %{x}: %{z:.3f} of the factor's entropy<extra></extra>",
+            text=np.round(m[:, order], 2) if small else None,
+            texttemplate="%{text:.1f}" if small else None,
+            customdata=[[held[d] or "inactive" for d in order]] * m.shape[0],
+            hovertemplate="%{y} × %{x} (holds %{customdata}): %{z:.3f} of the factor's "
+            "entropy<extra></extra>",
         )  # fmt: skip
     )
     fig.update_layout(
-        height=80 + 34 * m.shape[0], margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        xaxis={"type": "category", "side": "bottom"}, yaxis={"autorange": "reversed"},
+        height=110 + 30 * m.shape[0], margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis={"type": "category", "side": "bottom", "tickangle": 0},
+        yaxis={"autorange": "reversed"},
     )  # fmt: skip
     return fig
