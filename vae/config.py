@@ -47,7 +47,9 @@ class _Config:
         for s in settings.section(self.SECTION):
             value = getattr(self, s.name)
             if s.kind is tuple and isinstance(value, list):
-                setattr(self, s.name, tuple(value))  # JSON gives lists; the dataclass promises tuples
+                setattr(
+                    self, s.name, tuple(value)
+                )  # JSON gives lists; the dataclass promises tuples
         self.validate()
 
     def validate(self) -> None:
