@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+import numpy as np
 import torch
 from safetensors.torch import load_file
 
@@ -98,6 +99,12 @@ def test_resume_after_a_stop_ends_exactly_where_the_uninterrupted_run_ends(tmp_p
     assert all(torch.equal(a[k], b[k]) for k in a if k.startswith(("model.", "optim."))), (
         "weights differ"
     )
+    # The map's movie too: the same frames, the same codes.
+    from vae import code_history
+
+    (e_full, c_full), (e_parted, c_parted) = code_history.read(full), code_history.read(parted)
+    assert e_full.tolist() == e_parted.tolist() == [0, 1, 2, 3]
+    assert np.array_equal(c_full, c_parted)
 
 
 def test_nan_loss_fails_the_run_and_keeps_the_last_good_weights(tmp_path, monkeypatch):

@@ -10,6 +10,7 @@ the app only reads it (and may drop a ``stop`` file in it to ask a run to end).
     status                   JSON: state, pid + its start time, host, epoch, message, times
     summary.json             the final evaluation
     reconstructions/         epoch_NNNN.png: fixed test examples (top) and their reconstructions
+    codes_history.npz        the codes of a fixed test subset over training (vae.code_history)
     stop                     present = a stop was requested
     launch.json              for runs started from the app: the CLI arguments and settings
     train.log                for runs started from the app: what the CLI printed
@@ -46,6 +47,7 @@ CHECKPOINT_FILE = "checkpoint.safetensors"
 STATUS_FILE = "status"
 SUMMARY_FILE = "summary.json"
 RECON_DIR = "reconstructions"
+HISTORY_FILE = "codes_history.npz"
 STOP_FILE = "stop"
 LAUNCH_FILE = "launch.json"
 LOG_FILE = "train.log"
@@ -259,7 +261,7 @@ class RunDir(RunStatus):
 
     def clear_partial(self) -> None:
         """Remove what a run that never checkpointed wrote, so that it can start afresh."""
-        for name in (METRICS_FILE, SUMMARY_FILE, WEIGHTS_FILE):
+        for name in (METRICS_FILE, SUMMARY_FILE, WEIGHTS_FILE, HISTORY_FILE):
             (self.path / name).unlink(missing_ok=True)
         for png in self.recon_dir.glob("epoch_*.png"):
             png.unlink(missing_ok=True)

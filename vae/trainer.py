@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from vae import distributed
+from vae import code_history, distributed
 from vae.checkpoint import load_checkpoint, save_checkpoint
 from vae.config import TrainConfig, VAEConfig
 from vae.data import Dataset, load_dataset
@@ -196,6 +196,7 @@ class Trainer:
         if self.main:
             # Records logged after the checkpoint (a kill before the next one) come again.
             self.folder.trim_metrics(self.step)
+            code_history.trim(self.run_dir, self.epoch)
 
     def status(self, state: str, **fields: Any) -> None:
         if self.main:
@@ -219,6 +220,8 @@ class Trainer:
     def run(self, signals: Signals) -> str:
         config = self.train_config
         per_rank = config.batch_size // self.world
+        if self.main and self.epoch == 0 and self.batch == 0:  # the untrained map, frame 0
+            self._record_codes(encode_means(self.model, *self._history_subset()))
         while self.epoch < config.epochs:
             if self.order is None:
                 self.order = self._new_order()
@@ -293,6 +296,7 @@ class Trainer:
         test = elbo_stats(self.model, self.test_x, self.test_y, seed=self.train_config.seed)
         means = encode_means(self.model, self.test_x, self.test_y)
         n_active, _ = active_units(means)
+        self._record_codes(means)
         beta, capacity = beta_schedule(self.model_config, self.step, self.total_steps)
         remaining = (
             (self.total_steps - self.step) * self.train_config.batch_size / max(samples_per_s, 1e-9)
@@ -336,6 +340,14 @@ class Trainer:
             log.info("early stopping: no better test ELBO for %d epochs", patience)
             return True
         return False
+
+    def _history_subset(self) -> tuple[torch.Tensor, torch.Tensor | None]:
+        n = code_history.N_POINTS
+        return self.test_x[:n], None if self.test_y is None else self.test_y[:n]
+
+    def _record_codes(self, means: torch.Tensor) -> None:
+        self._gone_check()
+        code_history.record(self.run_dir, self.epoch, means)
 
     def _save_reconstructions(self) -> None:
         if self.recon_x.shape[0] == 0:
