@@ -8,8 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 import numpy as np
+import pytest
 import torch
 from safetensors.torch import load_file
 
