@@ -1,14 +1,23 @@
-"""Latent map: every test example as a point at its posterior mean, projected to 2-D."""
+"""Latent map: every test example as a point at its posterior mean, projected to 2-D or 3-D."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from vae import latent, map_inverse, projection
-from vae.app import attributes, latent_map, map_decode, own_input, shell
+from vae.app import (
+    attributes,
+    charts,
+    latent_map,
+    map_decode,
+    map_exports,
+    map_history,
+    own_input,
+    shell,
+)
 from vae.errors import VAELabError
-from vae.figures import map_overlays
-from vae.figures.latent_map import manifold_figure, scatter_map
+from vae.figures import map_overlays, map_pictures
+from vae.figures.latent_map import manifold_figure, scatter_map, scatter_map_3d
 
 shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
 
@@ -22,7 +31,7 @@ n_test = len(data.test)
 latent_map.reset_if_model_changed(selected)
 st.caption(
     f"Each point is one of the first test examples of `{info.dataset}`, placed at the mean of "
-    f"its posterior q(z|x) in the {latent_dim}-D latent space and projected to 2-D. Pick the box "
+    f"its posterior q(z|x) in the {latent_dim}-D latent space and projected to 2-D (or 3-D). Pick the box "
     "or lasso in the chart's toolbar and drag to see the examples there beside their "
     "reconstructions; click a point to see its nearest neighbours in latent space, or an empty "
     "spot to decode a code for it."
@@ -48,13 +57,20 @@ def own_input_section() -> None:
 
 @st.fragment
 def map_view() -> None:
-    methods = projection.methods_for(latent_dim)
+    c_method, c_dims, c_n, c_p1, c_p2, c_colour = st.columns([1.2, 0.8, 1.2, 1, 1, 1.4])
+    can_3d = latent_dim >= 3
+    dims = c_dims.radio(
+        "Map", ["2-D", "3-D"], horizontal=True, key="map_dims", disabled=not can_3d,
+        help="A flat map with box and lasso, or a rotatable 3-D cloud (drag to turn it)."
+        if can_3d else f"A 3-D map needs 3 or more latent dimensions; this model has {latent_dim}.",
+    )  # fmt: skip
+    components = 3 if dims == "3-D" and can_3d else 2
+    methods = projection.methods_for(latent_dim, components)
     if st.session_state.get("map_method") not in methods:
         st.session_state["map_method"] = methods[0]
     default_n = projection.default_n(n_test)
     lo_n = min(20, n_test)
     latent_map.clamp_state("map_n", lo_n, n_test)
-    c_method, c_n, c_p1, c_p2, c_colour = st.columns([1.2, 1.2, 1, 1, 1.4])
     method = c_method.selectbox(
         "Projection", methods, format_func=projection.METHODS.get, key="map_method"
     )
@@ -81,8 +97,13 @@ def map_view() -> None:
         )  # fmt: skip
     options = latent_map.colour_options(selected)
     colour = c_colour.selectbox("Colour by", options, key="map_colour")
+    pictures = info.is_image and st.toggle(
+        "Points as pictures", key="map_pictures", disabled=components == 3,
+        help="Each point drawn as its own test image (up to "
+        f"{map_pictures.MAX_PICTURES:,}); zoom in to read them. 2-D maps only.",
+    )  # fmt: skip
     try:
-        xy = latent_map.project(selected, n, method, params)
+        xy = latent_map.project(selected, n, method, params, components)
         values, categories, label = latent_map.colour_values(selected, n, colour)
     except VAELabError as exc:
         shell.report_error(exc)
@@ -91,37 +112,59 @@ def map_view() -> None:
     if (st.session_state.get(latent_map.POINT_KEY) or 0) >= n:
         st.session_state[latent_map.POINT_KEY] = None
     chosen = st.session_state.get(latent_map.POINT_KEY)
-    axes = (
-        ("z₁", "z₂")
-        if method == "latent"
-        else tuple(f"{projection.METHODS[method]} {i}" for i in (1, 2))
-    )
-    fig = scatter_map(
-        xy, ids, values, categories, label, selected=latent_map.selected_ids(), chosen=chosen,
-        axis_titles=axes,
-    )  # fmt: skip
+    names = ("z₁", "z₂", "z₃") if method == "latent" else None
+    axes = names or tuple(f"{projection.METHODS[method]} {i}" for i in (1, 2, 3))
     codes = latent_map.codes(selected, n)
     merged = projection.check_params(method, params, n)
-    view = [method, n, sorted(merged.items())]
-    spot, before = map_decode.spots(view)
-    map_overlays.add_spot_layer(fig, map_overlays.spot_grid(xy))
-    mine = own_input.stored(selected)
-    if mine is not None:
-        z = latent.encode_mean(selected.model, mine.x[None], None if mine.y is None else [mine.y])
-        landed = map_inverse.place(codes, xy, method, z.numpy())[0]
-        map_overlays.add_own_point(fig, landed)
-        st.caption(f"✖ {mine.name}, {map_inverse.PLACEMENT[method]}.")
-    if spot is not None:
-        map_overlays.add_spot(fig, spot)
-    event = st.plotly_chart(
-        fig, key=latent_map.CHART_KEY, on_select=latent_map.on_map_select,
-        selection_mode=("points", "box", "lasso"), width="stretch",
-        config={"displaylogo": False},
-    )  # fmt: skip
+    stem = f"latent-map-{selected.entry.name}-{method}-{components}d"
+    if components == 3:
+        fig = scatter_map_3d(
+            xy, ids, values, categories, label, selected=latent_map.selected_ids(),
+            chosen=chosen, axis_titles=axes,
+        )  # fmt: skip
+        event = charts.plotly_chart(
+            fig, stem, key=latent_map.CHART_3D_KEY, on_select=latent_map.on_map_3d_select,
+            selection_mode="points", width="stretch",
+        )  # fmt: skip
+        st.caption(
+            "Drag to turn the cloud, scroll to zoom. Box and lasso selection are 2-D only: "
+            "click a point here to choose it for its nearest neighbours, or switch to 2-D to "
+            "select a group (a 2-D selection stays ringed here)."
+        )
+        spot = before = None
+    else:
+        fig = scatter_map(
+            xy, ids, values, categories, label, selected=latent_map.selected_ids(),
+            chosen=chosen, axis_titles=axes[:2],
+        )  # fmt: skip
+        view = [method, n, sorted(merged.items())]
+        spot, before = map_decode.spots(view)
+        map_overlays.add_spot_layer(fig, map_overlays.spot_grid(xy))
+        if pictures:
+            rows, sources = latent_map.picture_sources(selected, n)
+            map_pictures.add_pictures(fig, xy[rows], sources)
+        mine = own_input.stored(selected)
+        if mine is not None:
+            z = latent.encode_mean(
+                selected.model, mine.x[None], None if mine.y is None else [mine.y]
+            )
+            landed = map_inverse.place(codes, xy, method, z.numpy())[0]
+            map_overlays.add_own_point(fig, landed)
+            st.caption(f"✖ {mine.name}, {map_inverse.PLACEMENT[method]}.")
+        if spot is not None:
+            map_overlays.add_spot(fig, spot)
+        event = charts.plotly_chart(
+            fig, stem, key=latent_map.CHART_KEY, on_select=latent_map.on_map_select,
+            selection_mode=("points", "box", "lasso"), width="stretch",
+        )  # fmt: skip
+        if pictures:
+            st.caption(latent_map.pictures_caption(n))
+    map_exports.buttons(selected, xy, method)
 
     # The callback has done this already in a browser; not in AppTest.
     latent_map.apply_selection(event)
-    spot, before = map_decode.spots(view)
+    if components == 2:
+        spot, before = map_decode.spots(view)
     picked = [i for i in latent_map.selected_ids() if i < n]
     left, right = st.columns([3, 1])
     if picked:
@@ -200,7 +243,9 @@ def decoded_manifold() -> None:
     fig = manifold_figure(
         picture, extent, codes if overlay else None, labels, data.class_names, ids=list(range(n))
     )
-    st.plotly_chart(fig, key="manifold_chart", width="stretch")
+    charts.plotly_chart(
+        fig, f"decoded-manifold-{selected.entry.name}", key="manifold_chart", width="stretch"
+    )
 
 
 if info.is_image:
@@ -211,3 +256,4 @@ if latent_dim == 2 and info.is_image:
 elif latent_dim == 2:
     st.caption("The decoded manifold is drawn for image data; this model decodes to points.")
 attribute_vectors()
+map_history.section(selected)
