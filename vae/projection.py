@@ -1,4 +1,4 @@
-"""The latent map: 2-D views of the posterior means of the test set, and what colours them.
+"""The latent map: 2-D and 3-D views of the posterior means of the test set, and what colours them.
 
 Everything uses the posterior *mean* of each test example (``Posterior.mean``).
 A map is the first ``n`` test examples, so an example's global id is its index
@@ -6,7 +6,7 @@ in the test split. Costly results are cached on disk per (model, what,
 parameters) in the model's ``cache/`` folder (``vae.cache``); the bundled
 models ship theirs, precomputed by :func:`precompute_defaults`.
 
-Methods: ``latent`` (the code itself, for a 2-D latent), ``pca`` (exact,
+Methods: ``latent`` (the code itself, for a 2-D latent, or a 3-D one in 3-D), ``pca`` (exact,
 instant), ``umap`` (McInnes et al. 2018; numba compiles it on first use) and
 ``tsne`` (van der Maaten & Hinton 2008).
 """
@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from vae import cache, warmup
 from vae.data import Dataset
 from vae.errors import ConfigError
 from vae.evaluation import encode_means, iwae_log_likelihood, seeded
+from vae.manifold import Manifold, decode_manifold, manifold_span  # noqa: F401 (their old home)
 from vae.model import VAE
 from vae.runs import RunDir
 
@@ -48,6 +48,7 @@ DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
     "umap": {"n_neighbors": 15, "min_dist": 0.1},
     "tsne": {"perplexity": 30.0},
 }
+COMPONENTS = (2, 3)  # a flat map or a rotatable cloud
 DEFAULT_N = 2000  # test examples on a map unless asked otherwise
 # UMAP optimises the layout for 500 epochs below 10,000 points and 200 above. Maps larger
 # than the default take 200 already: on 5,000 shapes-β1 codes that is 2.1 s instead of
@@ -58,11 +59,26 @@ DEFAULT_K = 100  # importance samples of the per-example log-likelihood
 Progress = Callable[[float], None]
 
 
-def methods_for(latent_dim: int) -> list[str]:
+def methods_for(latent_dim: int, components: int = 2) -> list[str]:
     """The projections that make sense for codes of this size (the first is the default)."""
-    if latent_dim <= 2:
+    if latent_dim == components or (components == 2 and latent_dim < 2):
         return ["latent", "pca", "umap", "tsne"]
     return ["umap", "pca", "tsne"]
+
+
+def check_components(components: int, latent_dim: int) -> int:
+    """The number of map axes, 2 or 3; a 3-D map needs at least three latent dimensions."""
+    if components not in COMPONENTS:
+        raise ConfigError(f"a map has 2 or 3 axes, got {components}.")
+    if components == 3 and latent_dim < 3:
+        raise ConfigError(f"a 3-D map needs a latent of 3 or more dimensions, not {latent_dim}.")
+    return components
+
+
+def projection_key(method: str, n: int, params: dict[str, Any], components: int, seed: int = 0):
+    """The cache key of a map. A 2-D map's key leaves the axes out, as the bundled caches do."""
+    key = {"method": method, "n": n, "seed": seed, **params}
+    return key if components == 2 else {**key, "components": components}
 
 
 def default_n(n_test: int) -> int:
@@ -96,27 +112,35 @@ def check_params(method: str, params: dict[str, Any], n: int) -> dict[str, Any]:
 
 
 def project(
-    codes: np.ndarray, method: str, params: dict[str, Any] | None = None, seed: int = 0
+    codes: np.ndarray,
+    method: str,
+    params: dict[str, Any] | None = None,
+    seed: int = 0,
+    components: int = 2,
 ) -> np.ndarray:
-    """A 2-D view (n, 2) float32 of codes (n, d), by ``method`` with its ``params``."""
+    """A view (n, components) float32 of codes (n, d), by ``method`` with its ``params``."""
     codes = np.asarray(codes, dtype=np.float64)
     n, d = codes.shape
     params = check_params(method, params or {}, n)
+    check_components(components, d)
     if n < 3 and method in ("umap", "tsne"):
         raise ConfigError(f"{METHODS[method]} needs at least 3 points, got {n}.")
     if method == "latent":
-        if d > 2:
-            raise ConfigError(f"the code itself is a map only for a 2-D latent, not {d}-D.")
-        xy = codes if d == 2 else np.column_stack([codes[:, 0], np.zeros(n)])
+        if d > components:
+            raise ConfigError(
+                f"the code itself is a {components}-D map only for a {components}-D latent "
+                f"(or smaller), not {d}-D."
+            )
+        xy = np.column_stack([codes, np.zeros((n, components - d))])
     elif method == "pca":
-        xy = _pca(codes)
+        xy = _pca(codes, components)
     elif method == "umap":
         umap = _import_umap()
         indices, distances = exact_knn(codes, params["n_neighbors"])
         reducer = umap.UMAP(
             n_neighbors=params["n_neighbors"],
             min_dist=params["min_dist"],
-            n_components=2,
+            n_components=components,
             random_state=seed,
             n_jobs=1,  # a seed makes UMAP single-threaded anyway; saying so silences a warning
             n_epochs=None if n <= UMAP_FULL_EPOCHS_UP_TO else UMAP_LARGE_EPOCHS,
@@ -130,7 +154,10 @@ def project(
         from sklearn.manifold import TSNE
 
         xy = TSNE(
-            n_components=2, perplexity=params["perplexity"], init="pca", random_state=seed
+            n_components=components,
+            perplexity=params["perplexity"],
+            init="pca",
+            random_state=seed,
         ).fit_transform(codes)
     return np.asarray(xy, dtype=np.float32)
 
@@ -184,21 +211,24 @@ def exact_knn(codes: np.ndarray, k: int, block: int = 2048) -> tuple[np.ndarray,
     )
 
 
-def pca_axes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The mean (d,) and the two principal axes (2, d) of the PCA map (``vae.map_inverse``)."""
+def pca_axes(codes: np.ndarray, components: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """The mean (d,) and the principal axes (components, d) of the PCA map (``vae.map_inverse``).
+
+    A latent with fewer dimensions than axes gets zero axes for the rest.
+    """
     codes = np.asarray(codes, dtype=np.float64)
     mean = codes.mean(axis=0)
-    if codes.shape[1] == 1:
-        return mean, np.array([[1.0], [0.0]])
+    d = codes.shape[1]
     # SVD's signs are arbitrary: fix them so the map does not flip between runs.
     _, _, vt = np.linalg.svd(codes - mean, full_matrices=False)
-    axes = vt[:2]
-    signs = np.sign(axes[np.arange(2), np.argmax(np.abs(axes), axis=1)])
-    return mean, axes * signs[:, None]
+    axes = vt[:components]
+    signs = np.sign(axes[np.arange(len(axes)), np.argmax(np.abs(axes), axis=1)])
+    axes = axes * np.where(signs == 0, 1.0, signs)[:, None]
+    return mean, np.vstack([axes, np.zeros((components - len(axes), d))])
 
 
-def _pca(codes: np.ndarray) -> np.ndarray:
-    mean, axes = pca_axes(codes)
+def _pca(codes: np.ndarray, components: int = 2) -> np.ndarray:
+    mean, axes = pca_axes(codes, components)
     return (codes - mean) @ axes.T
 
 
@@ -238,64 +268,6 @@ def nearest_neighbours(codes: np.ndarray, index: int, k: int) -> tuple[np.ndarra
     return order, distance[order]
 
 
-# --- the decoded manifold of a 2-D latent -----------------------------------------------------
-
-
-@dataclass
-class Manifold:
-    """A grid of codes over the latent plane and the images they decode to.
-
-    Row 0 of the grid is the top of the picture (the largest z₂); column 0 the smallest z₁.
-    ``extent`` is (z₁ left, z₁ right, z₂ bottom, z₂ top) of the picture's outer edges.
-    """
-
-    codes: np.ndarray  # (steps * steps, 2), row-major from the top-left
-    images: np.ndarray  # (steps * steps, C, H, W) in [0, 1]
-    steps: int
-    extent: tuple[float, float, float, float]
-
-
-def manifold_span(codes: np.ndarray, margin: float = 0.05) -> tuple[float, float, float, float]:
-    """The box (z₁ min, z₁ max, z₂ min, z₂ max) that holds the codes, with a margin."""
-    codes = np.asarray(codes, dtype=np.float64)
-    if len(codes) == 0:
-        return (-3.0, 3.0, -3.0, 3.0)
-    lo, hi = codes.min(axis=0), codes.max(axis=0)
-    pad = np.maximum((hi - lo) * margin, 1e-3)
-    return (
-        float(lo[0] - pad[0]),
-        float(hi[0] + pad[0]),
-        float(lo[1] - pad[1]),
-        float(hi[1] + pad[1]),
-    )
-
-
-@torch.inference_mode()
-def decode_manifold(
-    model: VAE,
-    span: tuple[float, float, float, float],
-    steps: int = 15,
-    y: int | None = None,
-) -> Manifold:
-    """Decode a ``steps`` × ``steps`` grid of codes spanning ``span`` (a 2-D latent only)."""
-    if model.config.latent_dim != 2:
-        raise ConfigError(
-            f"the decoded manifold needs a 2-D latent; this model has {model.config.latent_dim}."
-        )
-    if not 2 <= steps <= 60:
-        raise ConfigError(f"the manifold grid needs 2 to 60 steps per side, got {steps}.")
-    x0, x1, y0, y1 = span
-    z1 = np.linspace(x0, x1, steps)
-    z2 = np.linspace(y1, y0, steps)  # top row first
-    grid_codes = np.stack(np.meshgrid(z1, z2), axis=-1).reshape(-1, 2).astype(np.float32)
-    model.eval()
-    z = torch.from_numpy(grid_codes).to(model.device)
-    images = model.decode(z, y).float().cpu().numpy()
-    dx, dy = (x1 - x0) / max(steps - 1, 1), (y1 - y0) / max(steps - 1, 1)
-    extent = (x0 - dx / 2, x1 + dx / 2, y0 - dy / 2, y1 + dy / 2)
-    return Manifold(grid_codes, images, steps, extent)
-
-
 # --- cached per (model, data, parameters) -----------------------------------------------------
 
 
@@ -321,14 +293,18 @@ def cached_projection(
     method: str,
     params: dict[str, Any] | None = None,
     seed: int = 0,
+    components: int = 2,
 ) -> np.ndarray:
     """:func:`project` of the first ``len(codes)`` test codes, cached on disk."""
     params = check_params(method, params or {}, len(codes))
     if method == "latent":  # nothing to compute, nothing to store
-        return project(codes, method, params, seed)
-    key = {"method": method, "n": len(codes), "seed": seed, **params}
+        return project(codes, method, params, seed, components)
+    key = projection_key(method, len(codes), params, components, seed)
     return cache.cached_arrays(
-        model_dir, "projection", key, lambda: {"xy": project(codes, method, params, seed)}
+        model_dir,
+        "projection",
+        key,
+        lambda: {"xy": project(codes, method, params, seed, components)},
     )["xy"]
 
 
