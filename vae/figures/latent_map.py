@@ -1,4 +1,4 @@
-"""Figures of the Latent map page: the WebGL scatter of codes and the decoded manifold.
+"""Figures of the Latent map page: the scatter of codes (2-D or 3-D) and the decoded manifold.
 
 Pure functions of arrays. Every point carries its example's global id (its index
 in the test split) in ``customdata``, because a selection reports indices per
@@ -21,6 +21,50 @@ SELECTED_NAME = "selected"
 CHOSEN_NAME = "chosen"
 
 
+def _point_traces(
+    coords: np.ndarray,
+    ids: np.ndarray,
+    color: np.ndarray | None,
+    categories: Sequence[str] | None,
+    color_label: str,
+    size: int,
+) -> list[dict]:
+    """The points' traces as dicts of (x, y[, z]) and style, for a 2-D or a 3-D scatter."""
+    axes = "xyz"[: coords.shape[1]]
+    hover = "#%{customdata}<extra>%{fullData.name}</extra>"
+
+    def at(mask) -> dict:
+        return {a: coords[mask, i] for i, a in enumerate(axes)} | {"customdata": ids[mask]}
+
+    if color is None:
+        every = np.ones(len(ids), dtype=bool)
+        marker = {"size": size, "color": PALETTE[0], "opacity": 0.8}
+        return [at(every) | {"name": "test examples", "marker": marker, "hovertemplate": hover}]
+    if categories is not None:
+        codes = np.asarray(color).astype(np.int64)
+        traces = []
+        for c, name in enumerate(categories):
+            mask = codes == c
+            if mask.any():
+                marker = {"size": size, "color": PALETTE[c % len(PALETTE)], "opacity": 0.85}
+                traces.append(
+                    at(mask) | {"name": str(name), "marker": marker, "hovertemplate": hover}
+                )
+        return traces
+    values = np.asarray(color, dtype=np.float64)
+    marker = {
+        "size": size, "color": values, "colorscale": "Viridis", "showscale": True,
+        "colorbar": {"title": {"text": color_label}}, "opacity": 0.85,
+    }  # fmt: skip
+    every = np.ones(len(ids), dtype=bool)
+    return [
+        at(every) | {
+            "name": color_label, "marker": marker, "text": [f"{v:.2f}" for v in values],
+            "hovertemplate": f"#%{{customdata}} {color_label} %{{text}}<extra></extra>",
+        }
+    ]  # fmt: skip
+
+
 def scatter_map(
     xy: np.ndarray,
     ids: np.ndarray,
@@ -31,6 +75,7 @@ def scatter_map(
     chosen: int | None = None,
     axis_titles: tuple[str, str] = ("", ""),
     title: str = "",
+    marker_size: int = 6,
 ) -> go.Figure:
     """The codes as points: one Scattergl trace per category, or one with a colour scale.
 
@@ -42,33 +87,8 @@ def scatter_map(
     ids = np.asarray(ids, dtype=np.int64)
     fig = go.Figure()
     hover = "#%{customdata}<extra>%{fullData.name}</extra>"
-    if color is None:
-        fig.add_scattergl(
-            x=xy[:, 0], y=xy[:, 1], customdata=ids, mode="markers", name="test examples",
-            marker={"size": 6, "color": PALETTE[0], "opacity": 0.8}, hovertemplate=hover,
-        )  # fmt: skip
-    elif categories is not None:
-        codes = np.asarray(color).astype(np.int64)
-        for c, name in enumerate(categories):
-            mask = codes == c
-            if not mask.any():
-                continue
-            fig.add_scattergl(
-                x=xy[mask, 0], y=xy[mask, 1], customdata=ids[mask], mode="markers",
-                name=str(name), marker={"size": 6, "color": PALETTE[c % len(PALETTE)], "opacity": 0.85},
-                hovertemplate=hover,
-            )  # fmt: skip
-    else:
-        values = np.asarray(color, dtype=np.float64)
-        fig.add_scattergl(
-            x=xy[:, 0], y=xy[:, 1], customdata=ids, mode="markers", name=color_label,
-            marker={
-                "size": 6, "color": values, "colorscale": "Viridis", "showscale": True,
-                "colorbar": {"title": {"text": color_label}}, "opacity": 0.85,
-            },
-            text=[f"{v:.2f}" for v in values],
-            hovertemplate=f"#%{{customdata}} {color_label} %{{text}}<extra></extra>",
-        )  # fmt: skip
+    for trace in _point_traces(xy, ids, color, categories, color_label, size=marker_size):
+        fig.add_scattergl(mode="markers", **trace)
     position = {int(g): i for i, g in enumerate(ids)}
     rows = [position[int(s)] for s in selected if int(s) in position]
     if rows:
@@ -91,6 +111,51 @@ def scatter_map(
         xaxis_title=axis_titles[0],
         yaxis_title=axis_titles[1],
         margin={"l": 40, "r": 10, "t": 40 if title else 10, "b": 40},
+        legend={"itemsizing": "constant"},
+    )
+    return fig
+
+
+def scatter_map_3d(
+    xyz: np.ndarray,
+    ids: np.ndarray,
+    color: np.ndarray | None = None,
+    categories: Sequence[str] | None = None,
+    color_label: str = "",
+    selected: Sequence[int] = (),
+    chosen: int | None = None,
+    axis_titles: tuple[str, str, str] = ("", "", ""),
+) -> go.Figure:
+    """The codes as a rotatable cloud (Scatter3d), coloured and hovered as :func:`scatter_map`.
+
+    Plotly has no box or lasso in 3-D: a selection made on the 2-D map is ringed here.
+    """
+    xyz = np.asarray(xyz, dtype=np.float32)
+    ids = np.asarray(ids, dtype=np.int64)
+    fig = go.Figure()
+    hover = "#%{customdata}<extra>%{fullData.name}</extra>"
+    for trace in _point_traces(xyz, ids, color, categories, color_label, size=3):
+        fig.add_scatter3d(mode="markers", **trace)
+    position = {int(g): i for i, g in enumerate(ids)}
+    rows = [position[int(s)] for s in selected if int(s) in position]
+    if rows:
+        fig.add_scatter3d(
+            x=xyz[rows, 0], y=xyz[rows, 1], z=xyz[rows, 2], customdata=ids[rows], mode="markers",
+            name=SELECTED_NAME, hovertemplate=hover,
+            marker={"size": 6, "symbol": "circle-open", "color": "#111", "line": {"width": 1}},
+        )  # fmt: skip
+    if chosen is not None and int(chosen) in position:
+        r = position[int(chosen)]
+        fig.add_scatter3d(
+            x=xyz[[r], 0], y=xyz[[r], 1], z=xyz[[r], 2], customdata=ids[[r]], mode="markers",
+            name=CHOSEN_NAME, hovertemplate=hover,
+            marker={"size": 9, "symbol": "diamond", "color": "#ffcc00", "line": {"width": 1, "color": "#111"}},
+        )  # fmt: skip
+    titles = {f"{a}axis": {"title": {"text": t}} for a, t in zip("xyz", axis_titles, strict=True)}
+    fig.update_layout(
+        height=640,
+        scene={**titles, "dragmode": "turntable", "aspectmode": "cube"},
+        margin={"l": 0, "r": 0, "t": 10, "b": 0},
         legend={"itemsizing": "constant"},
     )
     return fig
