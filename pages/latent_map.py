@@ -135,7 +135,7 @@ def map_view() -> None:
     else:
         fig = scatter_map(
             xy, ids, values, categories, label, selected=latent_map.selected_ids(),
-            chosen=chosen, axis_titles=axes[:2],
+            chosen=chosen, axis_titles=axes[:2], marker_size=4 if pictures else 6,
         )  # fmt: skip
         view = [method, n, sorted(merged.items())]
         spot, before = map_decode.spots(view)
@@ -159,10 +159,10 @@ def map_view() -> None:
         )  # fmt: skip
         if pictures:
             st.caption(latent_map.pictures_caption(n))
-    map_exports.buttons(selected, xy, method)
 
     # The callback has done this already in a browser; not in AppTest.
     latent_map.apply_selection(event)
+    map_exports.buttons(selected, xy, method)
     if components == 2:
         spot, before = map_decode.spots(view)
     picked = [i for i in latent_map.selected_ids() if i < n]

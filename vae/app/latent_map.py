@@ -14,16 +14,19 @@ from typing import Any
 
 import numpy as np
 import streamlit as st
+import torch
 
 from vae import cache, projection
 from vae.app import caching
 from vae.app.pictures import picture, show_images
 from vae.app.shell import Selected
+from vae.figures import map_pictures
 from vae.images import grid
 
 log = logging.getLogger(__name__)
 
 CHART_KEY = "map_chart"
+CHART_3D_KEY = "map_chart_3d"
 SELECTED_KEY = "map_selected_ids"
 POINT_KEY = "map_point"
 MODEL_KEY = "map_model"
@@ -50,13 +53,18 @@ def _on_disk(selected: Selected, what: str, params: dict[str, Any]) -> bool:
     return cache.load_arrays(selected.path, what, params) is not None
 
 
-def project(selected: Selected, n: int, method: str, params: dict[str, Any]) -> np.ndarray:
-    """The 2-D map of the first ``n`` codes, showing progress when it must be computed."""
+def project(
+    selected: Selected, n: int, method: str, params: dict[str, Any], components: int = 2
+) -> np.ndarray:
+    """The map (n, components) of the first ``n`` codes, showing progress when it is computed."""
     params = projection.check_params(method, params, n)
-    key = {"method": method, "n": n, "seed": 0, **params}
+    projection.check_components(components, selected.info.latent_dim)
+    key = projection.projection_key(method, n, params, components)
 
     def compute() -> np.ndarray:
-        return projection.cached_projection(selected.path, codes(selected, n), method, params)
+        return projection.cached_projection(
+            selected.path, codes(selected, n), method, params, components=components
+        )
 
     if (
         method == "latent"
@@ -64,7 +72,7 @@ def project(selected: Selected, n: int, method: str, params: dict[str, Any]) -> 
         or _on_disk(selected, "projection", key)
     ):
         return caching.memo(selected, "projection", key, compute)
-    name = projection.METHODS[method]
+    name = f"{components}-D {projection.METHODS[method]}"
     with st.status(f"Computing the {name} map of {n} codes…", expanded=False) as status:
         if method == "umap":
             st.write(
@@ -76,12 +84,43 @@ def project(selected: Selected, n: int, method: str, params: dict[str, Any]) -> 
     return xy
 
 
+def picture_sources(selected: Selected, n: int) -> tuple[np.ndarray, list[str]]:
+    """(rows, PNG data URIs) of the first ``n`` test images drawn as pictures on the map."""
+
+    def compute() -> tuple[np.ndarray, list[str]]:
+        rows = map_pictures.picture_sample(n)
+        images = selected.data.test.x[:n][torch.as_tensor(rows)].numpy()
+        return rows, [map_pictures.thumbnail_uri(image) for image in images]
+
+    return caching.memo(
+        selected, "map_pictures", {"n": n, "limit": map_pictures.MAX_PICTURES}, compute
+    )
+
+
+def pictures_caption(n: int) -> str:
+    limit = map_pictures.MAX_PICTURES
+    if n <= limit:
+        return f"All {n:,} points drawn as their test images; zoom in (scroll or box-zoom) to read them."
+    return (
+        f"{limit:,} of the {n:,} points, a random sample (seed 0), drawn as their test images; "
+        "the others stay dots. Zoom in (scroll or box-zoom) to read them."
+    )
+
+
 def example_kl(selected: Selected, n: int) -> np.ndarray:
     return caching.memo(
         selected,
         "example_kl",
         {"n": n},
         lambda: projection.cached_example_kl(selected.path, selected.model, selected.data, n),
+    )
+
+
+def has_log_likelihood(selected: Selected, n: int, k: int = projection.DEFAULT_K) -> bool:
+    """Whether the IWAE log p(x) of the first ``n`` examples is computed already."""
+    params = {"n": n, "k": k}
+    return caching.is_memo(selected, "example_ll", params) or _on_disk(
+        selected, "example_ll", params
     )
 
 
@@ -159,6 +198,11 @@ def on_map_select() -> None:
     apply_selection(event)
 
 
+def on_map_3d_select() -> None:
+    """A click on a point of the 3-D map chooses it (plotly has no box or lasso in 3-D)."""
+    apply_selection(st.session_state.get(CHART_3D_KEY))
+
+
 def _event_ids(event: Any) -> tuple[list[int], bool, tuple[float, float] | None]:
     """The global ids in a chart selection event, whether it was a box or lasso, and the spot.
 
@@ -200,7 +244,8 @@ def apply_selection(event: Any) -> None:
 
 
 def clear_selection() -> None:
-    ids, region, spot = _event_ids(st.session_state.get(CHART_KEY))
+    key = CHART_3D_KEY if st.session_state.get(CHART_3D_KEY) else CHART_KEY
+    ids, region, spot = _event_ids(st.session_state.get(key))
     st.session_state[LAST_EVENT_KEY] = [ids, region, spot]  # the chart still reports it: ignore it
     st.session_state[SELECTED_KEY] = []
     st.session_state[POINT_KEY] = None
