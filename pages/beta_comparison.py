@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from vae import latent
-from vae.app import compare, controls, factors, pictures, shell
+from vae.app import compare, controls, factors, links, pictures, shell
 from vae.errors import VAELabError
 from vae.figures.compare import factor_heatmap, kl_bars, rate_distortion
 
@@ -25,8 +25,10 @@ st.markdown(
 options = shell.entries()
 names = [e.name for e in options]
 labels = {e.name: e.label for e in options}
+runs_kind = links.subset(names, 4, "model names (as in the sidebar's list)")
+links.bind("runs", "cmp_runs", runs_kind, compare.default_runs(names))  # ?runs=a,b
 chosen = st.multiselect(
-    "Runs to compare (two to four)", names, default=compare.default_runs(names), max_selections=4,
+    "Runs to compare (two to four)", names, max_selections=4,
     format_func=labels.get, key="cmp_runs",
     help="The bundled shapes models are chosen first when they are installed.",
 )  # fmt: skip
@@ -66,13 +68,15 @@ st.markdown(
 c1, c2, c3 = st.columns([3, 3, 2])
 with c1:
     n_test = min(len(r.data.test) for r in runs)
-    index = controls.index_picker("Input: test example", "cmp_index", n_test)
-low, high = c2.slider("Traversal range", -4.0, 4.0, (-2.5, 2.5), step=0.25, key="cmp_range")
-cols = c3.slider("Columns", 3, 11, 7, key="cmp_cols")
-max_rows = st.slider(
-    "Traversal rows (dimensions, by KL)", 1, 16, min(10, max(r.model.config.latent_dim for r in runs)),
-    key="cmp_rows",
-)  # fmt: skip
+    index = controls.index_picker("Input: test example", "cmp_index", n_test, param="index")
+links.bind("range", "cmp_range", links.span(-4.0, 4.0), (-2.5, 2.5), where=c2)
+# no value=: the session holds (low, high), which makes it a range slider
+low, high = c2.slider("Traversal range", -4.0, 4.0, step=0.25, key="cmp_range")
+links.bind("cols", "cmp_cols", links.integer(3, 11), 7, where=c3)
+cols = c3.slider("Columns", 3, 11, key="cmp_cols")
+rows_default = min(10, max(r.model.config.latent_dim for r in runs))
+links.bind("rows", "cmp_rows", links.integer(1, 16), rows_default)
+max_rows = st.slider("Traversal rows (dimensions, by KL)", 1, 16, key="cmp_rows")
 values = latent.traversal_values(low, high, cols)
 
 for column, selected in zip(st.columns(len(runs)), runs, strict=True):
@@ -124,6 +128,10 @@ st.markdown(
 table, absent = compare.metrics_frame(runs)
 st.dataframe(table, hide_index=True, key="cmp_table", column_config=compare.metric_columns(table))
 note = compare.uncertainty_note(runs)
+st.download_button(
+    "Download the table (CSV)", compare.metrics_csv(table, [r.entry.name for r in runs]), "vae-lab-metrics.csv",
+    mime="text/csv", key="cmp_csv", icon=":material/download:", help=compare.csv_help(note),
+)  # fmt: skip
 if note:
     st.caption(note)
 if absent:

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from vae import density
-from vae.app import examples, likelihoods, pictures, shell
+from vae.app import examples, likelihoods, links, pictures, shell
 from vae.figures.density import density_map, ll_histogram, points_figure, roc_figure
 
 shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
@@ -24,10 +24,11 @@ selected = shell.require_current(lambda info: info.latent_dim > 0, "a trained mo
 
 info = selected.info
 is_points = tuple(info.input_shape) == (2,)
+K_OPTIONS = [1, 10, 50, 100, 500, 1000]
+links.bind("k", "dens_k", links.choice(K_OPTIONS), 100)  # ?k=500
 k = st.select_slider(
     "Importance samples k",
-    options=[1, 10, 50, 100, 500, 1000],
-    value=100,
+    options=K_OPTIONS,
     key="dens_k",
     help="k = 1 is the ELBO of one sample; the estimate tightens as k grows (and costs k× more).",
 )
@@ -42,7 +43,8 @@ b.metric("least likely", f"{ll.min():.2f} nats")
 c.metric("most likely", f"{ll.max():.2f} nats")
 st.plotly_chart(ll_histogram({"test set": ll}), key="dens_test_hist")
 
-n_show = st.slider("How many to show", 4, 16, 8, key="dens_n_show")
+links.bind("show", "dens_n_show", links.integer(4, 16), 8)
+n_show = st.slider("How many to show", 4, 16, key="dens_n_show")
 low, high = density.extremes(ll, n_show)
 if info.is_image:
     x = examples.test_x(selected)
@@ -81,7 +83,9 @@ if info.is_image:
         "models are famous for liking simple inputs they never saw (Nalisnick et al. 2019)."
     )
     sets = list(likelihoods.ood_inputs(selected))
-    chosen = st.multiselect("Foreign sets", sets, default=sets, key="dens_ood_sets")
+    set_kind = links.subset({links.slug(s): s for s in sets}, what="set names")
+    links.bind("ood", "dens_ood_sets", set_kind, sets)  # ?ood=uniform-noise,all-black
+    chosen = st.multiselect("Foreign sets", sets, key="dens_ood_sets")
     scores = {name: likelihoods.ood_log_likelihood(selected, name, k) for name in chosen}
     uploaded = examples.upload(selected, "dens_upload", "Score your own image")
     upload_ll = None if uploaded is None else likelihoods.one_log_likelihood(selected, uploaded, k)
@@ -133,9 +137,12 @@ if is_points:
         "is what the model believes new data looks like."
     )
     c1, c2, c3 = st.columns(3)
-    extent = c1.slider("Half-width of the square", 1.5, 6.0, 3.5, 0.5, key="dens_extent")
-    grid_n = c2.select_slider("Grid points per side", [40, 60, 80, 120], 60, key="dens_grid")
-    n_samples = c3.slider("Samples from the model", 200, 5000, 2000, 200, key="dens_samples")
+    links.bind("extent", "dens_extent", links.number(1.5, 6.0), 3.5, where=c1)
+    extent = c1.slider("Half-width of the square", 1.5, 6.0, step=0.5, key="dens_extent")
+    links.bind("grid", "dens_grid", links.choice([40, 60, 80, 120]), 60, where=c2)
+    grid_n = c2.select_slider("Grid points per side", [40, 60, 80, 120], key="dens_grid")
+    links.bind("samples", "dens_samples", links.integer(200, 5000), 2000, where=c3)
+    n_samples = c3.slider("Samples from the model", 200, 5000, step=200, key="dens_samples")
     grid = likelihoods.density_map(selected, extent, grid_n, min(k, 100))
     data_pts = examples.test_x(selected).numpy()
     samples = likelihoods.model_samples(selected, n_samples, 0)

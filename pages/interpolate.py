@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from vae import latent
-from vae.app import controls, own_input, pictures, shell
+from vae.app import controls, links, own_input, pictures, shell
 from vae.figures.interpolate import latent_path, points_path
 
 shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
@@ -38,11 +38,12 @@ st.markdown(
     "sliders are ordered by how much each dimension carries (its KL, in nats): the top ones "
     f"change the picture most. {n_active} of {len(dims.kl)} dimensions are active.{inactive_note}"
 )
-start = controls.start_picker(selected, "interp")
+start = controls.start_picker(selected, "interp", link=True)  # ?a_from= ?a= ?a_seed=
 if start is None:
     st.stop()
 limit = controls.slider_limit(start.z)
 controls.sync_sliders(selected, start, limit)
+controls.link_sliders(selected, start, limit)  # ?z=z0,z1,...
 
 
 @st.fragment
@@ -61,6 +62,7 @@ def live_decoder() -> None:
             "Reset to the start code", key="interp_reset", icon=":material/restart_alt:",
             on_click=controls.reset_sliders, args=(selected, start.z, limit),
         )  # fmt: skip
+    controls.publish_sliders(selected, start, limit)
     z = controls.slider_code(selected, start.z)
     decoded = latent.decode(model, z, start.y)
     with right:
@@ -100,22 +102,28 @@ c1, c2, c3 = st.columns([2, 1, 1])
 with c1:
     mine = own_input.stored(selected)
     b_sources = ["Test example", "Prior sample"] + (["Your own input"] if mine is not None else [])
+    b_tokens = {t: s for t, s in controls.SOURCE_TOKENS.items() if s in b_sources}
+    links.bind("b_from", "ab_source", links.choice(b_tokens), "Test example")
     b_source = st.radio("B", b_sources, horizontal=True, key="ab_source")
     if b_source == "Your own input":
         b_y = None if start.y is None else mine.y
         z_b = latent.encode_mean(model, mine.x[None], None if b_y is None else [b_y])[0]
         st.caption(f"B is {mine.name}.")
     elif b_source == "Test example":
-        b_index = controls.index_picker("B: test example", "ab_b_index", len(selected.data.test), 1)
+        b_index = controls.index_picker(
+            "B: test example", "ab_b_index", len(selected.data.test), 1, param="b"
+        )
         b_x, b_label = controls.test_example(selected, b_index)
         b_y = None if start.y is None else b_label
         z_b = latent.encode_mean(model, b_x[None], None if b_y is None else [b_y])[0]
     else:
-        b_seed = controls.seed_picker("B: prior sample (seed)", "ab_b_seed")
+        b_seed = controls.seed_picker("B: prior sample (seed)", "ab_b_seed", param="b_seed")
         z_b = latent.prior_samples(1, model.config.latent_dim, seed=b_seed + 1)[0]
+links.bind("path", "ab_method", links.choice(latent.METHODS), latent.METHODS[0], where=c2)
 method = c2.radio("Path", latent.METHODS, key="ab_method",
                   format_func={"linear": "linear", "slerp": "spherical (slerp)"}.get)  # fmt: skip
-steps = c3.slider("Frames", 3, 24, 10, key="ab_steps")
+links.bind("steps", "ab_steps", links.integer(3, 24), 10, where=c3)
+steps = c3.slider("Frames", 3, 24, key="ab_steps")
 path = latent.interpolate(start.z, z_b, steps, method)
 frames = latent.decode(model, path, start.y)
 lmap = controls.latent_map(selected)
@@ -150,8 +158,11 @@ st.markdown(
     "changes one property of the picture (thickness, slant, position…) is *disentangled*."
 )
 t1, t2, t3 = st.columns(3)
-low, high = t1.slider("Range", -4.0, 4.0, (-3.0, 3.0), step=0.25, key="trav_range")
-cols = t2.slider("Columns", 3, 15, 9, key="trav_cols")
+links.bind("range", "trav_range", links.span(-4.0, 4.0), (-3.0, 3.0), where=t1)
+# no value=: the session holds (low, high), which makes it a range slider
+low, high = t1.slider("Range", -4.0, 4.0, step=0.25, key="trav_range")
+links.bind("cols", "trav_cols", links.integer(3, 15), 9, where=t2)
+cols = t2.slider("Columns", 3, 15, key="trav_cols")
 only_active = t3.toggle(
     "Only active dimensions",
     value=n_active > 0 and n_active < len(dims.kl),

@@ -125,6 +125,24 @@ def metrics_frame(runs: list[Selected]) -> tuple[pd.DataFrame, list[str]]:
     return table.drop(columns=dropped), absent
 
 
+def metrics_csv(table: pd.DataFrame, names: list[str]) -> bytes:
+    """The metrics table as CSV: ``model`` (the run's name, as ``?model=`` takes it), then β and
+    each metric with its "<title> ±" column beside it. Blank cells: unknown or not applicable.
+    """
+    out = table.drop(columns=["run"])
+    out.insert(0, "model", names)
+    return out.to_csv(index=False).encode("utf-8")
+
+
+def csv_help(note: str | None) -> str:
+    """The CSV's units and protocol, which a comment row would break: for the button's help."""
+    text = (
+        "One row per run: β, then each metric. ELBO, reconstruction, KL and log-likelihood in "
+        "nats per test example; blank: unknown or not applicable."
+    )
+    return text + (f" {note}" if note else "")
+
+
 def metric_columns(table: pd.DataFrame) -> dict:
     """Column formats: counts as integers, the rest with a precision that suits them."""
     config = {"run": st.column_config.TextColumn("run", width="medium")}

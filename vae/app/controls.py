@@ -15,7 +15,7 @@ import streamlit as st
 import torch
 
 from vae import latent
-from vae.app import caching, own_input
+from vae.app import caching, links, own_input
 from vae.app.shell import Selected
 from vae.evaluation import elbo_stats
 
@@ -88,9 +88,13 @@ def _new_seed(key: str) -> None:
     st.session_state[key] = int(np.random.default_rng().integers(100_000))
 
 
-def index_picker(label: str, key: str, n: int, default: int = 0, container=None) -> int:
-    """A test-set index with a "Random" button beside it."""
+def index_picker(
+    label: str, key: str, n: int, default: int = 0, container=None, param: str | None = None
+) -> int:
+    """A test-set index with a "Random" button beside it (in the link as ``?param=``, if named)."""
     where = container or st
+    if param is not None:
+        links.bind(param, key, links.integer(0, n - 1), min(default, n - 1), where=where)
     if key not in st.session_state:
         st.session_state[key] = min(default, n - 1)
     left, right = where.columns([3, 1], vertical_alignment="bottom")
@@ -102,8 +106,10 @@ def index_picker(label: str, key: str, n: int, default: int = 0, container=None)
     return int(index)
 
 
-def seed_picker(label: str, key: str, container=None) -> int:
+def seed_picker(label: str, key: str, container=None, param: str | None = None) -> int:
     where = container or st
+    if param is not None:
+        links.bind(param, key, links.integer(0, 99_999), 0, where=where)
     if key not in st.session_state:
         st.session_state[key] = 0
     left, right = where.columns([3, 1], vertical_alignment="bottom")
@@ -131,17 +137,26 @@ def test_example(selected: Selected, index: int) -> tuple[torch.Tensor, int | No
     return test.x[index], y
 
 
-def start_picker(selected: Selected, key: str) -> Start | None:
+# How a link names the start: ?a_from=test&a=7 or ?a_from=prior&a_seed=5 (see start_picker).
+SOURCE_TOKENS = {"test": "Test example", "own": OWN, "prior": "Prior sample"}
+
+
+def start_picker(selected: Selected, key: str, link: bool = False) -> Start | None:
     """Where the code comes from: a test example (index or random), your own input, the prior.
 
     Your own input is drawn or uploaded here or on the Latent map (``vae.app.own_input``).
+    With ``link``, the choice is in the address: ``a_from`` (test, own or prior), ``a`` (the
+    test example) and ``a_seed`` (the prior sample's seed).
     """
     model, test = selected.model, selected.data.test
     sources = list(SOURCES) if selected.info.is_image else ["Test example", "Prior sample"]
+    if link:
+        tokens = {t: s for t, s in SOURCE_TOKENS.items() if s in sources}
+        links.bind("a_from", f"{key}_source", links.choice(tokens), sources[0])
     source = st.radio("Start from", sources, horizontal=True, key=f"{key}_source")
     conditional = model.config.conditional
     if source == "Test example":
-        index = index_picker("Test example", f"{key}_index", len(test))
+        index = index_picker("Test example", f"{key}_index", len(test), param="a" if link else None)
         x, label = test_example(selected, index)
         y = None
         if conditional:  # keyed by the example, so a new example starts at its own label
@@ -159,7 +174,7 @@ def start_picker(selected: Selected, key: str) -> Start | None:
         y = None if mine.y is None else torch.tensor([mine.y])
         z = latent.encode_mean(model, mine.x[None], y)[0]
         return Start(z, mine.x, mine.y, mine.name, mine.signature)
-    seed = seed_picker("Prior sample (seed)", f"{key}_seed")
+    seed = seed_picker("Prior sample (seed)", f"{key}_seed", param="a_seed" if link else None)
     y = class_picker(selected, "Class given to the model", f"{key}_class") if conditional else None
     z = latent.prior_samples(1, model.config.latent_dim, seed=seed)[0]
     return Start(z, None, y, f"a prior sample z ~ N(0, I) (seed {seed})", f"prior:{seed}:{y}")
@@ -193,11 +208,31 @@ def sync_sliders(selected: Selected, start: Start, limit: float) -> None:
     reset_sliders(selected, start.z, limit)
 
 
+def _slider_start(value: torch.Tensor, limit: float) -> float:
+    return float(np.clip(round(float(value), 2), -limit, limit))
+
+
 def reset_sliders(selected: Selected, z: torch.Tensor, limit: float) -> None:
     for d in range(z.shape[0]):
-        st.session_state[slider_key(selected, d)] = float(
-            np.clip(round(float(z[d]), 2), -limit, limit)
-        )
+        st.session_state[slider_key(selected, d)] = _slider_start(z[d], limit)
+
+
+def _code_link(selected: Selected, start: Start, limit: float) -> tuple:
+    """The sliders as one parameter, ?z=z0,z1,...: left out while they show the start code."""
+    d = start.z.shape[0]
+    keys = [slider_key(selected, i) for i in range(d)]
+    default = tuple(_slider_start(start.z[i], limit) for i in range(d))
+    return keys, links.numbers(d, -limit, limit), default
+
+
+def link_sliders(selected: Selected, start: Start, limit: float) -> None:
+    """A link's ?z= moves the sliders (after ``sync_sliders`` has put them at the start)."""
+    links.bind("z", *_code_link(selected, start, limit))
+
+
+def publish_sliders(selected: Selected, start: Start, limit: float) -> None:
+    """The sliders' code into the address (from the fragment that draws them)."""
+    links.publish("z", *_code_link(selected, start, limit))
 
 
 def slider_code(selected: Selected, fallback: torch.Tensor) -> torch.Tensor:

@@ -20,6 +20,7 @@ import streamlit as st
 import torch
 
 from vae import cache, catalog, threads
+from vae.app import links
 from vae.catalog import ModelEntry, ModelInfo
 from vae.data import Dataset
 from vae.errors import VAELabError
@@ -135,6 +136,7 @@ def model_picker() -> Selected | None:
         return None
     names = [e.name for e in options]
     default = DEFAULT_MODEL if DEFAULT_MODEL in names else names[0]
+    links.leave_other_pages()  # another page's settings do not belong in this page's link
     _follow_link(names, default)
     if st.session_state.get(MODEL_KEY) not in names:
         st.session_state[MODEL_KEY] = default
@@ -155,8 +157,10 @@ def model_picker() -> Selected | None:
         selected = load(entry)
     except VAELabError as exc:
         report_error(exc)
+        links.copy_link_button()
         return None
     model_card(selected)
+    links.copy_link_button()
     return selected
 
 
