@@ -56,7 +56,7 @@ def test_the_page_plays_the_run_and_its_frames_end_on_the_final_map(run):
     assert slider["active"] == 3 and [s["label"] for s in slider["steps"]] == ["0", "1", "2", "3"]
     assert [b["label"] for b in fig["layout"]["updatemenus"][0]["buttons"]] == [
         "▶ Play",
-        "⏸ Pause",
+        "Pause",
     ]
     assert any(t["type"] == "heatmap" for t in fig["data"]), "the KL heat map is beside it"
     # The figure as first drawn is its last frame: the final map, one trace per class.

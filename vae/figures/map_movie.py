@@ -58,10 +58,12 @@ def movie_figure(
             colorscale="Viridis", zmin=0, colorbar={"title": {"text": "nats"}, "x": 1.0},
             hovertemplate="epoch %{x}, %{y}: %{z:.3f} nats<extra></extra>", row=1, col=2,
         )  # fmt: skip
-    line = {"color": "white", "width": 3}
-    top = max(d - 0.5, 0.5)
+    # The frame's epoch as a line over the heat map's rows (category names: a number would
+    # add rows to the categorical axis).
+    span_rows = ["z0", f"z{max(d - 1, 0)}"]
+    line = {"color": "red", "width": 3}
     fig.add_scatter(
-        x=[movie.epochs[-1]] * 2, y=[-0.5, top], mode="lines", line=line, name="this frame",
+        x=[movie.epochs[-1]] * 2, y=span_rows, mode="lines", line=line, name="this frame",
         showlegend=False, hoverinfo="skip", row=1, col=2,
     )  # fmt: skip
     traces = list(range(len(groups))) + [len(fig.data) - 1]
@@ -69,7 +71,7 @@ def movie_figure(
     for f, epoch in enumerate(movie.epochs):
         xy = movie.xy[f]
         data = [go.Scatter(x=xy[idx, 0], y=xy[idx, 1]) for _, idx, _ in groups]
-        data.append(go.Scatter(x=[epoch, epoch], y=[-0.5, top]))
+        data.append(go.Scatter(x=[epoch, epoch], y=span_rows))
         frames.append(go.Frame(data=data, traces=traces, name=str(int(epoch))))
     fig.frames = frames
     span = movie.xy.reshape(-1, 2)
@@ -77,25 +79,26 @@ def movie_figure(
     pad = 0.05 * np.maximum(hi - lo, 1e-6)
     fig.update_xaxes(range=[lo[0] - pad[0], hi[0] + pad[0]], title=axis_titles[0], row=1, col=1)
     fig.update_yaxes(range=[lo[1] - pad[1], hi[1] + pad[1]], title=axis_titles[1], row=1, col=1)
-    fig.update_xaxes(title="epoch", row=1, col=2)
+    last_epoch = int(max(movie.epochs.max(), movie.kl_epochs.max() if d else 0))
+    fig.update_xaxes(title="epoch", range=[-0.5, last_epoch + 0.5], row=1, col=2)
     fig.update_yaxes(autorange="reversed", row=1, col=2)
     play = {"frame": {"duration": frame_ms, "redraw": True}, "fromcurrent": True,
             "transition": {"duration": frame_ms // 2, "easing": "linear"}}  # fmt: skip
     pause = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}
     fig.update_layout(
         height=520,
-        margin={"l": 50, "r": 20, "t": 40, "b": 110},
-        legend={"orientation": "h", "y": -0.32},
+        margin={"l": 50, "r": 20, "t": 80, "b": 110},
+        legend={"orientation": "h", "y": 1.14, "x": 0.0, "yanchor": "bottom"},
         updatemenus=[{
             "type": "buttons", "direction": "left", "x": 0.0, "y": -0.12, "xanchor": "left",
             "buttons": [
                 {"label": "▶ Play", "method": "animate", "args": [None, play]},
-                {"label": "⏸ Pause", "method": "animate", "args": [[None], pause]},
+                {"label": "Pause", "method": "animate", "args": [[None], pause]},
             ],
         }],
         sliders=[{
             "active": len(frames) - 1, "x": 0.12, "y": -0.08, "len": 0.88,
-            "currentvalue": {"prefix": "epoch "},
+            "currentvalue": {"prefix": "epoch ", "xanchor": "right"},
             "steps": [
                 {"label": fr.name, "method": "animate",
                  "args": [[fr.name], {"mode": "immediate", "frame": {"duration": 0, "redraw": True},
