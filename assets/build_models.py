@@ -144,17 +144,17 @@ MODELS: dict[str, dict] = {
     "shapes-tcvae": {
         "title": "Shapes β-TCVAE",
         "description": "β-TCVAE (Chen et al. 2018): only the total correlation weighted (×6).",
-        "settings": {**SHAPES, "objective": "beta-tcvae", "tc_weight": 6.0, "epochs": 40},
+        "settings": {**SHAPES, "objective": "beta-tcvae", "tc_weight": 6.0, "epochs": 14},
     },
     "shapes-factorvae": {
         "title": "Shapes FactorVAE",
         "description": "FactorVAE (Kim & Mnih 2018): a discriminator's TC estimate, γ = 30.",
-        "settings": {**SHAPES, "objective": "factor-vae", "factor_gamma": 30.0, "epochs": 16},
+        "settings": {**SHAPES, "objective": "factor-vae", "factor_gamma": 30.0, "epochs": 10},
     },
     "shapes-dipvae": {
         "title": "Shapes DIP-VAE-I",
         "description": "DIP-VAE-I (Kumar et al. 2018): Cov[μ(x)] pushed to the identity.",
-        "settings": {**SHAPES, "objective": "dip-vae-i", "epochs": 12},
+        "settings": {**SHAPES, "objective": "dip-vae-i", "epochs": 8},
     },
 }
 
