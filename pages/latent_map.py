@@ -127,9 +127,10 @@ def map_view() -> None:
             selection_mode="points", width="stretch",
         )  # fmt: skip
         st.caption(
-            "Drag to turn the cloud, scroll to zoom. Box and lasso selection are 2-D only: "
-            "click a point here to choose it for its nearest neighbours, or switch to 2-D to "
-            "select a group (a 2-D selection stays ringed here)."
+            "Drag to turn the cloud, scroll to zoom; hover a point for its number. Selection is "
+            "2-D only (a 3-D chart sends no box, lasso or click to the page): type an example's "
+            "number below for its nearest neighbours, or switch to 2-D to select a group; a 2-D "
+            "selection stays ringed here."
         )
         spot = before = None
     else:

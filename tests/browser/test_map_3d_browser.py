@@ -60,7 +60,7 @@ def test_a_3d_map_turns_and_the_2d_map_shows_pictures_and_downloads(page, app_ur
     page.wait_for_timeout(500)
     after = page.evaluate(CAMERA)
     assert not np.allclose(before, after), (before, after)  # a drag turned the cloud
-    assert page.get_by_text("selection are 2-D only").count() == 1
+    assert page.get_by_text("Selection is 2-D only").count() == 1
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.locator(".st-key-map_chart_3d").screenshot(path=str(SHOTS / "latent_map_3d.png"))
     # The 3-D map's table has a z column.

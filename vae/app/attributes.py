@@ -13,6 +13,7 @@ import torch
 
 from vae import attributes, latent
 from vae.app import caching, own_input, shell
+from vae.app.charts import png_config
 from vae.app.controls import index_picker
 from vae.app.pictures import picture
 from vae.app.shell import Selected
@@ -114,7 +115,10 @@ def choose_vector(selected: Selected, codes: np.ndarray) -> attributes.Attribute
 def show_loadings(vector: attributes.AttributeVector) -> None:
     share = attributes.loadings(vector.array)
     top = np.argsort(share)[::-1][:3]
-    st.plotly_chart(loadings_figure(vector.array, share), key="attr_loadings", width="stretch")
+    st.plotly_chart(
+        loadings_figure(vector.array, share), key="attr_loadings", width="stretch",
+        config=png_config("attribute-vector-loadings"),
+    )  # fmt: skip
     st.caption(
         f"‖v‖ = {np.linalg.norm(vector.array):.2f}; it loads most on "
         + ", ".join(f"z{d} ({share[d] * 100:.0f} %)" for d in top)
@@ -175,7 +179,7 @@ def show_walk(selected: Selected, codes: np.ndarray, vector: attributes.Attribut
     names = list(selected.data.class_names or [str(c) for c in found.classes])
     st.plotly_chart(
         probe_figure(alphas, probabilities, [names[int(c)] for c in found.classes]),
-        key="attr_probe", width="stretch",
+        key="attr_probe", width="stretch", config=png_config("attribute-vector-class-probe"),
     )  # fmt: skip
     st.caption(
         f"A logistic-regression probe of the class from the code (training accuracy "
