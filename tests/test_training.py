@@ -282,3 +282,35 @@ def test_evaluate_a_shapes_run_gives_every_key(tmp_path):
         assert key in figures, key
     for key in keys[7:]:
         assert 0.0 <= figures[key] <= 1.0, (key, figures[key])
+
+
+def test_a_run_records_its_thread_count_and_resume_keeps_it(tmp_path, monkeypatch):
+    """The probe chose 1 thread at the start; on resume it would choose 2: the run keeps 1."""
+    from vae import threads
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("VAE_LAB_THREADS", raising=False)
+    monkeypatch.setattr(threads, "cores", lambda: 2)
+    threads.forget_probe()
+    monkeypatch.setattr(threads, "probe", lambda n, **kw: {"one": 1.0, "all": 4.0})
+    seen: list[int] = []
+
+    def stop_early(record):
+        seen.append(torch.get_num_threads())
+        if record["type"] == "step" and record["step"] == 3:
+            runs.request_stop(tmp_path / "run")
+
+    before = torch.get_num_threads()
+    run = _train(tmp_path / "run", epochs=1, log_every=1, progress=stop_early)
+    assert runs.read_status(run)["state"] == "stopped"
+    assert json.loads((run / "config.json").read_text())["threads"] == 1
+    assert set(seen) == {1} and torch.get_num_threads() == before
+    threads.forget_probe()
+    monkeypatch.setattr(threads, "probe", lambda n, **kw: {"one": 4.0, "all": 1.0})
+    assert threads.training_threads() == 2  # what a new run would take now
+    seen.clear()
+    _train(run, resume=True, epochs=1, progress=lambda record: seen.append(torch.get_num_threads()))
+    assert runs.read_status(run)["state"] == "completed"
+    assert seen and set(seen) == {1}
+    assert json.loads((run / "config.json").read_text())["threads"] == 1
+    threads.forget_probe()

@@ -14,10 +14,18 @@ how close training is to the machine's limit.
 ``conv_over_plain_loop`` compares the conv figure, in the precision training
 picks here (``conv_train_precision``: bfloat16 mixed precision on CPUs with
 native bfloat16, see ``vae.device.resolve_precision``), with a straightforward
-fp32 PyTorch loop of the same network in the same run: an ``nn.Sequential`` per network, BCE
-with logits plus the closed-form KL, ``torch.optim.Adam`` and torch's default
-thread count. The training figures use the thread count ``vae.threads`` gives a
-training run, as ``python -m vae train`` does.
+fp32 PyTorch loop of the same network in the same run: an ``nn.Sequential`` per
+network, BCE with logits plus the closed-form KL, ``torch.optim.Adam``. Both
+sides of every ratio run in alternating rounds at the same thread count, the
+one ``vae.threads.training_threads`` gives a training run at that moment, as
+``python -m vae train`` does (``threads``, ``conv_plain_loop_threads``).
+
+``busy_core`` measures every training figure again with one core kept busy by a
+child process (``python -c "while True: pass"``), in rounds alternating with the
+quiet ones, with the thread count a training run would choose then; each
+``*_fraction`` is the busy figure over the quiet one of the same run.
+``trustworthy`` is false, with the reasons in ``why``, when the machine was
+already loaded before the quiet measurement or a figure drifted between rounds.
 """
 
 from __future__ import annotations
@@ -25,6 +33,8 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
@@ -133,56 +143,118 @@ def plain_loop_step(batch: torch.Tensor) -> Callable[[], None]:
     return step
 
 
-def _rates_interleaved(
-    steps: dict[str, tuple[Callable[[], None], int]], seconds: float, rounds: int = 3
-) -> dict[str, float]:
-    """Median steps/s of each (step, threads), measured in alternating rounds.
-
-    Alternating makes the ratios fair on a shared machine whose speed drifts.
-    """
-    rates: dict[str, list[float]] = {name: [] for name in steps}
-    for _ in range(rounds):
-        for name, (step, n_threads) in steps.items():
-            threads.use(n_threads)
-            n, elapsed = _timed(step, seconds / rounds)
-            rates[name].append(n / elapsed)
-    return {name: statistics.median(r) for name, r in rates.items()}
+# Training figures, each measured in every round: name → steps/s to figure.
+FIGURES = (
+    "mlp_train_samples_per_s",
+    "conv_train_steps_per_s",
+    "conv_train_fp32_steps_per_s",
+    "conv_plain_loop_steps_per_s",
+)
+# A 1-minute load above this share of the cores means other work shared the "quiet" figures.
+QUIET_LOAD_PER_CORE = 0.75
+MAX_DRIFT = 1.5  # fastest over slowest round of one figure beyond which it is called noisy
 
 
-def run_bench(seconds: float = 3.0) -> dict[str, object]:
-    from vae.data.shapes import shapes_render_speed
-
-    torch.manual_seed(0)
-    default_threads = threads.cores()
-    load = os.getloadavg()[0]
+def _steps() -> tuple[dict[str, Callable[[], None]], dict[str, float], VAE]:
+    """The step of each training figure, and what one step counts (samples or steps)."""
     conv_batch = torch.rand(CONV_BATCH, *CONV_SHAPE).round()
-    train_threads = threads.training_threads()
     conv = VAE(VAEConfig(latent_dim=CONV_LATENT, architecture="conv"), CONV_SHAPE)
     conv_fp32 = VAE(VAEConfig(latent_dim=CONV_LATENT, architecture="conv"), CONV_SHAPE)
     # What ``python -m vae train`` does with this network here (precision "auto").
     conv.train_dtype = resolve_precision("auto", torch.device("cpu"), "conv")
-    rates = _rates_interleaved(
-        {
-            # The baseline with torch's default thread count (one per core).
-            "plain": (plain_loop_step(conv_batch), default_threads),
-            "conv": (training_step(conv, conv_batch), train_threads),
-            "conv_fp32": (training_step(conv_fp32, conv_batch), train_threads),
-        },
-        seconds,
-    )
-    plain_steps, conv_steps, conv_fp32_steps = rates["plain"], rates["conv"], rates["conv_fp32"]
-    n_threads = threads.use(train_threads)
-    gflops = matmul_gflops(seconds=min(seconds, 2.0))
     mlp = VAE(VAEConfig(latent_dim=MLP_LATENT, hidden_dims=MLP_HIDDEN), MLP_SHAPE)
-    mlp_step = training_step(mlp, torch.rand(MLP_BATCH, *MLP_SHAPE).round())
-    n, elapsed = _timed(mlp_step, seconds)
-    mlp_samples = n / elapsed * MLP_BATCH
+    steps = {
+        "mlp_train_samples_per_s": training_step(mlp, torch.rand(MLP_BATCH, *MLP_SHAPE).round()),
+        "conv_train_steps_per_s": training_step(conv, conv_batch),
+        "conv_train_fp32_steps_per_s": training_step(conv_fp32, conv_batch),
+        "conv_plain_loop_steps_per_s": plain_loop_step(conv_batch),
+    }
+    per_step = {name: MLP_BATCH if name.startswith("mlp") else 1 for name in steps}
+    return steps, per_step, conv
+
+
+class BusyCore:
+    """One child process spinning on a core while the block runs."""
+
+    def __enter__(self) -> BusyCore:
+        self.child = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+        time.sleep(0.3)  # let the scheduler give it its core
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.child.kill()
+        self.child.wait()
+
+
+def _round(
+    steps: dict[str, Callable[[], None]], per_step: dict[str, float], seconds: float, warmup: int
+) -> dict[str, float]:
+    out = {}
+    for name, step in steps.items():
+        n, elapsed = _timed(step, seconds, warmup=warmup)
+        out[name] = n / elapsed * per_step[name]
+    return out
+
+
+def _trust(load: float, rounds: dict[str, dict[str, list[float]]]) -> list[str]:
+    """Why the figures may not be trusted (an empty list: no reason found)."""
+    why = []
+    if load > QUIET_LOAD_PER_CORE * threads.cores():
+        why.append(f"load {load:.1f} before the quiet measurement")
+    for condition, figures in rounds.items():
+        for name, values in figures.items():
+            if min(values) > 0 and max(values) / min(values) > MAX_DRIFT:
+                why.append(
+                    f"{name} ({condition}) varied {max(values) / min(values):.1f}x between rounds"
+                )
+    return why
+
+
+def run_bench(seconds: float = 3.0, rounds: int = 3) -> dict[str, object]:
+    """Every speed figure, quiet and with one core busy, in alternating rounds (medians)."""
+    from vae.data.shapes import shapes_render_speed
+
+    torch.manual_seed(0)
+    load = os.getloadavg()[0]
+    steps, per_step, conv = _steps()
+    threads.forget_probe()
+    n_quiet = threads.training_threads()
+    with BusyCore():
+        threads.forget_probe()  # what a training started now would measure
+        n_busy = threads.training_threads()
+        load_busy = os.getloadavg()[0]
+    threads.forget_probe()
+    measured: dict[str, dict[str, list[float]]] = {
+        "quiet": {name: [] for name in steps},
+        "busy": {name: [] for name in steps},
+    }
+    share = seconds / rounds
+    for i in range(rounds):
+        warmup = 2 if i == 0 else 0  # oneDNN builds its kernels on first use
+        threads.use(n_quiet)
+        for name, rate in _round(steps, per_step, share, warmup).items():
+            measured["quiet"][name].append(rate)
+        with BusyCore():
+            threads.use(n_busy)
+            for name, rate in _round(steps, per_step, share, warmup).items():
+                measured["busy"][name].append(rate)
+    quiet = {name: statistics.median(v) for name, v in measured["quiet"].items()}
+    busy = {name: statistics.median(v) for name, v in measured["busy"].items()}
+    n_threads = threads.use(n_quiet)
+    gflops = matmul_gflops(seconds=min(seconds, 2.0))
+    mlp_samples, conv_steps = quiet["mlp_train_samples_per_s"], quiet["conv_train_steps_per_s"]
+    plain_steps = quiet["conv_plain_loop_steps_per_s"]
     peak_samples = gflops * 1e9 / mlp_training_flops_per_sample()
     render = shapes_render_speed(n=4096, image_size=64)
+    why = _trust(load, measured)
+    fractions = {f"{name}_fraction": round(busy[name] / quiet[name], 3) for name in steps}
     return {
         "machine": f"{platform.machine()} {os.cpu_count()} cpu(s), torch {torch.__version__}, "
         f"{n_threads} thread(s)",
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "load_1min": round(load, 2),
+        "trustworthy": not why,
+        "why": "; ".join(why),
         "threads": n_threads,
         "matmul_gflops": round(gflops, 2),
         "mlp_train_samples_per_s": round(mlp_samples, 1),
@@ -191,10 +263,21 @@ def run_bench(seconds: float = 3.0) -> dict[str, object]:
         "conv_train_steps_per_s": round(conv_steps, 2),
         "conv_train_samples_per_s": round(conv_steps * CONV_BATCH, 1),
         "conv_train_precision": precision_name(conv.train_dtype),
-        "conv_train_fp32_steps_per_s": round(conv_fp32_steps, 2),
+        "conv_train_fp32_steps_per_s": round(quiet["conv_train_fp32_steps_per_s"], 2),
         "conv_plain_loop_steps_per_s": round(plain_steps, 2),
-        "conv_plain_loop_threads": default_threads,
+        "conv_plain_loop_threads": n_threads,
         "conv_over_plain_loop": round(conv_steps / plain_steps, 2),
         "shapes_images_per_s": round(render, 1),
         "shapes_render_over_conv_consumption": round(render / (conv_steps * CONV_BATCH), 1),
+        "busy_core": {
+            "what": "each training figure with one core kept busy by a child process, "
+            "over the quiet figure of the same run; both sides at the thread count a "
+            "training run chooses then",
+            "load_1min": round(load_busy, 2),
+            "threads_quiet": n_quiet,
+            "threads_busy": n_busy,
+            **{name: round(value, 2) for name, value in busy.items()},
+            **fractions,
+            "min_fraction": min(fractions.values()),
+        },
     }

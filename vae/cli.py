@@ -230,7 +230,10 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from vae import threads
     from vae.report import evaluate_run, format_table
+
+    threads.use(threads.training_threads())  # measured: all cores only where they pay
 
     result = evaluate_run(
         args.run_dir,

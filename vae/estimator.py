@@ -133,16 +133,13 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         TrainConfig(**{name: getattr(self, name) for name in TRAIN_PARAMS})
         device = resolve_device(self.device)
         x = torch.from_numpy(rows.astype(np.float32)).reshape(-1, *shape)
-        threads_before = torch.get_num_threads()
-        threads.use(threads.training_threads())  # as a CLI training run (vae.threads decides)
-        try:
-            with seeded(int(self.seed)):
-                model = VAE(config, shape).to(device)
-                self.history_ = _fit_model(
-                    model, x, int(self.epochs), int(self.batch_size), float(self.lr), self.verbose
-                )
-        finally:
-            threads.use(threads_before)
+        # As a CLI training run (vae.threads decides); the count changes the order of sums.
+        self.threads_ = threads.training_threads()
+        with threads.using(self.threads_), seeded(int(self.seed)):
+            model = VAE(config, shape).to(device)
+            self.history_ = _fit_model(
+                model, x, int(self.epochs), int(self.batch_size), float(self.lr), self.verbose
+            )
         model.eval()
         self.model_ = model
         self.input_shape_ = tuple(shape)
@@ -177,7 +174,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         """
         x = self._tensor(X)
         out = np.empty(x.shape[0])
-        with torch.inference_mode():
+        with torch.inference_mode(), threads.using(threads.training_threads()):
             for i in range(x.shape[0]):
                 with seeded(int(self.seed)):
                     log_w = self.model_.log_importance_weights(
@@ -292,6 +289,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
             "likelihood_": self.likelihood_,
             "layout_": list(self.layout_),
             "n_iter_": int(self.n_iter_),
+            "threads_": int(getattr(self, "threads_", 1)),
             "history_": [float(v) for v in self.history_],
         }
         if hasattr(self, "feature_names_in_"):
@@ -315,6 +313,7 @@ class VAETransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEsti
         estimator.likelihood_ = fitted["likelihood_"]
         estimator.layout_ = tuple(fitted["layout_"])
         estimator.n_iter_ = fitted["n_iter_"]
+        estimator.threads_ = int(fitted.get("threads_", 1))  # files from before the probe
         estimator.history_ = fitted["history_"]
         estimator._n_features_out = int(estimator.latent_dim)
         if "feature_names_in_" in fitted:

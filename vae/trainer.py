@@ -161,6 +161,7 @@ class Trainer:
             world_size=self.world,
             # What precision "auto" became on this machine.
             precision_used=precision_name(self.model.train_dtype),
+            threads=torch.get_num_threads(),  # vae.training.run_threads: resume keeps it
         )
 
     def save_checkpoint(self) -> None:

@@ -104,6 +104,7 @@ def train(
     """
     run_dir = Path(run_dir)
     run = RunDir(run_dir)
+    saved = None
     if resume:
         saved = run.config()
         if saved is None or not saved.model:
@@ -131,9 +132,8 @@ def train(
             f"{run_dir} already holds a run; pass --resume to continue it or choose a new folder."
         )
     trainer = Trainer(model_config, train_config, run_dir, data=data, progress=progress)
-    # Spare cores only: on a busy machine a second OpenMP thread slows every step many times.
     threads_before = torch.get_num_threads()
-    threads.use(max(1, threads.training_threads() // trainer.world))
+    threads.use(run_threads(saved.raw.get("threads") if resume else None, trainer.world))
     try:
         return _train(trainer, resume)
     except Exception:
@@ -145,6 +145,23 @@ def train(
         return run_dir
     finally:
         threads.use(threads_before)
+
+
+def run_threads(recorded: object, world: int) -> int:
+    """Threads of one training process: the count the run recorded, when it is resumed.
+
+    A new run takes ``vae.threads.training_threads`` (measured at the start, or
+    the override), divided among torchrun's processes; the trainer records the
+    count in ``config.json``. The thread count changes the order of sums, so a
+    resumed run keeps it, whatever the machine's load or the environment says now.
+    """
+    if isinstance(recorded, int) and recorded > 0:
+        if threads.overridden() and threads.training_threads() != recorded:
+            log.warning("resuming with the run's own %d thread(s), not the override", recorded)
+        return recorded
+    if world > 1 and not threads.overridden():
+        return max(1, threads.cores() // world)  # ranks probing at once would mislead each other
+    return max(1, threads.training_threads() // world)
 
 
 def _train(trainer: Trainer, resume: bool) -> Path:
