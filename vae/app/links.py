@@ -25,7 +25,8 @@ What ``bind`` does, in order:
 
 Parameters belong to the page that bound them: on a switch to another page the shell calls
 ``leave_other_pages``, which removes the previous page's parameters from the address (``model``,
-written by the shell, stays). ``copy_link_button`` is the sidebar's "🔗 Copy link".
+written by the shell, stays). ``copy_link_button`` is the sidebar's "Copy link" (a link icon:
+an inline SVG, since an emoji needs a font the browser may lack).
 
 Streamlit 1.67's own ``bind="query-params"`` names each parameter after the widget's key and
 drops an invalid value silently; these bindings give short names and say what was wrong.
@@ -279,7 +280,11 @@ _COPY_HTML = """
          font-size: 12px; padding: 0.25rem; border: 1px solid rgba(49, 51, 63, 0.2); }
 </style>
 <button id="copy" type="button" title="Copy the address of this view, settings included">
-  🔗 Copy link</button><span id="done" role="status"></span>
+  <svg aria-hidden="true" width="16" height="16" viewBox="0 0 24 24" fill="currentColor"
+       style="vertical-align: -3px"><path d="M3.9 12c0-1.71 1.39-3.1 3.1-3.1h4V7H7c-2.76 0-5
+       2.24-5 5s2.24 5 5 5h4v-1.9H7c-1.71 0-3.1-1.39-3.1-3.1zM8 13h8v-2H8v2zm9-6h-4v1.9h4c1.71
+       0 3.1 1.39 3.1 3.1s-1.39 3.1-3.1 3.1h-4V17h4c2.76 0 5-2.24 5-5s-2.24-5-5-5z"/></svg>
+  Copy link</button><span id="done" role="status"></span>
 <input id="url" readonly aria-label="Link to this view">
 <script>
   const button = document.getElementById("copy");
