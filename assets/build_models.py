@@ -231,14 +231,10 @@ def build(
 
 
 def _objective_text(config: dict) -> str:
-    """The objective and its weights, e.g. "β-TCVAE, TC weight β 6"."""
+    """The objective and its weights, e.g. "β-TCVAE: MI weight α 1, TC weight β 6, …"."""
     from vae import objectives
 
-    if config.get("objective", "vae") == "vae":
-        return f"β={config['beta']:g}"
-    objective = objectives.get(config["objective"])
-    weights = ", ".join(f"{s.title} {config[s.name]:g}" for s in objective.settings[:2])
-    return f"{objective.summary.split(':')[0]}, {weights}"
+    return objectives.caption(config, separator=", ")
 
 
 def _fmt(value: object, digits: int = 2, error: float | None = None) -> str:

@@ -217,13 +217,7 @@ def compute_missing(runs: list[Selected], quick: bool) -> None:
 
 
 def objective_caption(config: Any) -> str:
-    """The objective and its own weights as a person reads them, e.g. "β-TCVAE: TC weight β 6"."""
+    """The objective and its own weights as a person reads them (``vae.objectives.caption``)."""
     from vae import objectives
 
-    if config.objective == "vae":
-        return f"β = {config.beta:g}" + (
-            f" ({config.beta_schedule})" if config.beta_schedule != "constant" else ""
-        )
-    objective = objectives.get(config.objective)
-    weights = " · ".join(f"{s.title} {getattr(config, s.name)}" for s in objective.settings[:3])
-    return f"{objective.summary.split(':')[0]}: {weights}"
+    return objectives.caption(config)

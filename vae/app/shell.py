@@ -19,7 +19,7 @@ from typing import Any
 import streamlit as st
 import torch
 
-from vae import cache, catalog, threads
+from vae import cache, catalog, objectives, threads
 from vae.app import links
 from vae.catalog import ModelEntry, ModelInfo
 from vae.data import Dataset
@@ -227,7 +227,12 @@ def model_card(selected: Selected) -> None:
     lines = [
         f"**{selected.entry.title}**",
         f"data: `{info.dataset}` {tuple(info.input_shape)} · {cfg.architecture} · z={cfg.latent_dim}",
-        f"β={cfg.beta:g} ({cfg.beta_schedule}) · flow: {cfg.flow}"
+        (
+            f"β={cfg.beta:g} ({cfg.beta_schedule})"
+            if cfg.objective == "vae"
+            else objectives.caption(cfg)
+        )
+        + f" · flow: {cfg.flow}"
         + (f"×{cfg.flow_length}" if cfg.has_flow else "")
         + (f" · conditional ({cfg.n_classes} classes)" if cfg.conditional else ""),
     ]
@@ -242,6 +247,18 @@ def model_card(selected: Selected) -> None:
         lines.append(
             f"test ELBO **{summary['elbo']:.2f}** nats · active units **{summary.get('active_units', '?')}**"
             f"/{cfg.latent_dim}"
+        )
+    if summary.get("mig") is not None:
+        sd = summary.get("uncertainty", {})
+        scores = [
+            f"{title} **{summary[key]:.2f}**" + (f" ± {sd[key]:.2f}" if key in sd else "")
+            for key, title in (("mig", "MIG"), ("dci_disentanglement", "DCI D"))
+            if summary.get(key) is not None
+        ]
+        protocol = "quick" if summary.get("protocol", {}).get("quick") else "full"
+        lines.append(
+            " · ".join(scores) + f" ({protocol} protocol; ± from a bootstrap for MIG, "
+            "from split halves for DCI)"
         )
     if selected.entry.description:
         lines.append(selected.entry.description)

@@ -75,3 +75,20 @@ __all__ = [
     "register",
     "registered",
 ]
+
+
+def caption(config: object, separator: str = " · ") -> str:
+    """The objective and its own weights as a person reads them, e.g. "β-TCVAE: MI weight α 1 ·
+    TC weight β 6 · Dimension-wise KL weight γ 1", or "β = 4 (linear)" for the β-VAE.
+
+    ``config`` is a VAEConfig or its dict (a run's config.json "model").
+    """
+    get_value = config.get if isinstance(config, dict) else lambda name: getattr(config, name)
+    name = get_value("objective") or "vae"
+    if name == "vae":
+        schedule = get_value("beta_schedule") or "constant"
+        return f"β = {get_value('beta'):g}" + (f" ({schedule})" if schedule != "constant" else "")
+    objective = get(name)
+    weights = separator.join(f"{s.title} {get_value(s.name):g}" for s in objective.settings[:3]
+                             if isinstance(get_value(s.name), (int, float)))  # fmt: skip
+    return f"{objective.summary.split(':')[0]}: {weights}"
