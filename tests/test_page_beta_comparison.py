@@ -21,8 +21,15 @@ RUNS = ["digits-8d", "digits-collapse", "digits-cured"]
 
 
 def test_defaults_prefer_the_shapes_models_and_fall_back_to_digits():
-    shapes = ["digits-8d", "shapes-beta1", "shapes-beta4", "shapes-beta8", "digits-collapse"]
-    assert default_runs(shapes) == ["shapes-beta1", "shapes-beta4", "shapes-beta8"]
+    shapes = ["digits-8d", "shapes-beta1", "shapes-beta4", "shapes-beta8", "shapes-tcvae"]
+    assert default_runs(shapes) == ["shapes-beta1", "shapes-beta4", "shapes-tcvae"]
+    shapes += ["shapes-factorvae", "shapes-dipvae"]
+    assert default_runs(shapes) == [
+        "shapes-beta1",
+        "shapes-beta4",
+        "shapes-tcvae",
+        "shapes-factorvae",
+    ]
     assert default_runs(["digits-2d", *RUNS]) == RUNS
     mnist = ["mnist-16d", "mnist-collapse", "mnist-cured"]
     assert default_runs(["mnist-2d", *mnist, *RUNS]) == mnist  # MNIST before digits
