@@ -43,9 +43,15 @@ def section(selected: Selected) -> None:
         )
         return
     n, frames = found.xy.shape[1], len(found.epochs)
+    first = int(found.epochs[0])
+    start = (
+        "epoch 0 is the untrained network"
+        if first == 0
+        else f"from epoch {first} on: the run kept no codes before"
+    )
     st.markdown(
         f"The codes of the first {n:,} test examples after each of {frames} kept epochs "
-        f"(epoch 0 is the untrained network), drawn through **one** projection fitted on the "
+        f"({start}), drawn through **one** projection fitted on the "
         "final codes, so each point moves rather than jumps and the last frame is the final "
         "map. Press ▶ Play or drag the epoch slider; beside it the KL of each latent dimension "
         "(nats, test set), with a line at the frame's epoch: a row that fades to zero is a "
