@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from vae import latent, map_inverse, projection
 from vae.app import (
     attributes,
     charts,
+    large_map,
     latent_map,
     map_decode,
     map_exports,
@@ -57,6 +59,13 @@ def own_input_section() -> None:
 
 @st.fragment
 def map_view() -> None:
+    large = large_map.offered(selected) and st.radio(
+        "Points", [large_map.TEST_SPLIT, large_map.SAMPLE], horizontal=True,
+        key=large_map.POINTS_KEY,
+        help=f"The test split ({n_test:,} examples), or the test examples followed by a random "
+        f"sample of the training split: {large_map.size(selected):,} points, encoded once "
+        "and kept on disk.",
+    ) == large_map.SAMPLE  # fmt: skip
     c_method, c_dims, c_n, c_p1, c_p2, c_colour = st.columns([1.2, 0.8, 1.2, 1, 1, 1.4])
     can_3d = latent_dim >= 3
     dims = c_dims.radio(
@@ -68,14 +77,17 @@ def map_view() -> None:
     methods = projection.methods_for(latent_dim, components)
     if st.session_state.get("map_method") not in methods:
         st.session_state["map_method"] = methods[0]
-    default_n = projection.default_n(n_test)
-    lo_n = min(20, n_test)
-    latent_map.clamp_state("map_n", lo_n, n_test)
+    top = large_map.size(selected) if large else n_test
+    default_n = top if large else projection.default_n(n_test)
+    step = 1000 if top >= 20_000 else max(1, min(10, top // 20))
+    lo_n = min(step if step == 1000 else 20, top)
+    n_key = "map_n_sample" if large else "map_n"
+    latent_map.clamp_state(n_key, lo_n, top)
     method = c_method.selectbox(
         "Projection", methods, format_func=projection.METHODS.get, key="map_method"
     )
     n = c_n.slider(
-        "Test examples", lo_n, n_test, default_n, step=max(1, min(10, n_test // 20)), key="map_n"
+        "Examples" if large else "Test examples", lo_n, top, default_n, step=step, key=n_key
     )
     params: dict = {}
     if method == "umap":
@@ -95,26 +107,27 @@ def map_view() -> None:
             "t-SNE perplexity", 2.0, top, min(30.0, top), step=1.0, key="map_perplexity",
             help="Roughly the number of neighbours each point keeps close.",
         )  # fmt: skip
-    options = latent_map.colour_options(selected)
+    options = (large_map if large else latent_map).colour_options(selected)
     colour = c_colour.selectbox("Colour by", options, key="map_colour")
-    pictures = info.is_image and st.toggle(
+    pictures = info.is_image and not large and st.toggle(
         "Points as pictures", key="map_pictures", disabled=components == 3,
         help="Each point drawn as its own test image (up to "
         f"{map_pictures.MAX_PICTURES:,}); zoom in to read them. 2-D maps only.",
     )  # fmt: skip
+    glue = large_map if large else latent_map
     try:
-        xy = latent_map.project(selected, n, method, params, components)
-        values, categories, label = latent_map.colour_values(selected, n, colour)
+        xy = glue.project(selected, n, method, params, components)
+        values, categories, label = glue.colour_values(selected, n, colour)
     except VAELabError as exc:
         shell.report_error(exc)
         return
-    ids = list(range(n))
+    ids = np.arange(n)
     if (st.session_state.get(latent_map.POINT_KEY) or 0) >= n:
         st.session_state[latent_map.POINT_KEY] = None
     chosen = st.session_state.get(latent_map.POINT_KEY)
     names = ("z₁", "z₂", "z₃") if method == "latent" else None
     axes = names or tuple(f"{projection.METHODS[method]} {i}" for i in (1, 2, 3))
-    codes = latent_map.codes(selected, n)
+    codes = glue.codes(selected, n)
     merged = projection.check_params(method, params, n)
     stem = f"latent-map-{selected.entry.name}-{method}-{components}d"
     if components == 3:
@@ -139,12 +152,13 @@ def map_view() -> None:
             chosen=chosen, axis_titles=axes[:2], marker_size=4 if pictures else 6,
         )  # fmt: skip
         view = [method, n, sorted(merged.items())]
-        spot, before = map_decode.spots(view)
-        map_overlays.add_spot_layer(fig, map_overlays.spot_grid(xy))
+        spot, before = map_decode.spots(view) if not large else (None, None)
+        if not large:
+            map_overlays.add_spot_layer(fig, map_overlays.spot_grid(xy))
         if pictures:
             rows, sources = latent_map.picture_sources(selected, n)
             map_pictures.add_pictures(fig, xy[rows], sources)
-        mine = own_input.stored(selected)
+        mine = None if large else own_input.stored(selected)
         if mine is not None:
             z = latent.encode_mean(
                 selected.model, mine.x[None], None if mine.y is None else [mine.y]
@@ -163,16 +177,20 @@ def map_view() -> None:
 
     # The callback has done this already in a browser; not in AppTest.
     latent_map.apply_selection(event)
-    map_exports.buttons(selected, xy, method)
-    if components == 2:
+    if large:
+        st.caption(large_map.caption(selected, n) + " Downloads, pictures and decoding a spot "
+                   "work on the test split.")  # fmt: skip
+    else:
+        map_exports.buttons(selected, xy, method)
+    if components == 2 and not large:
         spot, before = map_decode.spots(view)
     picked = [i for i in latent_map.selected_ids() if i < n]
     left, right = st.columns([3, 1])
     if picked:
         with left:
-            latent_map.show_gallery(selected, picked)
+            glue.show_gallery(selected, picked)
         right.button("Clear selection", key="map_clear", on_click=latent_map.clear_selection)
-        for group in ("A", "B"):
+        for group in () if large else ("A", "B"):  # attribute vectors use test codes
             right.button(
                 f"Selection → group {group}", key=f"map_to_{group}",
                 on_click=attributes.keep_selection_as, args=(group, picked),
@@ -189,7 +207,7 @@ def map_view() -> None:
     )  # fmt: skip
     k = c_k.slider("Neighbours", 1, min(24, n - 1), min(8, n - 1), key="map_k")
     if point is not None:
-        latent_map.show_neighbours(selected, codes, int(point), k)
+        glue.show_neighbours(selected, codes, int(point), k)
     if spot is not None:
         labels = data.test.y[:n].numpy() if data.test.y is not None else None
         map_decode.show_spot(selected, method, merged, codes, xy, spot, before, labels)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from vae import cache, warmup
+from vae import cache, umap_fast, warmup
 from vae.data import Dataset
 from vae.errors import ConfigError
 from vae.evaluation import encode_means, iwae_log_likelihood, seeded
@@ -55,6 +55,8 @@ DEFAULT_N = 2000  # test examples on a map unless asked otherwise
 # 3.8 s for a trustworthiness@15 (sklearn) of 0.962 instead of 0.964.
 UMAP_FULL_EPOCHS_UP_TO = DEFAULT_N
 UMAP_LARGE_EPOCHS = 200
+# sklearn's Barnes-Hut t-SNE is single-threaded where it counts: minutes beyond this.
+TSNE_MAX_N = 20_000
 DEFAULT_K = 100  # importance samples of the per-example log-likelihood
 Progress = Callable[[float], None]
 
@@ -101,6 +103,11 @@ def check_params(method: str, params: dict[str, Any], n: int) -> dict[str, Any]:
                 f"UMAP's n_neighbors must be from 2 to {max(n - 1, 2)} for {n} points, "
                 f"got {merged['n_neighbors']}."
             )
+    if method == "tsne" and n > TSNE_MAX_N:
+        raise ConfigError(
+            f"t-SNE of {n:,} points would take many minutes here; it maps up to "
+            f"{TSNE_MAX_N:,}: choose UMAP or PCA for more."
+        )
     if method == "tsne":
         merged["perplexity"] = float(merged["perplexity"])
         if not 1 <= merged["perplexity"] < max(n, 2):
@@ -117,8 +124,13 @@ def project(
     params: dict[str, Any] | None = None,
     seed: int = 0,
     components: int = 2,
+    progress: Progress | None = None,
 ) -> np.ndarray:
-    """A view (n, components) float32 of codes (n, d), by ``method`` with its ``params``."""
+    """A view (n, components) float32 of codes (n, d), by ``method`` with its ``params``.
+
+    UMAP of :data:`vae.umap_fast.LARGE_N` codes or more runs ``vae.umap_fast`` (fast exact
+    neighbours, PCA start, fewer epochs), which reports to ``progress`` epoch by epoch.
+    """
     codes = np.asarray(codes, dtype=np.float64)
     n, d = codes.shape
     params = check_params(method, params or {}, n)
@@ -134,6 +146,11 @@ def project(
         xy = np.column_stack([codes, np.zeros((n, components - d))])
     elif method == "pca":
         xy = _pca(codes, components)
+    elif method == "umap" and n >= umap_fast.LARGE_N:
+        _import_umap()
+        xy = umap_fast.umap_large(
+            codes, params["n_neighbors"], params["min_dist"], components, seed, progress=progress
+        )
     elif method == "umap":
         umap = _import_umap()
         indices, distances = exact_knn(codes, params["n_neighbors"])

@@ -21,6 +21,14 @@ SELECTED_NAME = "selected"
 CHOSEN_NAME = "chosen"
 
 
+def _rows_of(ids: np.ndarray, wanted: Sequence[int]) -> np.ndarray:
+    """The rows of ``ids`` that hold the ``wanted`` global ids (vectorised: 100,000 points)."""
+    wanted = np.asarray(list(wanted), dtype=np.int64)
+    if not len(wanted):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.isin(ids, wanted))
+
+
 def _point_traces(
     coords: np.ndarray,
     ids: np.ndarray,
@@ -57,10 +65,12 @@ def _point_traces(
         "colorbar": {"title": {"text": color_label}}, "opacity": 0.85,
     }  # fmt: skip
     every = np.ones(len(ids), dtype=bool)
+    # The hover reads the value from the marker's colour array: no per-point text strings,
+    # which for 100,000 points cost more than the rest of the figure.
     return [
         at(every) | {
-            "name": color_label, "marker": marker, "text": [f"{v:.2f}" for v in values],
-            "hovertemplate": f"#%{{customdata}} {color_label} %{{text}}<extra></extra>",
+            "name": color_label, "marker": marker,
+            "hovertemplate": f"#%{{customdata}} {color_label} %{{marker.color:.2f}}<extra></extra>",
         }
     ]  # fmt: skip
 
@@ -89,16 +99,15 @@ def scatter_map(
     hover = "#%{customdata}<extra>%{fullData.name}</extra>"
     for trace in _point_traces(xy, ids, color, categories, color_label, size=marker_size):
         fig.add_scattergl(mode="markers", **trace)
-    position = {int(g): i for i, g in enumerate(ids)}
-    rows = [position[int(s)] for s in selected if int(s) in position]
-    if rows:
+    rows = _rows_of(ids, selected)
+    if len(rows):
         fig.add_scattergl(
             x=xy[rows, 0], y=xy[rows, 1], customdata=ids[rows], mode="markers", name=SELECTED_NAME,
             marker={"size": 11, "color": "rgba(0,0,0,0)", "line": {"width": 1.5, "color": "#111"}},
             hovertemplate=hover,
         )  # fmt: skip
-    if chosen is not None and int(chosen) in position:
-        r = position[int(chosen)]
+    if chosen is not None and len(_rows_of(ids, [chosen])):
+        r = int(_rows_of(ids, [chosen])[0])
         fig.add_scattergl(
             x=xy[[r], 0], y=xy[[r], 1], customdata=ids[[r]], mode="markers", name=CHOSEN_NAME,
             marker={"size": 16, "symbol": "star", "color": "#ffcc00", "line": {"width": 1, "color": "#111"}},
@@ -136,16 +145,15 @@ def scatter_map_3d(
     hover = "#%{customdata}<extra>%{fullData.name}</extra>"
     for trace in _point_traces(xyz, ids, color, categories, color_label, size=3):
         fig.add_scatter3d(mode="markers", **trace)
-    position = {int(g): i for i, g in enumerate(ids)}
-    rows = [position[int(s)] for s in selected if int(s) in position]
-    if rows:
+    rows = _rows_of(ids, selected)
+    if len(rows):
         fig.add_scatter3d(
             x=xyz[rows, 0], y=xyz[rows, 1], z=xyz[rows, 2], customdata=ids[rows], mode="markers",
             name=SELECTED_NAME, hovertemplate=hover,
             marker={"size": 6, "symbol": "circle-open", "color": "#111", "line": {"width": 1}},
         )  # fmt: skip
-    if chosen is not None and int(chosen) in position:
-        r = position[int(chosen)]
+    if chosen is not None and len(_rows_of(ids, [chosen])):
+        r = int(_rows_of(ids, [chosen])[0])
         fig.add_scatter3d(
             x=xyz[[r], 0], y=xyz[[r], 1], z=xyz[[r], 2], customdata=ids[[r]], mode="markers",
             name=CHOSEN_NAME, hovertemplate=hover,
