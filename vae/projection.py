@@ -2,7 +2,7 @@
 
 Everything uses the posterior *mean* of each test example (``Posterior.mean``).
 A map is the first ``n`` test examples, so an example's global id is its index
-in the test split. Costly results are cached on disk per (model, what,
+in the test split (``vae.large_map`` extends the ids to a larger sample). Costly results are cached on disk per (model, what,
 parameters) in the model's ``cache/`` folder (``vae.cache``); the bundled
 models ship theirs, precomputed by :func:`precompute_defaults`.
 
