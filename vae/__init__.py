@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vae.config import TrainConfig, VAEConfig
 from vae.errors import CheckpointError, ConfigError, DataError, RunError, VAELabError
-from vae.model import VAE, Posterior
 
 __all__ = [
     "VAE",
@@ -28,7 +26,17 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # Data and training pull in scikit-learn and friends: import them only when asked.
+    # Torch, data and training are imported only when asked: the launcher's supervisor
+    # (``python -m vae.launcher``) needs none of them, and importing torch costs it 1-10 s
+    # before the training even starts (issue 18).
+    if name in ("TrainConfig", "VAEConfig"):
+        from vae import config
+
+        return getattr(config, name)
+    if name in ("VAE", "Posterior"):
+        from vae import model
+
+        return getattr(model, name)
     if name == "load_dataset":
         from vae.data import load_dataset
 

@@ -1,0 +1,121 @@
+"""Start → first point of the live curve → finished run, for digits with the Train page's defaults.
+
+``python -m benchmarks.first_curve [--busy]`` queues the run exactly as the
+Train page's Start button does (``vae.launcher.submit`` with the form's digits
+defaults, ``VAE_LAB_THREADS=1``), then watches the run folder every 20 ms and
+reports, in seconds from Start:
+
+- ``cli_started``: the supervisor started and is starting the CLI (``train.log``);
+- ``config_written``: the CLI started, torch and the core imported, the data
+  loaded, the model built (``config.json`` appears);
+- ``first_point``: the first logged step in ``metrics.jsonl`` (the live curve's
+  first point; the page shows it at its next poll, ``POLL_SECONDS`` later at most);
+- ``first_epoch``: the first epoch record (test ELBO, KL per dimension);
+- ``last_epoch`` and ``finished`` (status ``completed``: ``finished − last_epoch``
+  is the end-of-run summary, the IWAE log p(x) on the test split);
+
+and, measured separately in fresh processes, ``python_start_s`` (an empty
+interpreter) and ``import_s`` (``import vae.training``). ``--busy`` keeps one
+core busy with a child process throughout. The browser is left out: it adds the
+page's poll interval. Prints one JSON object, kept in
+``benchmarks/results/first_curve[_busy].json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import PYTHON, ROOT, emit, load_average, machine
+
+
+def _fresh(code: str) -> float:
+    start = time.perf_counter()
+    subprocess.run([PYTHON, "-c", code], cwd=ROOT, check=True)
+    return round(time.perf_counter() - start, 2)
+
+
+def _first_record(path: Path, kind: str) -> bool:
+    try:
+        return any(json.loads(line).get("type") == kind for line in path.read_text().splitlines())
+    except (OSError, ValueError):
+        return False
+
+
+def one_run(root: Path) -> dict[str, float]:
+    from vae import launcher, runs
+
+    os.environ["VAE_LAB_THREADS"] = "1"  # as the app's queue sets it (vae.run_queue)
+    settings = launcher.form_defaults("digits")
+    start = time.perf_counter()
+    run_dir = launcher.submit(settings, name="first-curve", root=root)
+    metrics = run_dir / "metrics.jsonl"
+    marks: dict[str, float] = {}
+    checks = {
+        "cli_started": lambda: (run_dir / "train.log").exists(),
+        "config_written": lambda: (run_dir / "config.json").exists(),
+        "first_point": lambda: _first_record(metrics, "step"),
+        "first_epoch": lambda: _first_record(metrics, "epoch"),
+    }
+    epochs = int(settings.get("epochs") or 0)
+    while True:
+        now = round(time.perf_counter() - start, 2)
+        for name, check in checks.items():
+            if name not in marks and check():
+                marks[name] = now
+        state = runs.read_status(run_dir).get("state")
+        records = runs.read_metrics(run_dir, "epoch")
+        if "last_epoch" not in marks and records and records[-1].get("epoch") == epochs:
+            marks["last_epoch"] = now
+        if state in ("completed", "failed", "stopped"):
+            marks["finished"] = now
+            marks["state"] = state
+            break
+        if now > 900:
+            marks["state"] = "timed out"
+            break
+        time.sleep(0.02)
+    config = runs.RunDir(run_dir).config()
+    marks["epochs"] = epochs
+    marks["threads"] = config.raw.get("threads") if config is not None else None
+    return marks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--busy", action="store_true", help="keep one core busy meanwhile")
+    args = parser.parse_args()
+    load_before = load_average()
+    child = subprocess.Popen([PYTHON, "-c", "while True: pass"]) if args.busy else None
+    try:
+        if child is not None:
+            time.sleep(0.5)
+        python_start = _fresh("pass")
+        import_s = _fresh("import vae.training")
+        with tempfile.TemporaryDirectory(prefix="first-curve-") as tmp:
+            marks = one_run(Path(tmp))
+    finally:
+        if child is not None:
+            child.kill()
+            child.wait()
+    emit(
+        "first_curve_busy" if args.busy else "first_curve",
+        {
+            "machine": machine(),
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "load_1min_before": load_before,
+            "busy_core": args.busy,
+            "python_start_s": python_start,
+            "import_s": import_s,
+            **marks,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
