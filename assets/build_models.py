@@ -287,7 +287,7 @@ def table() -> str:
         factors.append(
             f"| `{name}` | {_objective_text(config)} | {samples / 1e6:.1f} M images | "
             + " | ".join(
-                _fmt(summary.get(key), error=sd.get(key))
+                _fmt(summary.get(key), 3, sd.get(key))
                 for key in ("mig", "dci_disentanglement", "dci_completeness", "factor_vae_score",
                             "beta_vae_score", "sap", "total_correlation")
             )
