@@ -32,7 +32,11 @@ def array(value) -> np.ndarray:
 def map_charts(at) -> list[dict]:
     """The map's and the manifold's figures (the attribute vectors' charts left out)."""
     charts = zip(at.get("plotly_chart"), plotly_figures(at), strict=True)
-    return [fig for chart, fig in charts if not chart.proto.id.count("attr_")]
+    return [
+        fig
+        for chart, fig in charts
+        if not chart.proto.id.count("attr_") and not chart.proto.id.count("movie")
+    ]
 
 
 def map_figure(at) -> dict:
@@ -204,11 +208,16 @@ def test_point_data_shows_a_table_for_a_selection():
     assert len(at.dataframe) >= 1
 
 
-def test_a_warm_rerun_is_fast():
-    import time
-
+def test_a_warm_rerun_computes_nothing(monkeypatch):
+    """What makes a slider feel instant: a rerun reads every map from the cache. (Its time is
+    measured in benchmarks/, never asserted here.)"""
     at = open_page("latent_map", "digits-8d")
     at.run()
-    start = time.perf_counter()
+
+    def recomputed(*args, **kwargs):
+        raise AssertionError("a warm rerun recomputed a map or re-encoded the test set")
+
+    monkeypatch.setattr(projection, "project", recomputed)
+    monkeypatch.setattr("vae.app.caching.encode_means", recomputed)
     at.run()
-    assert time.perf_counter() - start < 0.5
+    assert not at.exception, [e.message for e in at.exception]
