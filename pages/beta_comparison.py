@@ -163,7 +163,7 @@ st.plotly_chart(
         [r.entry.name for r in runs],
         [float(t.get("kl", float("nan"))) for t in table],
         [float(t.get("recon", float("nan"))) for t in table],
-        [float(r.model.config.beta) for r in runs],
+        [compare.beta_of(r) for r in runs],
     ),
     key="cmp_rd",
 )  # fmt: skip

@@ -39,6 +39,12 @@ def default_runs(names: list[str]) -> list[str]:
     return names[:2]
 
 
+def beta_of(selected: Selected) -> float | None:
+    """β of a β-VAE; None for the other objectives, whose weights have their own names."""
+    config = selected.model.config
+    return float(config.beta) if config.objective == "vae" else None
+
+
 def data_signature(selected: Selected) -> tuple:
     info = selected.info
     return (info.dataset, info.image_size, info.data_dir, tuple(info.input_shape))
@@ -79,7 +85,7 @@ def metrics_table(runs: list[Selected]) -> list[dict]:
     for selected in runs:
         have = run_metrics(selected)
         errors = have.get("uncertainty") or {}
-        row = {"run": selected.entry.title, "β": float(selected.model.config.beta)}
+        row = {"run": selected.entry.title, "β": beta_of(selected)}
         for key, title in METRICS:
             value = have.get(key)
             row[title] = None if value is None else float(value)

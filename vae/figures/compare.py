@@ -41,7 +41,7 @@ def rate_distortion(
     names: Sequence[str],
     rate: Sequence[float],
     distortion: Sequence[float],
-    betas: Sequence[float] | None = None,
+    betas: Sequence[float | None] | None = None,
 ) -> go.Figure:
     """One point per run: KL (rate, nats) across, reconstruction error (distortion, nats) up.
 
@@ -51,8 +51,8 @@ def rate_distortion(
     rate = np.asarray(rate, dtype=np.float64)
     distortion = np.asarray(distortion, dtype=np.float64)
     labels = [
-        f"{n} (β={b:g})" if betas is not None else n
-        for n, b in zip(names, betas if betas is not None else [0] * len(names), strict=True)
+        n if b is None else f"{n} (β={b:g})"
+        for n, b in zip(names, betas if betas is not None else [None] * len(names), strict=True)
     ]
     fig = go.Figure()
     ok = np.isfinite(rate) & np.isfinite(distortion)
