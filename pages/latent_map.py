@@ -11,6 +11,7 @@ from vae.app import (
     charts,
     large_map,
     latent_map,
+    links,
     map_decode,
     map_exports,
     map_history,
@@ -68,6 +69,7 @@ def map_view() -> None:
     ) == large_map.SAMPLE  # fmt: skip
     c_method, c_dims, c_n, c_p1, c_p2, c_colour = st.columns([1.2, 0.8, 1.2, 1, 1, 1.4])
     can_3d = latent_dim >= 3
+    links.bind("view", "map_dims", links.choice({"2d": "2-D", "3d": "3-D"}), "2-D")  # ?view=3d
     dims = c_dims.radio(
         "Map", ["2-D", "3-D"], horizontal=True, key="map_dims", disabled=not can_3d,
         help="A flat map with box and lasso, or a rotatable 3-D cloud (drag to turn it)."
@@ -75,8 +77,7 @@ def map_view() -> None:
     )  # fmt: skip
     components = 3 if dims == "3-D" and can_3d else 2
     methods = projection.methods_for(latent_dim, components)
-    if st.session_state.get("map_method") not in methods:
-        st.session_state["map_method"] = methods[0]
+    links.bind("projection", "map_method", links.choice(methods), methods[0])  # ?projection=pca
     top = large_map.size(selected) if large else n_test
     default_n = top if large else projection.default_n(n_test)
     step = 1000 if top >= 20_000 else max(1, min(10, top // 20))
@@ -108,6 +109,8 @@ def map_view() -> None:
             help="Roughly the number of neighbours each point keeps close.",
         )  # fmt: skip
     options = (large_map if large else latent_map).colour_options(selected)
+    colours = links.choice({links.slug(o): o for o in options})
+    links.bind("colour", "map_colour", colours, options[0])  # ?colour=kl-q-z-x-p-z-per-example
     colour = c_colour.selectbox("Colour by", options, key="map_colour")
     pictures = info.is_image and not large and st.toggle(
         "Points as pictures", key="map_pictures", disabled=components == 3,

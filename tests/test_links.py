@@ -258,3 +258,17 @@ def test_every_page_has_a_copy_link_button_that_reads_the_address_when_clicked()
     html = frame.proto.srcdoc
     assert "Copy link" in html and "navigator.clipboard.writeText" in html
     assert "window.parent.location.href" in html  # the address at the click, settings included
+
+
+def test_a_latent_map_link_reopens_its_projection_view_and_colouring():
+    at = open_link("latent_map", projection="pca", view="3d", colour="kl-q-z-x-p-z-per-example")
+    assert not warnings(at)
+    assert at.selectbox(key="map_method").value == "pca"
+    assert at.radio(key="map_dims").value == "3-D"
+    colour = at.selectbox(key="map_colour").value
+    assert colour.startswith("KL"), colour
+    at.selectbox(key="map_method").set_value("umap").run()
+    assert at.query_params.get("projection") is None, "the default is left out of the link"
+    assert at.query_params["view"] == "3d"
+    bad = open_link("latent_map", projection="nonsense")
+    assert any("Ignored `?projection=nonsense`" in w for w in warnings(bad))
