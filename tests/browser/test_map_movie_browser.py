@@ -48,7 +48,7 @@ def test_the_movie_plays_and_its_last_frame_is_the_final_map(page, app_url):
     SHOTS.mkdir(parents=True, exist_ok=True)
     chart.screenshot(path=str(SHOTS / "latent_map_movie_epoch0.png"))
     # Play to the end: the last frame drawn is the final map again.
-    chart.get_by_text("▶ Play").click()
+    chart.locator(".updatemenu-button").first.click()  # ▶ Play
     page.wait_for_function(
         "() => { const gd = document.querySelector('.st-key-movie_chart .js-plotly-plot');"
         " return gd.layout.sliders[0].active === gd._transitionData._frames.length - 1; }",
