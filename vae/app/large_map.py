@@ -18,7 +18,7 @@ import torch
 from vae import large_map, projection, umap_fast
 from vae.app import caching
 from vae.app import latent_map as test_map
-from vae.app.pictures import picture, show_images
+from vae.app.pictures import show_images
 from vae.app.shell import Selected
 from vae.errors import ConfigError
 
@@ -138,12 +138,7 @@ def show_gallery(selected: Selected, ids: list[int]) -> None:
     st.markdown(f"**{len(ids)} selected examples**{more}: originals and reconstructions")
     names = [sample(selected).label(i) for i in shown]
     if selected.info.is_image:
-        ncol = min(len(shown), 12)
-        left, right = st.columns(2)
-        left.image(picture(x, ncol=ncol, target=48), caption="originals", output_format="PNG")
-        right.image(
-            picture(recon, ncol=ncol, target=48), caption="reconstructions", output_format="PNG"
-        )
+        test_map.show_pairs(x, recon)
     st.caption("In order: " + ", ".join(names))
 
 

@@ -258,6 +258,16 @@ def selected_ids() -> list[int]:
 # --- what the selection shows ----------------------------------------------------------------
 
 
+def show_pairs(x: torch.Tensor, recon: torch.Tensor) -> None:
+    """Selected images beside their reconstructions (both map modes' galleries)."""
+    ncol = min(len(x), 12)
+    left, right = st.columns(2)
+    left.image(picture(x, ncol=ncol, target=48), caption="originals", output_format="PNG")
+    right.image(
+        picture(recon, ncol=ncol, target=48), caption="reconstructions", output_format="PNG"
+    )
+
+
 def show_gallery(selected: Selected, ids: list[int]) -> None:
     """The selected originals beside their reconstructions."""
     shown = ids[:MAX_GALLERY]
@@ -265,12 +275,7 @@ def show_gallery(selected: Selected, ids: list[int]) -> None:
     more = f" (the first {len(shown)} of {len(ids)})" if len(ids) > len(shown) else ""
     st.markdown(f"**{len(ids)} selected examples**{more}: originals and reconstructions")
     if selected.info.is_image:
-        ncol = min(len(shown), 12)
-        left, right = st.columns(2)
-        left.image(picture(x, ncol=ncol, target=48), caption="originals", output_format="PNG")
-        right.image(
-            picture(recon, ncol=ncol, target=48), caption="reconstructions", output_format="PNG"
-        )
+        show_pairs(x, recon)
     else:
         _points_table(x, recon, shown)
 
