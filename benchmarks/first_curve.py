@@ -29,6 +29,7 @@ import os
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.common import PYTHON, ROOT, emit, load_average, machine
@@ -48,12 +49,21 @@ def _first_record(path: Path, kind: str) -> bool:
 
 
 def one_run(root: Path) -> dict[str, float]:
-    from vae import launcher, runs
+    from vae import launcher
 
     os.environ["VAE_LAB_THREADS"] = "1"  # as the app's queue sets it (vae.run_queue)
     settings = launcher.form_defaults("digits")
     start = time.perf_counter()
     run_dir = launcher.submit(settings, name="first-curve", root=root)
+    return watch_run(run_dir, int(settings.get("epochs") or 0), start)
+
+
+def watch_run(
+    run_dir: Path, epochs: int, start: float, clock: Callable[[], float] = time.perf_counter
+) -> dict[str, float]:
+    """The marks of a run from its folder, in seconds after ``start`` (a reading of ``clock``)."""
+    from vae import runs
+
     metrics = run_dir / "metrics.jsonl"
     marks: dict[str, float] = {}
     checks = {
@@ -62,9 +72,8 @@ def one_run(root: Path) -> dict[str, float]:
         "first_point": lambda: _first_record(metrics, "step"),
         "first_epoch": lambda: _first_record(metrics, "epoch"),
     }
-    epochs = int(settings.get("epochs") or 0)
     while True:
-        now = round(time.perf_counter() - start, 2)
+        now = round(clock() - start, 2)
         for name, check in checks.items():
             if name not in marks and check():
                 marks[name] = now
