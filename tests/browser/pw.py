@@ -15,6 +15,21 @@ IDLE = (
 NO_SKELETON = "document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0"
 
 
+def trace_points(chart_key: str, trace: str) -> str:
+    """JavaScript ``(key = chart_key) => n``: the points drawn in a keyed plotly chart's ``trace``.
+
+    -1 while no such chart is on the page (keys match by prefix: ``train_curves`` finds
+    ``train_curves_<run>``), 0 while it has no trace named ``trace``.
+    """
+    return f"""(key = {chart_key!r}) => {{
+  const el = document.querySelector(`[class*='st-key-${{key}}'] .js-plotly-plot`);
+  if (!el || !el.data) return -1;
+  // _fullData: the traces as drawn, numpy's base64 arrays already decoded
+  const t = (el._fullData || []).find(d => d.name === {trace!r});
+  return t ? (t._length ?? t.x.length) : 0;
+}}"""
+
+
 def wait_idle(page, timeout: float = 120_000, settle_ms: int = 600) -> None:
     """Wait until the script run is finished and stays finished for ``settle_ms``.
 

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import time
 
-from tests.browser.pw import SHOTS, no_exception, screenshot, wait_idle
+from tests.browser.pw import SHOTS, no_exception, screenshot, trace_points, wait_idle
 from tests.browser.pw import open_app_page as open_page
 
-TEST_POINTS = """() => {
-  const el = document.querySelector("[class*='st-key-train_curves'] .js-plotly-plot");
-  if (!el || !el.data) return -1;
-  // _fullData: the traces as drawn, numpy's base64 arrays already decoded
-  const t = (el._fullData || []).find(d => d.name === "test (epochs)");
-  return t ? (t._length ?? t.x.length) : 0;
-}"""
+TEST_POINTS = trace_points("train_curves", "test (epochs)")
 
 
 def set_number(page, key: str, value: str) -> None:
