@@ -16,12 +16,14 @@ NO_SKELETON = "document.querySelectorAll('[data-testid=\"stSkeleton\"]').length 
 
 
 def trace_points(chart_key: str, trace: str) -> str:
-    """JavaScript ``(key = chart_key) => n``: the points drawn in a keyed plotly chart's ``trace``.
+    """JavaScript ``(key) => n``: the points drawn in the ``trace`` of the plotly chart keyed ``key``.
 
-    -1 while no such chart is on the page (keys match by prefix: ``train_curves`` finds
-    ``train_curves_<run>``), 0 while it has no trace named ``trace``.
+    ``key`` defaults to ``chart_key`` (Playwright passes null, not undefined, without an
+    argument); keys match by prefix: ``train_curves`` finds ``train_curves_<run>``. -1 while
+    no such chart is on the page, 0 while it has no trace named ``trace``.
     """
-    return f"""(key = {chart_key!r}) => {{
+    return f"""(key) => {{
+  key = key || {chart_key!r};
   const el = document.querySelector(`[class*='st-key-${{key}}'] .js-plotly-plot`);
   if (!el || !el.data) return -1;
   // _fullData: the traces as drawn, numpy's base64 arrays already decoded
