@@ -87,19 +87,21 @@ def setup() -> None:
             shell.report_error(exc)
             return
         st.session_state[train.WATCH_KEY] = run_dir.name
+        train.started_here(run_dir.name)
         st.session_state["train_name_used"] = True
         st.session_state["train_started"] = run_dir.name
         st.rerun()
 
 
-def watch(name: str, states: dict[str, str]) -> None:
-    """The live view of one run; polls the run folder while any run is active."""
+def watch(name: str, activity: dict[str, bool], poll: float | None) -> None:
+    """The live view of one run; polls the run folder while any run is active (``poll`` s)."""
     launcher.dispatch()  # queued runs start when a slot frees, even if no training finished it
     run_dir = runs.runs_root() / name
-    if train.run_states() != states:
-        st.rerun()  # a run started, ended or appeared: refresh the list (and stop polling)
+    if train.run_activity() != activity:
+        st.rerun()  # a run appeared, went or ended: refresh the list and buttons (or stop polling)
     info = runs.run_info(run_dir)
-    label = train.state_label(info, launcher.queue())
+    queue = launcher.queue()
+    label = train.state_label(info, queue)
     st.markdown(f"### {shell.plain(name)} · {label}")
     if info.state == "failed":
         st.error(info.message or launcher.last_error(run_dir))
@@ -111,6 +113,8 @@ def watch(name: str, states: dict[str, str]) -> None:
     if info.state == "failed":
         with st.expander("Training log"):
             st.code(launcher.log_tail(run_dir, 40) or "(empty)")
+    if train.watch_poll(info, queue, poll is not None) != poll:
+        st.rerun()  # after drawing: its first epoch is in, poll at the list's pace from now on
 
 
 def actions(info: runs.RunInfo) -> None:
@@ -173,16 +177,17 @@ def runs_section() -> None:
     if not infos:
         st.info("No runs yet: set one up below and press Start.")
         return
-    states = {i.name: i.state for i in infos}
-    poll = train.POLL_SECONDS if train.any_active(infos) else None
-    st.fragment(run_list, run_every=poll)()
+    activity = train.run_activity(infos)
+    polling = train.any_active(infos)
+    st.fragment(run_list, run_every=train.POLL_SECONDS if polling else None)()
     names = [i.name for i in infos]
     if st.session_state.get(train.WATCH_KEY) not in names:
         st.session_state[train.WATCH_KEY] = names[0]
     name = st.selectbox("Watch run", names, key=train.WATCH_KEY)
     info = next(i for i in infos if i.name == name)
     actions(info)
-    st.fragment(watch, run_every=poll)(name, states)
+    poll = train.watch_poll(info, launcher.queue(), polling)
+    st.fragment(watch, run_every=poll)(name, activity, poll)
     with st.expander("Compare runs"):
         chosen = st.multiselect("Runs", names, default=names[:2], key="train_compare")
         if chosen:

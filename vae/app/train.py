@@ -27,7 +27,10 @@ log = logging.getLogger(__name__)
 
 WATCH_KEY = "train_watch"
 CONFIRM_KEY = "train_confirm_delete"
-POLL_SECONDS = 1.5
+STARTED_KEY = "train_started_here"  # {"name": the run this session started, "since": time}
+POLL_SECONDS = 1.5  # the run list, and the live view once a run has its first epoch
+FAST_POLL_SECONDS = 0.4  # the live view of a run this session just started, until its first epoch
+FAST_POLL_LIMIT_S = 60.0  # ... at most this long after it left the queue
 
 
 @st.cache_resource(show_spinner="Loading the data set…", max_entries=8)
@@ -58,13 +61,46 @@ def is_active(state: str) -> bool:
     return state in runs.ACTIVE_STATES
 
 
-def run_states() -> dict[str, str]:
-    """Each run's state by name: what the page compares to notice a change."""
-    return {i.name: i.state for i in runs.list_runs()}
+def run_activity(infos: list[runs.RunInfo] | None = None) -> dict[str, bool]:
+    """Each run by name and whether it is active: a change is what the whole page reruns for.
+
+    A run going from queued to running needs no full rerun (its heading and the list
+    follow by themselves); a run appearing, going or ending changes the buttons and
+    whether the page polls at all.
+    """
+    return {i.name: is_active(i.state) for i in (runs.list_runs() if infos is None else infos)}
 
 
 def any_active(infos: list[runs.RunInfo]) -> bool:
     return any(is_active(i.state) for i in infos)
+
+
+def started_here(name: str) -> None:
+    """Remember that this session pressed Start for ``name``: its live view polls fast."""
+    st.session_state[STARTED_KEY] = {"name": name, "since": None}
+
+
+def watch_poll(info: runs.RunInfo, queue: list[Path], polling: bool) -> float | None:
+    """How often the live view of ``info`` polls (None: not at all, nothing is active).
+
+    Fast while a run this session started is starting or in its first epoch, so its
+    first point shows soon after it is written; every other view (other tabs, queued
+    runs, later epochs) polls at ``POLL_SECONDS``, so many open tabs cost no more.
+    """
+    if not polling:
+        return None
+    started = st.session_state.get(STARTED_KEY)
+    if not started or started.get("name") != info.name:
+        return POLL_SECONDS
+    if is_active(info.state) and info.path in queue:
+        return POLL_SECONDS  # waiting for a slot: nothing will come soon
+    if started.get("since") is None:
+        started["since"] = time.time()  # it left the queue: the limit counts from here
+    fresh = time.time() - started["since"] < FAST_POLL_LIMIT_S
+    if is_active(info.state) and info.epoch == 0 and fresh:
+        return FAST_POLL_SECONDS
+    st.session_state.pop(STARTED_KEY, None)  # the first epoch is in (or it ended): never again
+    return POLL_SECONDS
 
 
 def state_label(info: runs.RunInfo, queue: list[Path]) -> str:
