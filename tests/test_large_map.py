@@ -44,6 +44,24 @@ def test_umap_large_is_reproducible_and_keeps_neighbourhoods():
     assert umap_fast.trustworthiness(codes, codes[:, :2] * 0 + np.random.rand(600, 2)) < 0.7
 
 
+def test_umap_large_takes_its_threads_from_vae_threads_and_maps_alike_on_any_count(monkeypatch):
+    import numba
+
+    from vae import threads
+
+    asked: list[int] = []
+    monkeypatch.setattr(threads, "umap_threads", lambda: asked.append(1) or 1)
+    codes = clusters(500)
+    numba_before = numba.get_num_threads()
+    one = umap_fast.umap_large(codes, n_epochs=20, seed=1)
+    assert asked == [1] and numba.get_num_threads() == numba_before
+    two = umap_fast.umap_large(codes, n_epochs=20, seed=1, threads=2)
+    assert asked == [1] and numba.get_num_threads() == numba_before
+    np.testing.assert_array_equal(one, two)
+    with umap_fast.numba_threads(99) as n:  # at most numba's pool
+        assert n == numba.config.NUMBA_NUM_THREADS
+
+
 def test_project_uses_the_fast_path_for_large_maps_and_reports_progress(monkeypatch):
     monkeypatch.setattr(umap_fast, "LARGE_N", 300)
     monkeypatch.setattr(umap_fast, "LARGE_EPOCHS", 20)

@@ -17,6 +17,10 @@ a conv training step 3–10× slower on 2 threads than on 1 with one core busy).
   ``VAE_LAB_THREADS=<that count>`` reproduces a run for its seed.
   Trainings started from the app get one thread (the launcher sets
   ``VAE_LAB_THREADS=1``), so they leave a core to the server.
+- The large map's UMAP (``vae.umap_fast``) takes ``umap_threads``, the same
+  measured choice: its parallel parts are numba kernels on numba's OpenMP layer
+  (the same GNU OpenMP barriers as torch's), the k-d tree's queries and, for
+  codes of many dimensions, torch's matrix products.
 
 ``VAE_LAB_THREADS`` overrides both; ``OMP_NUM_THREADS`` set by the user is respected.
 """
@@ -144,6 +148,15 @@ def forget_probe() -> None:
     """Make the next :func:`training_threads` measure again (the load changed: a benchmark)."""
     global _last_probe
     _last_probe = None
+
+
+def umap_threads() -> int:
+    """Threads for the large map's UMAP: :func:`training_threads`'s measured choice.
+
+    The same probe answers for it: numba's parallel kernels run on GNU OpenMP as
+    torch does, and so wait at the same barriers when a core is held.
+    """
+    return training_threads()
 
 
 def interactive_threads() -> int:

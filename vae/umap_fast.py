@@ -16,16 +16,25 @@ is around them:
 - a PCA initialisation instead of the spectral one (umap-learn's ``init="pca"``);
 - :data:`LARGE_EPOCHS` layout epochs (see its comment for the trustworthiness it keeps);
 - the epoch loop here, so a progress callback sees every epoch.
+
+Its threads come from ``vae.threads.umap_threads`` (measured: all cores only
+where they pay): the k-d tree's query threads, numba's threads for umap-learn's
+parallel kernels of the graph (``smooth_knn_dist``, ``compute_membership_strengths``)
+and torch's for :func:`knn_blocks`. The layout's epochs run on one thread, as in
+umap-learn with a seed. The map does not depend on the count (ties in
+:func:`knn_blocks` aside).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 import torch
+
+from vae import threads as thread_choice
 
 Progress = Callable[[float], None]
 
@@ -38,19 +47,22 @@ _CANDIDATES = 8  # neighbours taken beyond k from the float32 distances, then ch
 _KNN_SHARE = 0.15  # of the progress bar: neighbours and the graph; the epochs take the rest
 
 
-def knn(codes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def knn(codes: np.ndarray, k: int, threads: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The k nearest neighbours of every code, itself first (Euclidean), exact, as UMAP expects.
 
-    A k-d tree (scikit-learn, queried from one thread per core) for codes of up to
+    A k-d tree (scikit-learn, queried from ``threads`` threads) for codes of up to
     :data:`KD_TREE_MAX_DIM` dimensions:
     a VAE's codes lie near a few-dimensional manifold, where the tree prunes most
     of the n² distances (70,000 shapes-β1 codes: 24.5 s against 67.7 s for
     :func:`knn_blocks`, measured side by side at a load of 5); blocks of matrix
-    products above that, where the tree would visit nearly every leaf.
+    products above that, where the tree would visit nearly every leaf. ``threads``:
+    query threads (or torch's for the blocks), ``vae.threads.umap_threads`` if None.
     """
     codes = np.ascontiguousarray(codes, dtype=np.float64)
+    n_threads = thread_choice.umap_threads() if threads is None else threads
     if codes.shape[1] > KD_TREE_MAX_DIM:
-        return knn_blocks(codes, k)
+        with thread_choice.using(n_threads):
+            return knn_blocks(codes, k)
     from sklearn.neighbors import KDTree
 
     k = min(k, len(codes))
@@ -58,7 +70,7 @@ def knn(codes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     # The query releases the GIL, and each row's answer is independent of the others:
     # splitting the rows over threads gives the same neighbours, sooner.
     chunks = np.array_split(np.arange(len(codes)), 16)
-    with ThreadPoolExecutor(max(1, min(len(os.sched_getaffinity(0)), 4))) as pool:
+    with ThreadPoolExecutor(n_threads) as pool:
         found = list(pool.map(lambda rows: tree.query(codes[rows], k=k), chunks))
     distances = np.concatenate([d for d, _ in found])
     indices = np.concatenate([i for _, i in found])
@@ -135,8 +147,33 @@ def umap_large(
     seed: int = 0,
     n_epochs: int = LARGE_EPOCHS,
     progress: Progress | None = None,
+    threads: int | None = None,
 ) -> np.ndarray:
-    """A UMAP map (n, components) float32 of codes (n, d); the same seed gives the same map."""
+    """A UMAP map (n, components) float32 of codes (n, d); the same seed gives the same map.
+
+    ``threads``: for its parallel parts, ``vae.threads.umap_threads`` (measured now) if None.
+    """
+    n_threads = thread_choice.umap_threads() if threads is None else threads
+    with numba_threads(n_threads):
+        return _umap_large(
+            codes, n_neighbors, min_dist, components, seed, n_epochs, progress, n_threads
+        )
+
+
+@contextmanager
+def numba_threads(n: int) -> Iterator[int]:
+    """numba's parallel kernels on ``n`` threads (at most numba's pool) inside the block."""
+    import numba
+
+    before = numba.get_num_threads()
+    numba.set_num_threads(max(1, min(n, numba.config.NUMBA_NUM_THREADS)))
+    try:
+        yield numba.get_num_threads()
+    finally:
+        numba.set_num_threads(before)
+
+
+def _umap_large(codes, n_neighbors, min_dist, components, seed, n_epochs, progress, n_threads):
     from umap import layouts
     from umap.umap_ import (
         INT32_MAX,
@@ -149,7 +186,7 @@ def umap_large(
     report = progress or (lambda fraction: None)
     codes = np.asarray(codes, dtype=np.float64)
     random_state = np.random.RandomState(seed)
-    indices, distances = knn(codes, n_neighbors)
+    indices, distances = knn(codes, n_neighbors, threads=n_threads)
     report(0.5 * _KNN_SHARE)
     graph, _, _ = fuzzy_simplicial_set(
         codes, n_neighbors, random_state, "euclidean",
