@@ -141,8 +141,12 @@ def test_bench_reports_the_precision_and_the_fp32_rate_beside_the_baseline():
         "conv_train_steps_per_s",
         "conv_train_fp32_steps_per_s",
         "conv_plain_loop_steps_per_s",
+        "iwae_examples_per_s",  # the real IWAE estimator and the real large-map UMAP
+        "umap_points_per_s",
     ):
-        assert result[key] > 0, key
+        assert result[key] > 0 and result["busy_core"][key] > 0, key
+        assert result["busy_core"][f"{key}_fraction"] > 0, key
+    assert result["iwae_threads"] >= 1 and result["umap_threads"] >= 1
     assert result["conv_over_plain_loop"] == pytest.approx(
         result["conv_train_steps_per_s"] / result["conv_plain_loop_steps_per_s"], rel=0.02
     )

@@ -75,27 +75,65 @@ def test_using_restores_the_thread_count():
 
 
 def test_bench_has_the_busy_core_block_with_both_thread_counts(monkeypatch):
-    from vae import bench
+    from vae import bench, bench_figures
     from vae.bench import FIGURES, run_bench
     from vae.data import shapes
 
-    # Tiny steps: the networks' own figures are tests/test_precision.py's.
-    a = torch.rand(64, 64)
+    # Tiny steps: the networks' own figures are tests/test_precision.py's. Each records
+    # the thread count it ran at (and runs no torch op: two threads beside a busy core
+    # are the cliff itself); the choosers answer without a probe.
     conv = SimpleNamespace(train_dtype=torch.float32)
+    ran_at: dict[str, set[int]] = {name: set() for name in FIGURES}
+
+    def step(name):
+        return lambda: (ran_at[name].add(torch.get_num_threads()), sum(range(2000)))
+
     monkeypatch.setattr(
-        bench,
-        "_steps",
-        lambda: ({n: lambda: a @ a for n in FIGURES}, {n: 1 for n in FIGURES}, conv),
+        bench, "_steps", lambda: ({n: step(n) for n in FIGURES}, {n: 1 for n in FIGURES}, conv)
     )
     monkeypatch.setattr(bench, "matmul_gflops", lambda seconds: 100.0)
     monkeypatch.setattr(shapes, "shapes_render_speed", lambda n, image_size: 1e5)
+    monkeypatch.setattr(threads, "training_threads", lambda: 2)
+    monkeypatch.setattr(threads, "umap_threads", lambda: 1)
+    before = torch.get_num_threads()
     result = run_bench(seconds=0.05, rounds=2)
+    assert set(bench_figures.FIGURES) <= set(FIGURES)
     busy = result["busy_core"]
-    assert busy["threads_quiet"] >= 1 and busy["threads_busy"] >= 1
+    assert busy["threads_quiet"] == busy["threads_busy"] == 2
+    assert busy["umap_threads_quiet"] == busy["umap_threads_busy"] == result["umap_threads"] == 1
+    assert result["iwae_threads"] == 2
+    assert ran_at["umap_points_per_s"] == {1} and ran_at["iwae_examples_per_s"] == {2}
+    assert ran_at["mlp_train_samples_per_s"] == {2}
     for name in FIGURES:
-        assert busy[name] > 0, name
+        assert busy[name] > 0 and result[name] > 0, name
         assert busy[f"{name}_fraction"] == pytest.approx(busy[name] / result[name], rel=0.05)
     assert busy["min_fraction"] == min(busy[f"{n}_fraction"] for n in FIGURES)
+    assert result["iwae_k"] == bench_figures.IWAE_K and result["iwae_batch"] > 0
+    assert result["umap_points"] == bench_figures.UMAP_POINTS and result["umap_epochs"] > 0
     assert isinstance(result["trustworthy"], bool) and "load_1min" in result
     assert result["trustworthy"] == (result["why"] == "")
     assert result["conv_plain_loop_threads"] == result["threads"]
+    torch.set_num_threads(before)
+
+
+def test_umap_threads_is_the_measured_choice_and_the_override(no_override, monkeypatch):
+    _probe_says(monkeypatch, one=1.0, all_=4.0)  # a core is busy: one thread
+    assert threads.umap_threads() == 1
+    threads.forget_probe()
+    _probe_says(monkeypatch, one=4.0, all_=1.0)
+    assert threads.umap_threads() == 2
+    monkeypatch.setenv("VAE_LAB_THREADS", "1")
+    assert threads.umap_threads() == 1
+
+
+def test_bench_figures_run_on_a_small_model_and_map(monkeypatch):
+    from vae import bench_figures
+    from vae.config import VAEConfig
+    from vae.model import VAE
+
+    monkeypatch.setattr(bench_figures, "UMAP_POINTS", 300)
+    monkeypatch.setattr(bench_figures, "UMAP_EPOCHS", 3)
+    steps = bench_figures.steps(lambda: VAE(VAEConfig(latent_dim=2, hidden_dims=(16,)), (1, 8, 8)))
+    assert set(steps) == set(bench_figures.FIGURES) == set(bench_figures.PER_STEP)
+    for step in steps.values():
+        step()

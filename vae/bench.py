@@ -20,9 +20,14 @@ sides of every ratio run in alternating rounds at the same thread count, the
 one ``vae.threads.training_threads`` gives a training run at that moment, as
 ``python -m vae train`` does (``threads``, ``conv_plain_loop_threads``).
 
-``busy_core`` measures every training figure again with one core kept busy by a
-child process (``python -c "while True: pass"``), in rounds alternating with the
-quiet ones, with the thread count a training run would choose then; each
+``iwae_examples_per_s`` (the IWAE log p(x) of evaluation) and ``umap_points_per_s``
+(the large map's UMAP) are ``vae.bench_figures``'s.
+
+``busy_core`` measures every figure again with one core kept busy by a child
+process (``python -c "while True: pass"``), in rounds alternating with the quiet
+ones, each at the thread count its code path would choose then
+(``vae.threads.training_threads`` for training and evaluation,
+``vae.threads.umap_threads`` for UMAP; ``threads_*``, ``umap_threads_*``); each
 ``*_fraction`` is the busy figure over the quiet one of the same run.
 ``trustworthy`` is false, with the reasons in ``why``, when the machine was
 already loaded before the quiet measurement or a figure drifted between rounds.
@@ -42,7 +47,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from vae import threads
+from vae import bench_figures, threads
 from vae.config import VAEConfig
 from vae.device import precision_name, resolve_precision
 from vae.model import VAE
@@ -143,26 +148,32 @@ def plain_loop_step(batch: torch.Tensor) -> Callable[[], None]:
     return step
 
 
-# Training figures, each measured in every round: name → steps/s to figure.
-FIGURES = (
+# Figures, each measured in every round: the training ones, then vae.bench_figures's.
+TRAINING_FIGURES = (
     "mlp_train_samples_per_s",
     "conv_train_steps_per_s",
     "conv_train_fp32_steps_per_s",
     "conv_plain_loop_steps_per_s",
 )
+FIGURES = TRAINING_FIGURES + bench_figures.FIGURES
+CHOOSERS = ("training_threads", "umap_threads")  # the vae.threads functions figures take
 # A 1-minute load above this share of the cores means other work shared the "quiet" figures.
 QUIET_LOAD_PER_CORE = 0.75
 MAX_DRIFT = 1.5  # fastest over slowest round of one figure beyond which it is called noisy
 
 
 def _steps() -> tuple[dict[str, Callable[[], None]], dict[str, float], VAE]:
-    """The step of each training figure, and what one step counts (samples or steps)."""
+    """The step of each figure, and what one step counts (samples, steps, examples, points)."""
     conv_batch = torch.rand(CONV_BATCH, *CONV_SHAPE).round()
     conv = VAE(VAEConfig(latent_dim=CONV_LATENT, architecture="conv"), CONV_SHAPE)
     conv_fp32 = VAE(VAEConfig(latent_dim=CONV_LATENT, architecture="conv"), CONV_SHAPE)
     # What ``python -m vae train`` does with this network here (precision "auto").
     conv.train_dtype = resolve_precision("auto", torch.device("cpu"), "conv")
-    mlp = VAE(VAEConfig(latent_dim=MLP_LATENT, hidden_dims=MLP_HIDDEN), MLP_SHAPE)
+
+    def new_mlp() -> VAE:
+        return VAE(VAEConfig(latent_dim=MLP_LATENT, hidden_dims=MLP_HIDDEN), MLP_SHAPE)
+
+    mlp = new_mlp()
     steps = {
         "mlp_train_samples_per_s": training_step(mlp, torch.rand(MLP_BATCH, *MLP_SHAPE).round()),
         "conv_train_steps_per_s": training_step(conv, conv_batch),
@@ -170,6 +181,8 @@ def _steps() -> tuple[dict[str, Callable[[], None]], dict[str, float], VAE]:
         "conv_plain_loop_steps_per_s": plain_loop_step(conv_batch),
     }
     per_step = {name: MLP_BATCH if name.startswith("mlp") else 1 for name in steps}
+    steps.update(bench_figures.steps(new_mlp))
+    per_step.update(bench_figures.PER_STEP)
     return steps, per_step, conv
 
 
@@ -186,12 +199,33 @@ class BusyCore:
         self.child.wait()
 
 
+def _threads_of(name: str) -> str:
+    return bench_figures.THREADS_OF.get(name, "training_threads")
+
+
+def _choices() -> dict[str, int]:
+    """What each chooser of ``vae.threads`` gives now, each from a probe of its own."""
+    counts = {}
+    for chooser in CHOOSERS:
+        threads.forget_probe()  # what a run started now would measure
+        counts[chooser] = getattr(threads, chooser)()
+    threads.forget_probe()
+    return counts
+
+
 def _round(
-    steps: dict[str, Callable[[], None]], per_step: dict[str, float], seconds: float, warmup: int
+    steps: dict[str, Callable[[], None]],
+    per_step: dict[str, float],
+    seconds: float,
+    warmup: int,
+    counts: dict[str, int],
 ) -> dict[str, float]:
     out = {}
     for name, step in steps.items():
-        n, elapsed = _timed(step, seconds, warmup=warmup)
+        threads.use(counts[_threads_of(name)])
+        n, elapsed = _timed(
+            step, seconds, warmup=min(warmup, bench_figures.WARMUP.get(name, warmup))
+        )
         out[name] = n / elapsed * per_step[name]
     return out
 
@@ -217,13 +251,11 @@ def run_bench(seconds: float = 3.0, rounds: int = 3) -> dict[str, object]:
     torch.manual_seed(0)
     load = os.getloadavg()[0]
     steps, per_step, conv = _steps()
-    threads.forget_probe()
-    n_quiet = threads.training_threads()
+    quiet_counts = _choices()
     with BusyCore():
-        threads.forget_probe()  # what a training started now would measure
-        n_busy = threads.training_threads()
+        busy_counts = _choices()
         load_busy = os.getloadavg()[0]
-    threads.forget_probe()
+    n_quiet, n_busy = quiet_counts["training_threads"], busy_counts["training_threads"]
     measured: dict[str, dict[str, list[float]]] = {
         "quiet": {name: [] for name in steps},
         "busy": {name: [] for name in steps},
@@ -231,12 +263,10 @@ def run_bench(seconds: float = 3.0, rounds: int = 3) -> dict[str, object]:
     share = seconds / rounds
     for i in range(rounds):
         warmup = 2 if i == 0 else 0  # oneDNN builds its kernels on first use
-        threads.use(n_quiet)
-        for name, rate in _round(steps, per_step, share, warmup).items():
+        for name, rate in _round(steps, per_step, share, warmup, quiet_counts).items():
             measured["quiet"][name].append(rate)
         with BusyCore():
-            threads.use(n_busy)
-            for name, rate in _round(steps, per_step, share, warmup).items():
+            for name, rate in _round(steps, per_step, share, warmup, busy_counts).items():
                 measured["busy"][name].append(rate)
     quiet = {name: statistics.median(v) for name, v in measured["quiet"].items()}
     busy = {name: statistics.median(v) for name, v in measured["busy"].items()}
@@ -269,13 +299,16 @@ def run_bench(seconds: float = 3.0, rounds: int = 3) -> dict[str, object]:
         "conv_over_plain_loop": round(conv_steps / plain_steps, 2),
         "shapes_images_per_s": round(render, 1),
         "shapes_render_over_conv_consumption": round(render / (conv_steps * CONV_BATCH), 1),
+        **bench_figures.summary(quiet, quiet_counts),
         "busy_core": {
-            "what": "each training figure with one core kept busy by a child process, "
-            "over the quiet figure of the same run; both sides at the thread count a "
-            "training run chooses then",
+            "what": "each figure with one core kept busy by a child process, over the "
+            "quiet figure of the same run; both sides at the thread count its code path "
+            "chooses then (training and IWAE: training_threads; UMAP: umap_threads)",
             "load_1min": round(load_busy, 2),
             "threads_quiet": n_quiet,
             "threads_busy": n_busy,
+            "umap_threads_quiet": quiet_counts["umap_threads"],
+            "umap_threads_busy": busy_counts["umap_threads"],
             **{name: round(value, 2) for name, value in busy.items()},
             **fractions,
             "min_fraction": min(fractions.values()),

@@ -22,7 +22,7 @@ a conv training step 3–10× slower on 2 threads than on 1 with one core busy).
   (the same GNU OpenMP barriers as torch's), the k-d tree's queries and, for
   codes of many dimensions, torch's matrix products.
 
-``VAE_LAB_THREADS`` overrides both; ``OMP_NUM_THREADS`` set by the user is respected.
+``VAE_LAB_THREADS`` overrides them all; ``OMP_NUM_THREADS`` set by the user is respected.
 """
 
 from __future__ import annotations
