@@ -36,6 +36,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from vae import threads
+from vae.adam import adam
 from vae.config import TrainConfig, VAEConfig
 from vae.device import resolve_device
 from vae.errors import ConfigError
@@ -44,7 +45,6 @@ from vae.io import atomic_write_json
 from vae.model import VAE
 from vae.objectives import beta_schedule
 from vae.settings import CORE
-from vae.trainer import adam
 
 _DEFAULT = {s.name: s.default for s in CORE}
 # The settings a VAETransformer exposes (the table's names); the rest are the table's defaults.
