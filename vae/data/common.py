@@ -83,10 +83,9 @@ def split_indices(
     test examples" a page shows are a fair sample even when the files were sorted
     by class.
     """
-    from sklearn.model_selection import train_test_split
+    from vae.data.split import shuffle_split, stratified_split
 
     n_test = min(max_test, max(2, round(test_fraction * n)))
-    index = np.arange(n)
     stratify = None
     if y is not None:
         counts = np.bincount(y)
@@ -94,7 +93,10 @@ def split_indices(
         # Stratifying needs two examples of every class and room for each in the test set.
         if counts.min() >= 2 and n_test >= len(counts) and n - n_test >= len(counts):
             stratify = y
-    train, test = train_test_split(index, test_size=n_test, random_state=seed, stratify=stratify)
+    if stratify is None:
+        train, test = shuffle_split(n, n_test, seed)
+    else:
+        train, test = stratified_split(stratify, n_test, seed)
     return np.sort(train), test
 
 
@@ -118,13 +120,10 @@ def digit_dataset(
     defaults: dict,
 ):
     """A labelled 0-9 digit set (``x`` in [0, 1], ``y`` int64) split stratified by class with ``seed``."""
-    from sklearn.model_selection import train_test_split
-
     from vae.data.base import Dataset, TensorSplit
+    from vae.data.split import stratified_split
 
-    train, test = train_test_split(
-        np.arange(len(y)), test_size=n_test, random_state=seed, stratify=y.numpy()
-    )
+    train, test = stratified_split(y.numpy(), n_test, seed)
     train, test = torch.from_numpy(np.sort(train)), torch.from_numpy(np.sort(test))
     if size is not None:
         x = resize_images(x, size)
