@@ -69,20 +69,43 @@ def _write(run_dir: Path, epochs: np.ndarray, codes: np.ndarray) -> None:
     atomic_write_bytes(run_dir / HISTORY_FILE, buffer.getvalue(), parents=False)
 
 
+class History:
+    """A run's history held in memory while it trains, written by :meth:`flush`.
+
+    Training adds a frame every epoch but writes the file only beside its
+    checkpoint, so the file never holds frames the checkpoint has not reached.
+    """
+
+    def __init__(self, run_dir: str | Path) -> None:
+        self.run_dir = Path(run_dir)
+        found = read(self.run_dir)
+        self.epochs, self.codes = found if found is not None else (None, None)
+        self.dirty = False
+
+    def add(self, epoch: int, means: torch.Tensor) -> None:
+        """Add the frame after ``epoch`` (the first :data:`N_POINTS` rows of ``means``)."""
+        frame = means[:N_POINTS].detach().float().cpu().numpy()
+        if self.codes is None or self.codes.shape[1:] != frame.shape:
+            epochs, codes = np.zeros(0, np.int64), np.zeros((0, *frame.shape), np.float32)
+        else:
+            epochs, codes = self.epochs, self.codes
+        earlier = epochs < epoch  # a frame of this epoch from before a resume is replaced
+        epochs = np.append(epochs[earlier], epoch)
+        codes = np.concatenate([codes[earlier], frame[None]])
+        keep = np.isin(epochs, kept_epochs(epoch))
+        self.epochs, self.codes, self.dirty = epochs[keep], codes[keep], True
+
+    def flush(self) -> None:
+        if self.dirty and self.codes is not None:
+            _write(self.run_dir, self.epochs, self.codes)
+            self.dirty = False
+
+
 def record(run_dir: str | Path, epoch: int, means: torch.Tensor) -> None:
-    """Add the frame after ``epoch`` (the first :data:`N_POINTS` rows of ``means``)."""
-    run_dir = Path(run_dir)
-    frame = means[:N_POINTS].detach().float().cpu().numpy()
-    found = read(run_dir)
-    if found is None or found[1].shape[1:] != frame.shape:
-        epochs, codes = np.zeros(0, np.int64), np.zeros((0, *frame.shape), np.float32)
-    else:
-        epochs, codes = found
-    earlier = epochs < epoch  # a frame of this epoch from before a resume is replaced
-    epochs = np.append(epochs[earlier], epoch)
-    codes = np.concatenate([codes[earlier], frame[None]])
-    keep = np.isin(epochs, kept_epochs(epoch))
-    _write(run_dir, epochs[keep], codes[keep])
+    """Add the frame after ``epoch`` to the run's file at once."""
+    history = History(run_dir)
+    history.add(epoch, means)
+    history.flush()
 
 
 def trim(run_dir: str | Path, epoch: int) -> None:
