@@ -12,6 +12,8 @@ import torch
 os.environ.setdefault("VAE_LAB_OFFLINE", "1")
 # No background UMAP compile from the app under test (tests/test_warmup.py covers it).
 os.environ["VAE_LAB_WARMUP"] = "0"
+# No standby supervisors waiting beside the tests (tests/test_standby.py turns them on).
+os.environ["VAE_LAB_STANDBY"] = "0"
 # Tiny models gain nothing from a second thread, and with pytest-xdist's workers
 # sharing 2 cores, spinning OpenMP threads slow everything down many times over.
 os.environ.setdefault("OMP_NUM_THREADS", "1")

@@ -27,6 +27,7 @@ from vae.run_queue import (
     check_run_name,
     dispatch,
     max_trainings,
+    prewarm,
     queue,
     resume,
     run_name,
@@ -38,7 +39,7 @@ from vae.supervisor import last_error, log_tail, supervise
 __all__ = [
     "LAUNCH_FILE", "LOG_FILE", "MAX_ENV",
     "active", "cancel", "check_run_name", "cli_args", "dispatch", "form_defaults", "form_names",
-    "last_error",
+    "last_error", "prewarm",
     "log_tail", "max_trainings", "queue", "resume", "run_name", "run_queue", "submit",
     "supervise", "supervisor", "validate",
 ]  # fmt: skip
@@ -53,10 +54,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("run_dir", type=Path)
     p = sub.add_parser("dispatch", help="start queued trainings while slots are free")
     p.add_argument("--root", type=Path)
+    p = sub.add_parser("standby", help="wait, torch imported, to supervise the next run")
+    p.add_argument("root", type=Path)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "supervise":
         return supervise(args.run_dir)
+    if args.command == "standby":
+        from vae import standby
+
+        return standby.serve(args.root)
     dispatch(args.root)
     return 0
 

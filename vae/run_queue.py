@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from vae import standby
 from vae.errors import RunError
 from vae.processes import process_start
 from vae.runs import ACTIVE_STATES, RunDir, read_json, runs_root
@@ -179,12 +180,15 @@ def dispatch(root: Path | None = None) -> list[Path]:
     """Start queued runs while slots are free; return the runs started now.
 
     Safe to call from many processes at once (a lock file serialises them), and
-    cheap enough for a page to call on every poll.
+    cheap enough for a page to call on every poll. It also keeps a standby ready for
+    the next run (:func:`prewarm`).
     """
     root = runs_root() if root is None else Path(root)
     _reap()
     if not root.is_dir():
-        return []
+        if not standby.enabled():
+            return []
+        root.mkdir(parents=True, exist_ok=True)  # where the first run's standby waits
     started = []
     with locked(root):
         _fail_lost_launches(root)
@@ -192,7 +196,16 @@ def dispatch(root: Path | None = None) -> list[Path]:
         for run_dir in queue(root)[: max(free, 0)]:
             _start(run_dir)
             started.append(run_dir)
+        prewarm(root)
     return started
+
+
+def prewarm(root: Path | None = None) -> None:
+    """Keep a standby supervisor with torch imported for ``root``'s next run (``vae.standby``)."""
+    root = runs_root() if root is None else Path(root)
+    proc = standby.start(root, _env(), ROOT)
+    if proc is not None:
+        _children[proc.pid] = proc
 
 
 @contextlib.contextmanager
@@ -250,30 +263,41 @@ def _fail_lost_launches(root: Path) -> None:
             record_end(run.path)
 
 
-def _start(run_dir: Path) -> None:
-    run = RunDir(run_dir)
-    status = read_json(run.status_file, {}) or {}
+def _env() -> dict[str, str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     # One core for the training, one left to the web server (see vae.threads).
     env.setdefault("VAE_LAB_THREADS", "1")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vae.launcher", "supervise", str(run.path.resolve())],
-        cwd=ROOT,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,  # the server's Ctrl-C, crash or restart leaves it running
-    )
-    _children[proc.pid] = proc
+    return env
+
+
+def _start(run_dir: Path) -> None:
+    run = RunDir(run_dir)
+    status = read_json(run.status_file, {}) or {}
+    warm = standby.claim(run.path.parent, run.path.resolve())
+    if warm is not None:  # a supervisor with torch imported already: no import wait
+        pid, started = warm["pid"], warm["started"]
+    else:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "vae.launcher", "supervise", str(run.path.resolve())],
+            cwd=ROOT,
+            env=_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # the server's Ctrl-C, crash or restart leaves it running
+        )
+        _children[proc.pid] = proc
+        pid, started = proc.pid, process_start(proc.pid)  # unreaped child: /proc entry stays
     status.update(
         state="queued",
-        launcher_pid=proc.pid,
-        launcher_started=process_start(proc.pid),  # our unreaped child: its /proc entry stays
+        launcher_pid=pid,
+        launcher_started=started,
         host=socket.gethostname(),
         message="starting",
         updated=time.time(),
     )
     run.write_raw_status(status)
-    log.info("started training %s (supervisor pid %d)", run.name, proc.pid)
+    log.info(
+        "started training %s (%s supervisor pid %d)", run.name, "standby" if warm else "new", pid
+    )

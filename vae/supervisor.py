@@ -12,7 +12,9 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 from vae.runs import LOG_FILE, RunDir, read_json
 
@@ -62,19 +64,27 @@ def record_end(run_dir: Path) -> None:
         run.write_status("interrupted", message=run.interrupted_message())
 
 
-def supervise(run_dir: Path) -> int:
-    """Run the CLI for one queued run, record how it ended, then start the next queued run."""
+def _subprocess(args: list[str], cwd: Path, out: IO[str]) -> int:
+    """``python -m vae ARGS`` as a new process, its output in ``out``; its exit code."""
+    command = [sys.executable, "-m", "vae", *args]
+    return subprocess.call(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+
+
+def supervise(run_dir: Path, spawn: Callable[[list[str], Path, IO[str]], int] = _subprocess) -> int:
+    """Run the CLI for one queued run, record how it ended, then start the next queued run.
+
+    ``spawn`` runs the CLI: a new process, or a fork of a standby (``vae.standby``).
+    """
     from vae import run_queue
 
     run = RunDir(run_dir)
-    args = [sys.executable, "-m", "vae", "train", "--out", str(run.path)]
-    args += run.launch().get("args", [])
+    args = ["train", "--out", str(run.path), *run.launch().get("args", [])]
     # Cancel signals the whole process group; the supervisor lives on to record the end.
     signal.signal(signal.SIGTERM, lambda signum, frame: None)
     with open(run.log_file, "a") as out:
-        out.write(f"{COMMAND_PREFIX}{' '.join(args[1:])}\n")
+        out.write(f"{COMMAND_PREFIX}-m vae {' '.join(args)}\n")
         out.flush()
-        code = subprocess.call(args, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+        code = spawn(args, ROOT, out)
     with run_queue.locked(run.path.parent):
         record_end(run.path)
     run_queue.dispatch(run.path.parent)

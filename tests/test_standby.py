@@ -1,0 +1,78 @@
+"""vae.standby: a supervisor with torch imported takes the next run, forks the CLI, then ends."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from vae import launcher, runs, standby
+from vae.processes import process_alive
+
+SETTINGS = {"dataset": "digits", "epochs": 2, "hidden_dims": [32], "latent_dim": 2}
+
+
+def _wait(predicate, timeout: float = 120.0) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch):
+    monkeypatch.setenv("VAE_LAB_STANDBY", "1")
+    folder = tmp_path / "runs"
+    yield folder
+    info = standby._marker(folder) if folder.exists() else None
+    if info is not None:  # leave no standby waiting after the test
+        import os
+        import signal
+
+        os.kill(info["pid"], signal.SIGKILL)
+
+
+def test_a_standby_supervises_the_run_it_is_handed(root) -> None:
+    launcher.dispatch(root)  # the Train page's first render: a standby starts warming
+    _wait(lambda: standby.ready(root) is not None)
+    warm = standby.ready(root)
+    run_dir = launcher.submit(SETTINGS, name="warm", root=root)
+    status = runs.read_status(run_dir)
+    assert status["launcher_pid"] == warm["pid"]  # the standby took it, not a new supervisor
+    _wait(lambda: runs.read_status(run_dir).get("state") == "completed")
+    log = (run_dir / runs.LOG_FILE).read_text()
+    assert log.startswith("$ -m vae train --out ")
+    assert "epoch 2/2" in log  # the forked CLI's output went to the run's log
+    status = runs.read_status(run_dir)
+    assert status["pid"] != warm["pid"]  # the CLI was the standby's child
+    assert json.loads((run_dir / runs.SUMMARY_FILE).read_text())["epochs_trained"] == 2
+    _wait(lambda: not process_alive(warm["pid"], warm["started"]))  # one run, then it ends
+    # ... and the next run has its own standby already.
+    _wait(lambda: standby.ready(root) is not None)
+    assert standby.ready(root)["pid"] != warm["pid"]
+
+
+def test_a_standby_run_that_fails_says_why(root) -> None:
+    launcher.dispatch(root)
+    _wait(lambda: standby.ready(root) is not None)
+    run_dir = launcher.submit({**SETTINGS, "dataset": "no-such-data"}, name="bad", root=root)
+    _wait(lambda: runs.read_status(run_dir).get("state") == "failed")
+    assert "no-such-data" in runs.read_status(run_dir)["message"]
+
+
+def test_cancel_reaches_a_forked_training(root) -> None:
+    launcher.dispatch(root)
+    _wait(lambda: standby.ready(root) is not None)
+    run_dir = launcher.submit({**SETTINGS, "epochs": 500}, name="long", root=root)
+    _wait(lambda: bool(runs.read_metrics(run_dir, "epoch")))
+    launcher.cancel(run_dir)
+    _wait(lambda: runs.read_status(run_dir).get("state") == "stopped")
+
+
+def test_standbys_are_off_when_asked(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("VAE_LAB_STANDBY", "0")
+    launcher.dispatch(tmp_path / "runs")
+    assert not (tmp_path / "runs").exists()
