@@ -180,7 +180,8 @@ CORE: tuple[Setting, ...] = (
             form=False, accepts="a positive number, or null to learn the scale"),
     # The objective.
     Setting("beta_schedule", str, "constant", "how β evolves over training",
-            choices=BETA_SCHEDULES, group="Objective", label="β schedule"),
+            choices=BETA_SCHEDULES, dataset_default=True, group="Objective",
+            label="β schedule"),
     Setting("warmup_fraction", float, 0.3, "fraction of training for the linear warm-up",
             low=0, high=1, low_open=True, group="Objective", label="Warm-up fraction", step=0.05,
             slider=True, when=("beta_schedule", "linear")),
