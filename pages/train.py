@@ -114,7 +114,7 @@ def watch(name: str, activity: dict[str, bool], poll: float | None) -> None:
         with st.expander("Training log"):
             st.code(launcher.log_tail(run_dir, 40) or "(empty)")
     if train.watch_poll(info, queue, poll is not None) != poll:
-        st.rerun()  # after drawing: its first epoch is in, poll at the list's pace from now on
+        st.rerun()  # after drawing: poll at the pace watch_poll says from now on
 
 
 def actions(info: runs.RunInfo) -> None:

@@ -27,8 +27,13 @@ def test_a_run_started_here_polls_fast_until_its_first_epoch(session):
     train.started_here("mine")
     assert train.watch_poll(info("queued"), [], True) == train.FAST_POLL_SECONDS  # starting
     assert train.watch_poll(info("running"), [], True) == train.FAST_POLL_SECONDS
-    assert train.watch_poll(info("running", epoch=1), [], True) == train.POLL_SECONDS
-    # Once its first epoch is in, it never goes back to fast (e.g. records trimmed on resume).
+    # The first epoch is in: fast a moment longer, so the full rerun of the switch does
+    # not land while the first curves are drawn, then the list's pace.
+    assert train.watch_poll(info("running", epoch=1), [], True) == train.FAST_POLL_SECONDS
+    assert session[train.STARTED_KEY]["until"] <= time.time() + train.SWITCH_DELAY_S
+    session[train.STARTED_KEY]["until"] = time.time() - 0.01
+    assert train.watch_poll(info("running", epoch=2), [], True) == train.POLL_SECONDS
+    # Once switched, it never goes back to fast (e.g. records trimmed on resume).
     assert train.watch_poll(info("running"), [], True) == train.POLL_SECONDS
     assert train.STARTED_KEY not in session
     assert train.FAST_POLL_SECONDS < train.POLL_SECONDS
@@ -49,6 +54,7 @@ def test_fast_polling_has_a_time_limit_and_none_without_activity(session):
     assert train.watch_poll(info("running"), [], False) is None  # nothing active: no polling
     assert train.watch_poll(info("running"), [], True) == train.FAST_POLL_SECONDS
     session[train.STARTED_KEY]["since"] = time.time() - train.FAST_POLL_LIMIT_S - 1
+    session[train.STARTED_KEY]["until"] = time.time() - 0.01
     assert train.watch_poll(info("running"), [], True) == train.POLL_SECONDS
 
 

@@ -31,6 +31,7 @@ STARTED_KEY = "train_started_here"  # {"name": the run this session started, "si
 POLL_SECONDS = 1.5  # the run list, and the live view once a run has its first epoch
 FAST_POLL_SECONDS = 0.4  # the live view of a run this session just started, until its first epoch
 FAST_POLL_LIMIT_S = 60.0  # ... at most this long after it left the queue
+SWITCH_DELAY_S = 1.0  # and this long after its first epoch (see watch_poll)
 
 
 @st.cache_resource(show_spinner="Loading the data set…", max_entries=8)
@@ -94,12 +95,20 @@ def watch_poll(info: runs.RunInfo, queue: list[Path], polling: bool) -> float | 
         return POLL_SECONDS
     if is_active(info.state) and info.path in queue:
         return POLL_SECONDS  # waiting for a slot: nothing will come soon
+    now = time.time()
     if started.get("since") is None:
-        started["since"] = time.time()  # it left the queue: the limit counts from here
-    fresh = time.time() - started["since"] < FAST_POLL_LIMIT_S
-    if is_active(info.state) and info.epoch == 0 and fresh:
+        started["since"] = now  # it left the queue: the limit counts from here
+    if not is_active(info.state):
+        st.session_state.pop(STARTED_KEY, None)  # it ended: the page reruns in full anyway
+        return POLL_SECONDS
+    if info.epoch == 0 and now - started["since"] < FAST_POLL_LIMIT_S:
         return FAST_POLL_SECONDS
-    st.session_state.pop(STARTED_KEY, None)  # the first epoch is in (or it ended): never again
+    # The first epoch is in (or it took too long). Going back to the list's pace takes a
+    # full rerun: a second later, so that it does not compete with drawing the first curves.
+    started.setdefault("until", now + SWITCH_DELAY_S)
+    if now < started["until"]:
+        return FAST_POLL_SECONDS
+    st.session_state.pop(STARTED_KEY, None)  # never fast again for this run
     return POLL_SECONDS
 
 
