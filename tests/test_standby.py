@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 
 import pytest
@@ -26,13 +27,14 @@ def _wait(predicate, timeout: float = 120.0) -> None:
 def root(tmp_path, monkeypatch):
     monkeypatch.setenv("VAE_LAB_STANDBY", "1")
     folder = tmp_path / "runs"
+    folder.mkdir()
     yield folder
+    # Leave no standby waiting: with its folder gone a standby ends within a second, and
+    # a supervisor's last dispatch neither recreates the folder nor starts another.
     info = standby._marker(folder) if folder.exists() else None
-    if info is not None:  # leave no standby waiting after the test
-        import os
-        import signal
-
-        os.kill(info["pid"], signal.SIGKILL)
+    shutil.rmtree(folder, ignore_errors=True)
+    if info is not None:
+        _wait(lambda: not process_alive(info["pid"], info["started"]), timeout=30)
 
 
 def test_a_standby_supervises_the_run_it_is_handed(root) -> None:
@@ -72,7 +74,13 @@ def test_cancel_reaches_a_forked_training(root) -> None:
     _wait(lambda: runs.read_status(run_dir).get("state") == "stopped")
 
 
-def test_standbys_are_off_when_asked(tmp_path, monkeypatch) -> None:
+def test_standbys_are_off_when_asked_and_a_deleted_folder_stays_deleted(
+    tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setenv("VAE_LAB_RUNS", str(tmp_path / "app-runs"))
     monkeypatch.setenv("VAE_LAB_STANDBY", "0")
-    launcher.dispatch(tmp_path / "runs")
-    assert not (tmp_path / "runs").exists()
+    launcher.dispatch()
+    assert not (tmp_path / "app-runs").exists()
+    monkeypatch.setenv("VAE_LAB_STANDBY", "1")
+    launcher.dispatch(tmp_path / "gone")  # a supervisor's last dispatch after a delete
+    assert not (tmp_path / "gone").exists()

@@ -183,12 +183,13 @@ def dispatch(root: Path | None = None) -> list[Path]:
     cheap enough for a page to call on every poll. It also keeps a standby ready for
     the next run (:func:`prewarm`).
     """
+    own = root is None  # the app's own folder (a page): created for its first standby
     root = runs_root() if root is None else Path(root)
     _reap()
     if not root.is_dir():
-        if not standby.enabled():
-            return []
-        root.mkdir(parents=True, exist_ok=True)  # where the first run's standby waits
+        if not (own and standby.enabled()):
+            return []  # a folder deleted meanwhile is not recreated
+        root.mkdir(parents=True, exist_ok=True)
     started = []
     with locked(root):
         _fail_lost_launches(root)

@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 READY_FILE = ".standby.json"
 IDLE_SECONDS = 20 * 60.0
 POLL_SECONDS = 0.05
+CHECK_SECONDS = 1.0  # how often a waiting standby checks that its folder and place remain
 ENV = "VAE_LAB_STANDBY"
 
 
@@ -112,8 +113,7 @@ def _write_marker(root: Path, pid: int, state: str) -> None:
 
 def serve(root: Path) -> int:
     """The standby itself: import, wait for a run, supervise it (see the module's text)."""
-    root = Path(root)
-    signal.signal(signal.SIGTERM, lambda signum, frame: None)  # a supervisor outlives Cancel
+    root = Path(root)  # SIGTERM ends a waiting standby; supervise() then ignores it
     import vae.cli  # noqa: F401  (what a training needs, imported before it is asked for)
     import vae.training  # noqa: F401
 
@@ -124,14 +124,17 @@ def serve(root: Path) -> int:
         return 0  # another standby is there: one is enough
     _write_marker(root, me, "ready")
     deadline = time.monotonic() + IDLE_SECONDS
+    looked = 0.0
     while time.monotonic() < deadline:
-        if assignment.exists():
+        if assignment.exists():  # one stat per poll: an idle standby costs ~0.1 % of a core
             break
-        if not root.is_dir():
-            return 0  # the runs folder is gone
-        marker = _marker(root)
-        if marker is not None and marker.get("pid") != me:
-            return 0  # another standby took this one's place
+        if time.monotonic() - looked >= CHECK_SECONDS:
+            looked = time.monotonic()
+            if not root.is_dir():
+                return 0  # the runs folder is gone
+            marker = _marker(root)
+            if marker is not None and marker.get("pid") != me:
+                return 0  # another standby took this one's place
         time.sleep(POLL_SECONDS)
     else:
         _give_up(root, me)
