@@ -1,6 +1,6 @@
 """Start → first point of the live curve → finished run, for digits with the Train page's defaults.
 
-``python -m benchmarks.first_curve [--busy]`` queues the run exactly as the
+``python -m benchmarks.first_curve [--busy] [--cold]`` queues the run exactly as the
 Train page's Start button does (``vae.launcher.submit`` with the form's digits
 defaults, ``VAE_LAB_THREADS=1``), then watches the run folder every 20 ms and
 reports, in seconds from Start:
@@ -16,9 +16,13 @@ reports, in seconds from Start:
 
 and, measured separately in fresh processes, ``python_start_s`` (an empty
 interpreter) and ``import_s`` (``import vae.training``). ``--busy`` keeps one
-core busy with a child process throughout. The browser is left out: it adds the
+core busy with a child process throughout. As the Train page does when it is
+opened, the benchmark first lets a standby supervisor (``vae.standby``) import
+torch (``standby_ready_s``) and presses Start a second later; ``--cold`` turns
+standbys off, so Start pays a fresh supervisor and CLI with their imports. The
+browser is left out (``benchmarks/first_curve_browser.py`` has it): it adds the
 page's poll interval. Prints one JSON object, kept in
-``benchmarks/results/first_curve[_busy].json``.
+``benchmarks/results/first_curve[_busy][_cold].json``.
 """
 
 from __future__ import annotations
@@ -48,14 +52,26 @@ def _first_record(path: Path, kind: str) -> bool:
         return False
 
 
-def one_run(root: Path) -> dict[str, float]:
-    from vae import launcher
+def one_run(root: Path, cold: bool = False) -> dict[str, float]:
+    from vae import launcher, standby
 
     os.environ["VAE_LAB_THREADS"] = "1"  # as the app's queue sets it (vae.run_queue)
+    os.environ[standby.ENV] = "0" if cold else "1"
     settings = launcher.form_defaults("digits")
+    ready_s = None
+    if not cold:  # the Train page's first render starts a standby; a person reads, then Starts
+        began = time.perf_counter()
+        launcher.dispatch(root)
+        while standby.ready(root) is None and time.perf_counter() - began < 60:
+            time.sleep(0.02)
+        ready_s = round(time.perf_counter() - began, 2)
+        time.sleep(1.0)
     start = time.perf_counter()
     run_dir = launcher.submit(settings, name="first-curve", root=root)
-    return watch_run(run_dir, int(settings.get("epochs") or 0), start)
+    marks = watch_run(run_dir, int(settings.get("epochs") or 0), start)
+    if ready_s is not None:
+        marks["standby_ready_s"] = ready_s
+    return marks
 
 
 def watch_run(
@@ -98,6 +114,7 @@ def watch_run(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--busy", action="store_true", help="keep one core busy meanwhile")
+    parser.add_argument("--cold", action="store_true", help="no standby: a fresh supervisor")
     args = parser.parse_args()
     load_before = load_average()
     child = subprocess.Popen([PYTHON, "-c", "while True: pass"]) if args.busy else None
@@ -107,18 +124,19 @@ def main() -> None:
         python_start = _fresh("pass")
         import_s = _fresh("import vae.training")
         with tempfile.TemporaryDirectory(prefix="first-curve-") as tmp:
-            marks = one_run(Path(tmp))
+            marks = one_run(Path(tmp), cold=args.cold)
     finally:
         if child is not None:
             child.kill()
             child.wait()
     emit(
-        "first_curve_busy" if args.busy else "first_curve",
+        "first_curve" + ("_busy" if args.busy else "") + ("_cold" if args.cold else ""),
         {
             "machine": machine(),
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "load_1min_before": load_before,
             "busy_core": args.busy,
+            "standby": not args.cold,
             "python_start_s": python_start,
             "import_s": import_s,
             **marks,
