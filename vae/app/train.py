@@ -28,10 +28,10 @@ log = logging.getLogger(__name__)
 WATCH_KEY = "train_watch"
 CONFIRM_KEY = "train_confirm_delete"
 STARTED_KEY = "train_started_here"  # {"name": the run this session started, "since": time}
-POLL_SECONDS = 1.5  # the run list, and the live view once a run has its first epoch
-FAST_POLL_SECONDS = 0.4  # the live view of a run this session just started, until its first epoch
+POLL_SECONDS = 1.5  # the run list, and the live view once a run's curves have points
+FAST_POLL_SECONDS = 0.4  # the live view of a run this session just started, until its first point
 FAST_POLL_LIMIT_S = 60.0  # ... at most this long after it left the queue
-SWITCH_DELAY_S = 1.0  # and this long after its first epoch (see watch_poll)
+SWITCH_DELAY_S = FAST_POLL_SECONDS / 2  # the poll after the one that drew the first point switches
 
 
 @st.cache_resource(show_spinner="Loading the data set…", max_entries=8)
@@ -81,12 +81,18 @@ def started_here(name: str) -> None:
     st.session_state[STARTED_KEY] = {"name": name, "since": None}
 
 
+def has_points(run_dir: Path) -> bool:
+    """Whether the run's curves have anything to draw (a step or an epoch record)."""
+    return any(r.get("type") in ("step", "epoch") for r in runs.read_metrics(run_dir))
+
+
 def watch_poll(info: runs.RunInfo, queue: list[Path], polling: bool) -> float | None:
     """How often the live view of ``info`` polls (None: not at all, nothing is active).
 
-    Fast while a run this session started is starting or in its first epoch, so its
-    first point shows soon after it is written; every other view (other tabs, queued
-    runs, later epochs) polls at ``POLL_SECONDS``, so many open tabs cost no more.
+    Fast while a run this session started is starting and its curves are still empty,
+    so its first point shows soon after it is written; every other view (other tabs,
+    queued runs, a run with points) polls at ``POLL_SECONDS``: many open tabs cost no
+    more, and no tab redraws the charts more often than that.
     """
     if not polling:
         return None
@@ -101,10 +107,10 @@ def watch_poll(info: runs.RunInfo, queue: list[Path], polling: bool) -> float | 
     if not is_active(info.state):
         st.session_state.pop(STARTED_KEY, None)  # it ended: the page reruns in full anyway
         return POLL_SECONDS
-    if info.epoch == 0 and now - started["since"] < FAST_POLL_LIMIT_S:
+    if now - started["since"] < FAST_POLL_LIMIT_S and not has_points(info.path):
         return FAST_POLL_SECONDS
-    # The first epoch is in (or it took too long). Going back to the list's pace takes a
-    # full rerun: a second later, so that it does not compete with drawing the first curves.
+    # The first point is in (or it took too long). Going back to the list's pace takes a
+    # full rerun: at the next poll, not in the one that draws the first point.
     started.setdefault("until", now + SWITCH_DELAY_S)
     if now < started["until"]:
         return FAST_POLL_SECONDS
