@@ -16,10 +16,14 @@ and beside them the run folder's own marks (``cli_started``, ``config_written``,
 ``page_finished_s`` (browser − run folder) are the page's share: its polling,
 its script runs and the drawing. The click and the marks are taken on one
 clock (the browser's ``Date.now()`` and ``time.time()`` on this machine).
+As a person reads the form before pressing Start, the click waits until the
+standby supervisor the page keeps (``vae.standby``, torch imported) is ready
+(``standby_ready_s`` from the page drawn), then a second more, as
+``benchmarks.first_curve`` does; ``--cold`` turns standbys off in the server.
 ``--busy`` keeps one core busy with a child process throughout; ``--runs N``
 starts N runs one after the other on the same server (a fresh tab each) and
 reports the median of each mark beside every run's marks. Prints one JSON object,
-kept in ``benchmarks/results/first_curve_browser[_busy].json``.
+kept in ``benchmarks/results/first_curve_browser[_busy][_cold].json``.
 """
 
 from __future__ import annotations
@@ -65,12 +69,15 @@ MARKS = ["cli_started", "config_written", "first_point", "first_epoch", "last_ep
 
 
 @contextlib.contextmanager
-def streamlit_server(runs: Path, log_path: Path) -> Iterator[str]:
+def streamlit_server(runs: Path, log_path: Path, cold: bool = False) -> Iterator[str]:
     """``streamlit run app.py`` on a free port, its runs under ``runs``; yields its URL."""
+    from vae import standby
+
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     runs.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "VAE_LAB_RUNS": str(runs), "VAE_LAB_WARMUP": "0"}
+    env[standby.ENV] = "0" if cold else "1"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [
@@ -111,7 +118,21 @@ def _new_run(runs: Path, before: set[str], timeout: float = 60) -> Path:
     raise RuntimeError("pressing Start created no run folder")
 
 
-def one_run(browser, url: str, runs: Path) -> dict[str, object]:
+def _standby_ready(runs: Path, cold: bool, timeout: float = 60) -> float | None:
+    """Seconds until the page's standby supervisor is ready (None with ``cold``), then 1 s more."""
+    from vae import standby
+
+    if cold:
+        return None
+    began = time.perf_counter()
+    while standby.ready(runs) is None and time.perf_counter() - began < timeout:
+        time.sleep(0.02)
+    ready_s = round(time.perf_counter() - began, 2)
+    time.sleep(1.0)
+    return ready_s
+
+
+def one_run(browser, url: str, runs: Path, cold: bool = False) -> dict[str, object]:
     """Open /train in a fresh tab, press Start, and time the page and the run folder."""
     from vae import runs as run_store
 
@@ -120,6 +141,7 @@ def one_run(browser, url: str, runs: Path) -> dict[str, object]:
         page = context.new_page()
         open_app_page(page, url, "train")
         no_exception(page)
+        ready_s = _standby_ready(runs, cold)
         page.evaluate(WATCHER)
         before = {p.name for p in runs.iterdir()}
         page.locator(".st-key-start button").click()
@@ -148,6 +170,7 @@ def one_run(browser, url: str, runs: Path) -> dict[str, object]:
         "state": folder.get("state"),
         "epochs": epochs,
         "threads": folder.get("threads"),
+        "standby_ready_s": ready_s,
     }
     for page_key, browser_key, folder_key in [
         ("page_first_point_s", "browser_first_point", "first_point"),
@@ -167,6 +190,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--busy", action="store_true", help="keep one core busy meanwhile")
     parser.add_argument("--runs", type=int, default=1, help="runs one after the other")
+    parser.add_argument("--cold", action="store_true", help="no standby: a fresh supervisor")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -178,13 +202,13 @@ def main() -> None:
             time.sleep(0.5)
         with (
             tempfile.TemporaryDirectory(prefix="first-curve-browser-") as tmp,
-            streamlit_server(Path(tmp) / "runs", Path(tmp) / "streamlit.log") as url,
+            streamlit_server(Path(tmp) / "runs", Path(tmp) / "streamlit.log", args.cold) as url,
             sync_playwright() as pw,
         ):
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 for _ in range(args.runs):
-                    rows.append(one_run(browser, url, Path(tmp) / "runs"))
+                    rows.append(one_run(browser, url, Path(tmp) / "runs", args.cold))
             finally:
                 browser.close()
     finally:
@@ -194,14 +218,19 @@ def main() -> None:
     from vae.app import train
 
     keys = [k for k, v in rows[0].items() if isinstance(v, int | float) and k != "epochs"]
-    summary = rows[0] if len(rows) == 1 else {k: _median(rows, k) for k in keys}
+    summary = (
+        rows[0]
+        if len(rows) == 1
+        else {**{k: _median(rows, k) for k in keys}, "epochs": rows[0]["epochs"]}
+    )
     emit(
-        "first_curve_browser_busy" if args.busy else "first_curve_browser",
+        "first_curve_browser" + ("_busy" if args.busy else "") + ("_cold" if args.cold else ""),
         {
             "machine": machine(),
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "load_1min_before": load_before,
             "busy_core": args.busy,
+            "standby": not args.cold,
             "poll_s": train.POLL_SECONDS,
             "fast_poll_s": getattr(train, "FAST_POLL_SECONDS", None),
             **summary,
