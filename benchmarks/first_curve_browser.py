@@ -22,7 +22,10 @@ standby supervisor the page keeps (``vae.standby``, torch imported) is ready
 ``benchmarks.first_curve`` does; ``--cold`` turns standbys off in the server.
 ``--busy`` keeps one core busy with a child process throughout; ``--runs N``
 starts N runs one after the other on the same server (a fresh tab each) and
-reports the median of each mark beside every run's marks. Prints one JSON object,
+reports the median of each mark beside every run's marks. The first run's tab
+had no run to show before Start, so its browser loads the table and plotly code
+and lays out its first charts after the click (seconds on a loaded machine);
+later tabs already show the last run. Prints one JSON object,
 kept in ``benchmarks/results/first_curve_browser[_busy][_cold].json``.
 """
 
