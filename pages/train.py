@@ -176,6 +176,7 @@ def runs_section() -> None:
     st.subheader("Runs")
     if not infos:
         st.info("No runs yet: set one up below and press Start.")
+        train.show_empty_charts()
         return
     activity = train.run_activity(infos)
     polling = train.any_active(infos)

@@ -196,13 +196,28 @@ def show_charts(run_dir: Path) -> None:
     steps = runs.read_metrics(run_dir, "step")
     epochs = runs.read_metrics(run_dir, "epoch")
     if not steps and not epochs:
-        st.info("The curves appear after the first logged steps.")
-        return
+        st.caption("The curves appear here after the first logged steps.")
+    # Drawn empty too: the same chart then only takes its points when they come.
     st.plotly_chart(
         curves_figure(steps, epochs), key=f"train_curves_{run_dir.name}", width="stretch"
     )
     if epochs:
         st.plotly_chart(kl_heatmap(epochs), key=f"train_kl_{run_dir.name}", width="stretch")
+
+
+def show_empty_charts() -> None:
+    """The six panels a run's live curves fill, before there is a run.
+
+    Shows what will be watched, and has the browser load and start its chart code
+    while the person sets up the run: on a fresh tab that took 1.5–3.5 s after Start
+    (``benchmarks/first_curve_browser.py``), before the first point could be drawn.
+    """
+    st.plotly_chart(curves_figure([], []), key="train_preview_curves", width="stretch")
+    st.caption(
+        "What a run's live view draws here: the ELBO and its two parts (reconstruction and "
+        "KL, nats per example), β, active units and throughput, training steps as a line "
+        "and test epochs as dots."
+    )
 
 
 def show_reconstructions(run_dir: Path) -> None:
