@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import time
 
-from tests.browser.pw import SHOTS, no_exception, screenshot, trace_points, wait_idle
+from tests.browser.pw import (
+    SHOTS,
+    no_exception,
+    screenshot,
+    tall_screenshot,
+    trace_points,
+    wait_idle,
+)
 from tests.browser.pw import open_app_page as open_page
 
 TEST_POINTS = trace_points("train_curves", "test (epochs)")
@@ -15,6 +22,30 @@ def set_number(page, key: str, value: str) -> None:
     box.fill(value)
     box.press("Enter")
     wait_idle(page)
+
+
+def test_before_any_run_the_page_draws_the_panels_a_run_fills(page, app_url):
+    open_page(page, app_url, "train")
+    no_exception(page)
+    empty = page.get_by_text("No runs yet").count() > 0
+    key = "train_preview_curves" if empty else "train_curves"
+    # Six panels, each with its axes drawn: plotly is loaded and started before Start.
+    page.wait_for_function(
+        f"""() => {{
+          const el = document.querySelector("[class*='st-key-{key}'] .js-plotly-plot");
+          return el && el.querySelectorAll('.xtick').length > 0 &&
+                 el.querySelectorAll('.cartesianlayer .subplot').length >= 6;
+        }}""",
+        timeout=60_000,
+    )
+    if empty:
+        texts = page.evaluate(
+            f"""() => [...document.querySelectorAll(
+                  "[class*='st-key-{key}'] .annotation-text")].map(e => e.textContent).join(" ")"""
+        )
+        for panel in ("ELBO", "KL", "Active units"):
+            assert panel in texts, texts
+        tall_screenshot(page, "train_empty")
 
 
 def test_an_unreadable_upload_says_why(page, app_url, tmp_path, tmp_path_factory):

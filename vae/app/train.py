@@ -212,7 +212,12 @@ def show_empty_charts() -> None:
     while the person sets up the run: on a fresh tab that took 1.5–3.5 s after Start
     (``benchmarks/first_curve_browser.py``), before the first point could be drawn.
     """
-    st.plotly_chart(curves_figure([], []), key="train_preview_curves", width="stretch")
+    fig = curves_figure([], [])
+    for i in range(6):  # an empty trace per panel, so that every panel draws its axes
+        fig.add_scatter(x=[], y=[], showlegend=False, row=i // 3 + 1, col=i % 3 + 1)
+    fig.update_xaxes(range=[0, 40])
+    fig.update_layout(height=440)
+    st.plotly_chart(fig, key="train_preview_curves", width="stretch")
     st.caption(
         "What a run's live view draws here: the ELBO and its two parts (reconstruction and "
         "KL, nats per example), β, active units and throughput, training steps as a line "
