@@ -10,8 +10,8 @@ a conv training step 3–10× slower on 2 threads than on 1 with one core busy).
   may be busy beside it: one thread (``interactive_threads``).
 - A training run, ``python -m vae evaluate``, the scikit-learn estimator and
   ``python -m vae bench`` take ``training_threads``: every core when they are
-  measurably faster than one at the start (:func:`probe`, a fraction of a
-  second), otherwise one. The choice changes the order of floating-point sums,
+  measurably faster than one at the start and no other process holds one of
+  them (:func:`probe`, a third of a second), otherwise one. The choice changes the order of floating-point sums,
   so a training run records it in its ``config.json`` (``threads``) and
   ``--resume`` uses the recorded count, which keeps a resumed run bit-exact;
   ``VAE_LAB_THREADS=<that count>`` reproduces a run for its seed.
@@ -44,7 +44,12 @@ log = logging.getLogger(__name__)
 CLEARLY_FASTER = 1.15
 PROBE_ROUNDS = 7
 PROBE_BUDGET_S = 0.3  # rounds stop here (after the first): a busy machine answers soon enough
+# Each count runs this long untimed before its timed ops (see probe), then this many timed.
+PROBE_SETTLE_S = 0.02
+PROBE_TIMED = 3
 PROBE_REUSE_S = 60.0  # a probe's answer holds this long in one process (an estimator's grid)
+# Other processes using this many of our cores during the probe hold one: one thread.
+OTHERS_BUSY_CORES = 0.5
 
 _last_probe: tuple[float, int, int] | None = None  # (when, cores, chosen)
 
@@ -85,11 +90,50 @@ def _probe_op() -> tuple[object, ...]:
     return (op,)
 
 
-def probe(n: int, rounds: int = PROBE_ROUNDS, budget_s: float = PROBE_BUDGET_S) -> dict[str, float]:
+def _cpus_busy_s() -> float | None:
+    """CPU seconds this process's cores have been busy since boot (Linux), None elsewhere.
+
+    Busy is everything but idle and I/O wait, steal included: a core the hypervisor
+    lends elsewhere is held as surely as one another process runs on.
+    """
+    try:
+        mine = os.sched_getaffinity(0)
+        ticks = os.sysconf("SC_CLK_TCK")
+        busy = 0
+        with open("/proc/stat") as stat:
+            for line in stat:
+                name, *values = line.split()
+                if name[:3] == "cpu" and name[3:].isdigit() and int(name[3:]) in mine:
+                    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, values[:8])
+                    busy += user + nice + system + irq + softirq + steal
+        return busy / ticks
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def probe(
+    n: int,
+    rounds: int = PROBE_ROUNDS,
+    budget_s: float = PROBE_BUDGET_S,
+    settle_s: float = PROBE_SETTLE_S,
+) -> dict[str, float]:
     """Seconds per probe op on 1 thread and on ``n``, measured in alternating rounds (medians).
 
-    Alternating rounds see the same load; the median drops a round the scheduler
-    spoiled. About 1.5 ms per op on a quiet core; rounds stop after ``budget_s``.
+    Alternating rounds see the same load; the median drops an op the scheduler
+    spoiled. About 1.5-4 ms per op on a quiet core; rounds stop after ``budget_s``.
+
+    Each count runs ``settle_s`` of untimed ops before its :data:`PROBE_TIMED`
+    timed ones: OpenMP's worker threads slept while one thread ran, and a thread
+    that wakes from a sleep may take a busy core from the process holding it for
+    a few milliseconds, so an op timed right after the switch hides the cliff. With
+    one core busy, 5 of 31 probes timing that op chose all cores (their ratio
+    one/all up to 3.0, where a steady run is 0.3); 0 of 32 after 10-20 ms of
+    settling (ratios 0.26-0.54), which chose all cores in 31 of 32 quiet probes.
+
+    ``others``: the cores' worth of CPU time other processes (and the hypervisor)
+    took from this process's cores while it ran, from ``/proc/stat`` less this
+    process's own CPU time (0 where ``/proc/stat`` is missing). Over 32 probes:
+    0.65-0.93 with one core busy, -0.06-0.15 quiet.
     """
     (op,) = _probe_op()
     before = torch.get_num_threads()
@@ -98,22 +142,43 @@ def probe(n: int, rounds: int = PROBE_ROUNDS, budget_s: float = PROBE_BUDGET_S) 
         for count in (1, n):  # warm-up: oneDNN builds its kernels for each thread count
             torch.set_num_threads(count)
             op()
+        busy_before, own_before = _cpus_busy_s(), time.process_time()
         began = time.perf_counter()
         for _ in range(rounds):
             for count in (1, n):
                 torch.set_num_threads(count)
-                start = time.perf_counter()
-                op()
-                times[count].append(time.perf_counter() - start)
+                settled = time.perf_counter() + settle_s
+                while time.perf_counter() < settled:
+                    op()
+                for _ in range(PROBE_TIMED):
+                    start = time.perf_counter()
+                    op()
+                    times[count].append(time.perf_counter() - start)
             if time.perf_counter() - began > budget_s:
                 break
+        wall, busy_after = time.perf_counter() - began, _cpus_busy_s()
+        own = time.process_time() - own_before
     finally:
         torch.set_num_threads(before)
-    return {"one": statistics.median(times[1]), "all": statistics.median(times[n])}
+    others = 0.0
+    if busy_before is not None and busy_after is not None and wall > 0:
+        others = (busy_after - busy_before - own) / wall
+    return {
+        "one": statistics.median(times[1]),
+        "all": statistics.median(times[n]),
+        "others": others,
+    }
 
 
 def choose(n: int, timings: dict[str, float]) -> int:
-    """``n`` threads where they are clearly faster than one (``CLEARLY_FASTER``), else 1."""
+    """``n`` threads where they are clearly faster than one (``CLEARLY_FASTER``), else 1.
+
+    One thread also where other processes held :data:`OTHERS_BUSY_CORES` of a core
+    or more during the probe (``timings["others"]``): the timing alone sometimes
+    misses a held core, and two threads there run at a third of one's speed.
+    """
+    if timings.get("others", 0.0) >= OTHERS_BUSY_CORES:
+        return 1
     return n if timings["one"] >= CLEARLY_FASTER * timings["all"] else 1
 
 
@@ -138,8 +203,8 @@ def training_threads() -> int:
     chosen = choose(n, timings)
     _last_probe = (time.monotonic(), n, chosen)
     log.info(
-        "threads: %d (probe: %.2f ms on 1 thread, %.2f ms on %d)",
-        chosen, timings["one"] * 1e3, timings["all"] * 1e3, n,
+        "threads: %d (probe: %.2f ms on 1 thread, %.2f ms on %d; others held %.2f cores)",
+        chosen, timings["one"] * 1e3, timings["all"] * 1e3, n, timings.get("others", 0.0),
     )  # fmt: skip
     return chosen
 
