@@ -11,8 +11,9 @@ a conv training step 3–10× slower on 2 threads than on 1 with one core busy).
 - A training run, ``python -m vae evaluate``, the scikit-learn estimator and
   ``python -m vae bench`` take ``training_threads``: every core when they are
   measurably faster than one at the start and no other process holds one of
-  them (:func:`probe`, a third of a second), otherwise one. The choice changes the order of floating-point sums,
-  so a training run records it in its ``config.json`` (``threads``) and
+  them (:func:`probe`, a third of a second), otherwise one. The choice changes
+  the order of floating-point sums, so a training run records it in its
+  ``config.json`` (``threads``) and
   ``--resume`` uses the recorded count, which keeps a resumed run bit-exact;
   ``VAE_LAB_THREADS=<that count>`` reproduces a run for its seed.
   Trainings started from the app get one thread (the launcher sets
