@@ -25,6 +25,12 @@ __all__ = [
 ]
 
 
+# OMP_WAIT_POLICY is left to GNU OpenMP's default on purpose. PASSIVE (set before torch
+# loads) cured most of the cliff at a forced 2 threads, but cost the quiet machine far more
+# than it saved: MLP training -45 %, conv bf16 -34 %, conv fp32 -23 %, IWAE -9 % at 2 threads,
+# and the probe then picks 1 thread even when quiet (issue 18; vae.threads avoids the cliff).
+
+
 def __getattr__(name: str) -> Any:
     # Torch, data and training are imported only when asked: the launcher's supervisor
     # (``python -m vae.launcher``) needs none of them, and importing torch costs it 1-10 s
