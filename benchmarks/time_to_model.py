@@ -53,22 +53,6 @@ def write_split(name: str, path: Path) -> dict[str, object]:
     }
 
 
-def _epochs(path: Path) -> list[dict]:
-    try:
-        lines = path.read_text().splitlines()
-    except OSError:
-        return []
-    out = []
-    for line in lines:
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue  # a line being written
-        if record.get("type") == "epoch":
-            out.append(record)
-    return out
-
-
 def run_ours(name: str, root: Path, out: Path) -> dict[str, object]:
     """The default training command, timed from process start to exit, with its curve."""
     env = {**os.environ, "PYTHONPATH": str(root)}
@@ -77,17 +61,18 @@ def run_ours(name: str, root: Path, out: Path) -> dict[str, object]:
         [PYTHON, "-m", "vae", "train", "--dataset", name, "--out", str(out), "--quiet"],
         cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
+    from vae.runs import read_metrics
+
     seen: dict[int, float] = {}
-    metrics = out / "metrics.jsonl"
     while proc.poll() is None:
         now = time.time() - start
-        for record in _epochs(metrics):
+        for record in read_metrics(out, "epoch"):
             seen.setdefault(record["epoch"], now)
         time.sleep(0.05)
     wall = time.time() - start
     if proc.returncode != 0:
         raise RuntimeError(f"ours failed on {name}: {proc.stderr.read()[-2000:]}")
-    records = _epochs(metrics)
+    records = read_metrics(out, "epoch")
     config = json.loads((out / "config.json").read_text())
     curve = [[round(seen.get(r["epoch"], wall), 2), round(r["test_elbo"], 3)] for r in records]
     train, model = config.get("train", {}), config.get("model", {})
