@@ -16,6 +16,8 @@ do not apply here: the three weights say everything.
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from vae.distributions import LOG_2PI
@@ -23,7 +25,7 @@ from vae.objectives import register
 from vae.objectives.base import ForwardPass, Objective
 from vae.settings import Setting
 
-ESTIMATORS = ("stratified", "weighted")
+ESTIMATORS = ("weighted", "stratified")
 
 
 def log_density_matrix(z: torch.Tensor, mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
@@ -35,19 +37,23 @@ def log_density_matrix(z: torch.Tensor, mean: torch.Tensor, logvar: torch.Tensor
 def log_importance_weights(batch: int, n_data: int, estimator: str) -> torch.Tensor:
     """log of the weight of q(z_i|x_j) in the estimate of q(z_i) = (1/N) Σ_n q(z_i|x_n): (B, B).
 
-    Each row sums to 1. stratified (MSS, Chen et al. appendix C.2): the sample's
-    own example 1/N, one neighbour (N − M)/(N·M), the rest 1/M, with M = B − 1.
-    weighted (MWS): the own example 1/N, every other (N − 1)/(N·M). (The paper
-    writes MWS as 1/(N·B) for every pair; those rows sum to 1/N, which leaves the
-    loss's gradients alone but shifts the reported TC by (d − 1)·log N.)
+    Each row sums to 1.
+
+    - stratified (MSS, Chen et al. appendix C.2): the sample's own example 1/N,
+      one neighbour (N − M)/(N·M), the rest 1/M, with M = B − 1. For N ≫ B the
+      own example all but drops out: q(z_i) is estimated from the other B − 1.
+    - weighted (MWS, Chen et al. eq. S6, and disentanglement_lib's
+      ``total_correlation``): every example of the batch, the sample's own one
+      included, 1/B. The paper writes 1/(N·B); its rows sum to 1/N, which leaves
+      the gradients alone but shifts the reported TC by (d − 1)·log N, so the
+      rows are scaled to 1 here. With sharp posteriors the own example dominates
+      (TC biased up); MSS then sees only neighbours (TC biased down).
     """
     if batch < 2:
         return torch.zeros(batch, batch)
-    m = batch - 1
     if estimator == "weighted":
-        weights = torch.full((batch, batch), (n_data - 1) / (n_data * m))
-        weights.fill_diagonal_(1.0 / n_data)
-        return weights.log()
+        return torch.full((batch, batch), -math.log(batch))
+    m = batch - 1
     weights = torch.full((batch, batch), 1.0 / m)
     rows = torch.arange(batch)
     weights[rows, (rows + 1) % batch] = (n_data - m) / (n_data * m)  # the one stratum
@@ -61,7 +67,7 @@ def decompose_kl(
     logvar: torch.Tensor,
     log_p: torch.Tensor,
     n_data: int | None = None,
-    estimator: str = "stratified",
+    estimator: str = "weighted",
 ) -> dict[str, torch.Tensor]:
     """Minibatch estimates of index-code MI, TC and dimension-wise KL (nats per example).
 
@@ -99,8 +105,8 @@ class BetaTCVAE(Objective):
         Setting("dwkl_weight", float, 1.0, "β-TCVAE: weight γ of the dimension-wise KL", low=0,
                 high=1000, objective="beta-tcvae", group="Objective",
                 label="Dimension-wise KL weight γ", step=0.5),
-        Setting("tc_estimator", str, "stratified", "β-TCVAE: minibatch estimator of log q(z), "
-                "stratified (MSS) or weighted (MWS) sampling", choices=ESTIMATORS,
+        Setting("tc_estimator", str, "weighted", "β-TCVAE: minibatch estimator of log q(z), "
+                "weighted (MWS, as disentanglement_lib trains) or stratified (MSS) sampling", choices=ESTIMATORS,
                 objective="beta-tcvae", group="Objective", label="log q(z) estimator"),
     )  # fmt: skip
 
