@@ -24,11 +24,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from vae import runs, threads  # noqa: E402
+from vae import threads  # noqa: E402
+from vae.analysis.report import METRIC_GROUPS, evaluate_model  # noqa: E402
 from vae.io import atomic_write_json  # noqa: E402
-from vae.model import VAE  # noqa: E402
-from vae.report import METRIC_GROUPS, evaluate_model  # noqa: E402
-from vae.training import configs_for, train  # noqa: E402
+from vae.model.autoencoder import VAE  # noqa: E402
+from vae.runs.store import store as runs  # noqa: E402
+from vae.training.configs import configs_for  # noqa: E402
+from vae.training.train import train  # noqa: E402
 
 log = logging.getLogger("build_models")
 OUT = ROOT / "assets" / "models"
@@ -227,9 +229,9 @@ def build(
     if not precompute:
         return
     try:
-        from vae.projection import precompute_defaults
+        from vae.maps.projection import precompute_defaults
     except ImportError:
-        log.warning("vae.projection is not available: latent maps not precomputed")
+        log.warning("vae.maps.projection is not available: latent maps not precomputed")
     else:
         precompute_defaults(target)
     log.info("%s: trained in %.0f s, test ELBO %.2f", name, seconds, summary["elbo"])
@@ -237,7 +239,7 @@ def build(
 
 def _objective_text(config: dict) -> str:
     """The objective and its weights, e.g. "β-TCVAE: MI weight α 1, TC weight β 6, …"."""
-    from vae import objectives
+    from vae.model import objectives
 
     return objectives.caption(config, separator=", ")
 
@@ -336,7 +338,7 @@ def main() -> None:
         sys.stdout.write(table() + "\n")
         return
     if args.precompute_only:
-        from vae.projection import precompute_defaults
+        from vae.maps.projection import precompute_defaults
 
         for name in names:
             precompute_defaults(OUT / name)

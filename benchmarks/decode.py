@@ -2,7 +2,7 @@
 
 ``python -m benchmarks.decode`` prints one JSON object. "Model only" is
 ``model.decode(z)`` on one code; "displayable" is what the Interpolate page does when a
-slider moves: ``vae.latent.decode``, the enlarged uint8 picture, and its PNG bytes
+slider moves: ``vae.analysis.latent.decode``, the enlarged uint8 picture, and its PNG bytes
 (what ``st.image`` sends to the browser). Bars: p95 ≤ 5 ms and ≤ 20 ms. ``conv64`` is
 the untrained disentanglement_lib network at 64×64, the costliest decoder the app can hold.
 Timed at the web server's thread count (``vae.threads.interactive_threads``).
@@ -16,11 +16,12 @@ from pathlib import Path
 import torch
 
 from benchmarks.common import emit, machine, repeat_ms
-from vae import latent, threads
-from vae.catalog import BUNDLED
-from vae.config import VAEConfig
+from vae import threads
+from vae.analysis import latent
 from vae.images import display_scale, grid, png_bytes, upscale
-from vae.model import VAE
+from vae.model.autoencoder import VAE
+from vae.model.config import VAEConfig
+from vae.runs.catalog import BUNDLED
 
 
 def displayable(model: VAE, z: torch.Tensor) -> bytes:

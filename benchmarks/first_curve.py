@@ -1,7 +1,7 @@
 """Start → first point of the live curve → finished run, for digits with the Train page's defaults.
 
 ``python -m benchmarks.first_curve [--busy] [--cold]`` queues the run exactly as the
-Train page's Start button does (``vae.launcher.submit`` with the form's digits
+Train page's Start button does (``vae.run_queue.submit`` with the form's digits
 defaults, ``VAE_LAB_THREADS=1``), then watches the run folder every 20 ms and
 reports, in seconds from Start:
 
@@ -15,9 +15,9 @@ reports, in seconds from Start:
   is the end-of-run summary, the IWAE log p(x) on the test split);
 
 and, measured separately in fresh processes, ``python_start_s`` (an empty
-interpreter) and ``import_s`` (``import vae.training``). ``--busy`` keeps one
+interpreter) and ``import_s`` (``import vae.training.train``). ``--busy`` keeps one
 core busy with a child process throughout. As the Train page does when it is
-opened, the benchmark first lets a standby supervisor (``vae.standby``) import
+opened, the benchmark first lets a standby supervisor (``vae.jobs.standby``) import
 torch (``standby_ready_s``) and presses Start a second later; ``--cold`` turns
 standbys off, so Start pays a fresh supervisor and CLI with their imports. The
 browser is left out (``benchmarks/first_curve_browser.py`` has it): it adds the
@@ -53,21 +53,22 @@ def _first_record(path: Path, kind: str) -> bool:
 
 
 def one_run(root: Path, cold: bool = False) -> dict[str, float]:
-    from vae import launcher, standby
+    from vae.jobs import arguments, standby
+    from vae.jobs import queue as run_queue
 
-    os.environ["VAE_LAB_THREADS"] = "1"  # as the app's queue sets it (vae.run_queue)
+    os.environ["VAE_LAB_THREADS"] = "1"  # as the app's queue sets it (vae.jobs.queue)
     os.environ[standby.ENV] = "0" if cold else "1"
-    settings = launcher.form_defaults("digits")
+    settings = arguments.form_defaults("digits")
     ready_s = None
     if not cold:  # the Train page's first render starts a standby; a person reads, then Starts
         began = time.perf_counter()
-        launcher.dispatch(root)
+        run_queue.dispatch(root)
         while standby.ready(root) is None and time.perf_counter() - began < 60:
             time.sleep(0.02)
         ready_s = round(time.perf_counter() - began, 2)
         time.sleep(1.0)
     start = time.perf_counter()
-    run_dir = launcher.submit(settings, name="first-curve", root=root)
+    run_dir = run_queue.submit(settings, name="first-curve", root=root)
     marks = watch_run(run_dir, int(settings.get("epochs") or 0), start)
     if ready_s is not None:
         marks["standby_ready_s"] = ready_s
@@ -78,7 +79,7 @@ def watch_run(
     run_dir: Path, epochs: int, start: float, clock: Callable[[], float] = time.perf_counter
 ) -> dict[str, float]:
     """The marks of a run from its folder, in seconds after ``start`` (a reading of ``clock``)."""
-    from vae import runs
+    from vae.runs import store as runs
 
     metrics = run_dir / "metrics.jsonl"
     marks: dict[str, float] = {}
@@ -122,7 +123,7 @@ def main() -> None:
         if child is not None:
             time.sleep(0.5)
         python_start = _fresh("pass")
-        import_s = _fresh("import vae.training")
+        import_s = _fresh("import vae.training.train")
         with tempfile.TemporaryDirectory(prefix="first-curve-") as tmp:
             marks = one_run(Path(tmp), cold=args.cold)
     finally:

@@ -17,7 +17,7 @@ and beside them the run folder's own marks (``cli_started``, ``config_written``,
 its script runs and the drawing. The click and the marks are taken on one
 clock (the browser's ``Date.now()`` and ``time.time()`` on this machine).
 As a person reads the form before pressing Start, the click waits until the
-standby supervisor the page keeps (``vae.standby``, torch imported) is ready
+standby supervisor the page keeps (``vae.jobs.standby``, torch imported) is ready
 (``standby_ready_s`` from the page drawn), then a second more, as
 ``benchmarks.first_curve`` does; ``--cold`` turns standbys off in the server.
 ``--busy`` keeps one core busy with a child process throughout; ``--runs N``
@@ -74,7 +74,7 @@ MARKS = ["cli_started", "config_written", "first_point", "first_epoch", "last_ep
 @contextlib.contextmanager
 def streamlit_server(runs: Path, log_path: Path, cold: bool = False) -> Iterator[str]:
     """``streamlit run app.py`` on a free port, its runs under ``runs``; yields its URL."""
-    from vae import standby
+    from vae.jobs import standby
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
@@ -123,7 +123,7 @@ def _new_run(runs: Path, before: set[str], timeout: float = 60) -> Path:
 
 def _standby_ready(runs: Path, cold: bool, timeout: float = 60) -> float | None:
     """Seconds until the page's standby supervisor is ready (None with ``cold``), then 1 s more."""
-    from vae import standby
+    from vae.jobs import standby
 
     if cold:
         return None
@@ -137,7 +137,7 @@ def _standby_ready(runs: Path, cold: bool, timeout: float = 60) -> float | None:
 
 def one_run(browser, url: str, runs: Path, cold: bool = False) -> dict[str, object]:
     """Open /train in a fresh tab, press Start, and time the page and the run folder."""
-    from vae import runs as run_store
+    from vae.runs import store as run_store
 
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     try:

@@ -1,7 +1,7 @@
 """The importance-weighted log-likelihood (Burda et al. 2015), k = 1000, on 1,000 digits.
 
 ``python -m benchmarks.iwae`` prints one JSON object: seconds for
-``vae.evaluation.iwae_log_likelihood`` with the bundled ``digits-8d`` model on
+``vae.model.evaluation.iwae_log_likelihood`` with the bundled ``digits-8d`` model on
 the first 1,000 of the 1,797 digits (train and test splits together), at the thread
 count the web server uses and at one thread per core. Bar ≤ 10 s.
 """
@@ -14,10 +14,10 @@ import torch
 
 from benchmarks.common import emit, machine
 from vae import threads
-from vae.catalog import BUNDLED
 from vae.data import load_dataset
-from vae.evaluation import iwae_log_likelihood
-from vae.model import VAE
+from vae.model.autoencoder import VAE
+from vae.model.evaluation import iwae_log_likelihood
+from vae.runs.catalog import BUNDLED
 
 
 def timed(model: VAE, x: torch.Tensor, k: int, n_threads: int) -> dict[str, float]:

@@ -7,8 +7,8 @@ and writes ``benchmarks/results/map_scale.json``. Every figure carries the
 - ``encode``: the 100,000-point sample of ``shapes`` (5,000 test images, then
   95,000 drawn from the grid with seed 0) encoded by ``shapes-beta1`` with the
   web server's one torch thread, as the page does under its progress bar.
-- ``umap``: ``vae.projection.project(codes, "umap")`` of the first 70,000 and of
-  all 100,000 codes (``vae.umap_fast``: k-d tree neighbours, PCA start, its
+- ``umap``: ``vae.maps.projection.project(codes, "umap")`` of the first 70,000 and of
+  all 100,000 codes (``vae.maps.umap_fast``: k-d tree neighbours, PCA start, its
   epochs), numba's kernels compiled beforehand (the server's warm-up does that);
   the neighbour search alone; PCA of 100,000; trustworthiness@15 (scikit-learn)
   on a seeded 5,000-point subsample. t-SNE is refused above
@@ -41,15 +41,16 @@ UMAP_N = 70_000
 
 
 def _model():
-    from vae.catalog import BUNDLED, dataset_for, load_model, model_info
+    from vae.runs.catalog import BUNDLED, dataset_for, load_model, model_info
 
     path = BUNDLED / MODEL
     return path, load_model(path), dataset_for(model_info(path))
 
 
 def encode(points: int) -> tuple[dict, dict[str, np.ndarray]]:
-    from vae import cache, large_map
     from vae.app import large_map as glue
+    from vae.maps import large as large_map
+    from vae.runs import cache
 
     path, model, data = _model()
     torch.set_num_threads(1)  # the web server's count (vae.threads)
@@ -77,9 +78,9 @@ def _timed(fn):
 def umap(codes: np.ndarray) -> dict:
     import numba
 
-    from vae import projection, umap_fast
+    from vae.maps import projection, umap_fast, umap_loader
 
-    projection._import_umap()
+    umap_loader.import_umap()
     umap_fast.umap_large(codes[:2000], n_epochs=5)  # compile (or load) numba's kernels
     out: dict = {
         "torch_threads": torch.get_num_threads(), "numba_threads": numba.get_num_threads(),

@@ -12,7 +12,7 @@ import argparse
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-from vae.bench import (
+from vae.bench.speed import (
     CONV_BATCH,
     CONV_LATENT,
     CONV_SHAPE,
@@ -21,10 +21,10 @@ from vae.bench import (
     MLP_LATENT,
     MLP_SHAPE,
 )
-from vae.config import VAEConfig
-from vae.device import resolve_precision
-from vae.model import VAE
-from vae.training import adam
+from vae.model.autoencoder import VAE
+from vae.model.config import VAEConfig
+from vae.training.device import resolve_precision
+from vae.training.optim import adam
 
 
 def profile_steps(model: VAE, batch: torch.Tensor, steps: int, rows: int) -> str:

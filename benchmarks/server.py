@@ -135,7 +135,7 @@ def main() -> None:
 
 def _choose_model(page: Page, model: str) -> None:
     """Pick ``model`` in the sidebar's selectbox (labels carry the model's title, not its name)."""
-    from vae.catalog import find_bundled
+    from vae.runs.catalog import find_bundled
 
     entry = find_bundled(model)
     if entry is None:

@@ -41,18 +41,18 @@ VARIANTS: dict[str, tuple[int, dict[str, str], bool]] = {
     "2 threads, oneDNN off": (2, {}, False),
 }
 
-# Run inside each fresh process: the figures of vae.bench's training steps.
+# Run inside each fresh process: the figures of vae.bench.speed's training steps.
 CHILD = """
 import json, sys, time, torch
 n_threads, mkldnn, seconds = int(sys.argv[1]), sys.argv[2] == "1", float(sys.argv[3])
 torch.backends.mkldnn.enabled = mkldnn
 torch.set_num_threads(n_threads)
-from vae import bench
-from vae.config import VAEConfig
-from vae.model import VAE
+from vae.bench import speed as bench
+from vae.model.config import VAEConfig
+from vae.model.autoencoder import VAE
 torch.manual_seed(0)
 conv_batch = torch.rand(bench.CONV_BATCH, *bench.CONV_SHAPE).round()
-from vae.device import bf16_is_fast
+from vae.training.device import bf16_is_fast
 out = {}
 # bf16 only where training uses it (native bf16): emulated, it is many times slower.
 dtypes = (("conv_fp32", torch.float32), ("conv_bf16", torch.bfloat16))

@@ -42,7 +42,7 @@ PLAIN = ROOT / "benchmarks" / "plain_vae.py"
 def write_split(name: str, path: Path) -> dict[str, object]:
     """The data set's train/test images, as the CLI splits them (seed 0), to ``path``."""
     from vae.data import load_dataset
-    from vae.training import configs_for
+    from vae.training.configs import configs_for
 
     data = load_dataset(name)
     np.savez(path, x_train=data.train.x.numpy(), x_test=data.test.x.numpy())
@@ -61,7 +61,7 @@ def run_ours(name: str, root: Path, out: Path) -> dict[str, object]:
         [PYTHON, "-m", "vae", "train", "--dataset", name, "--out", str(out), "--quiet"],
         cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    from vae.runs import read_metrics
+    from vae.runs.store import read_metrics
 
     seen: dict[int, float] = {}
     while proc.poll() is None:

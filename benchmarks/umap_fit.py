@@ -1,7 +1,7 @@
 """UMAP of 5,000 latent codes in a fresh process: the first time after install, and later.
 
 ``python -m benchmarks.umap_fit`` prints one JSON object. Each figure is a new
-Python process that imports ``vae.projection`` and maps 5,000 codes of a
+Python process that imports ``vae.maps.projection`` and maps 5,000 codes of a
 10-D Gaussian mixture (the size and spread of a shapes model's codes) with the
 app's UMAP settings, timed from the import. "first" uses an empty numba cache
 folder (what a fresh install sees); "later" runs again on the cache the first
@@ -22,7 +22,7 @@ CHILD = """
 import json, time
 start = time.perf_counter()
 import numpy as np
-from vae import projection
+from vae.maps import projection
 rng = np.random.default_rng(0)
 centres = rng.normal(0, 2, size=(10, 10))
 codes = centres[rng.integers(0, 10, 5000)] + rng.normal(0, 0.5, size=(5000, 10))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae import latent
+from vae.analysis import latent
 from vae.app import compare, controls, factors, links, pictures, shell
 from vae.errors import VAELabError
 from vae.figures.compare import factor_heatmap, kl_bars, rate_distortion

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae import catalog, latent
+from vae.analysis import latent
 from vae.app import controls, pictures, shell
+from vae.runs import catalog
 
 shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from vae import inpainting
+from vae.analysis import inpainting
+from vae.analysis.corruption import CORRUPTIONS, Corruption
 from vae.app import denoise, examples, pictures, shell
-from vae.corruption import CORRUPTIONS, Corruption
 from vae.figures.inpainting import error_bars, rounds_curve
 
 shell.ensure_shell()  # a page URL on a fresh server still goes through app.py

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from vae import density
+from vae.analysis import density
 from vae.app import examples, likelihoods, links, pictures, shell
 from vae.figures.density import density_map, ll_histogram, points_figure, roc_figure
 

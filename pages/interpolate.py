@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae import latent
+from vae.analysis import latent
 from vae.app import controls, links, own_input, pictures, shell
 from vae.figures.interpolate import latent_path, points_path
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from vae import latent, map_inverse, projection
+from vae.analysis import latent
 from vae.app import (
     attributes,
     charts,
@@ -21,6 +21,8 @@ from vae.app import (
 from vae.errors import VAELabError
 from vae.figures import map_overlays, map_pictures
 from vae.figures.latent_map import manifold_figure, scatter_map, scatter_map_3d
+from vae.maps import inverse as map_inverse
+from vae.maps import projection
 
 shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
 

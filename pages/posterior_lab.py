@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from vae.app import examples, pictures, posterior_lab, shell
-from vae.evaluation import ACTIVE_UNIT_THRESHOLD
 from vae.figures.posterior import per_dim_bars, posterior_figure
+from vae.model.evaluation import ACTIVE_UNIT_THRESHOLD
 
 shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae import launcher, runs, uploads
 from vae.app import shell, train, train_form
 from vae.data import BUILTIN_DATASETS
 from vae.errors import VAELabError
 from vae.figures.training import compare_figure
+from vae.jobs import arguments, supervisor
+from vae.jobs import queue as run_queue
+from vae.runs import store as runs
+from vae.runs import uploads
 
 shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
 
@@ -16,7 +19,7 @@ st.title("Train a VAE")
 st.caption(
     "Training runs as `python -m vae train` in its own process: it goes on when you leave the "
     f"page and its run folder (`{runs.runs_root()}`) keeps everything. At most "
-    f"{launcher.max_trainings()} training(s) run at once (`{launcher.MAX_ENV}`); the others wait "
+    f"{run_queue.max_trainings()} training(s) run at once (`{run_queue.MAX_ENV}`); the others wait "
     "in the queue below and start by themselves."
 )
 
@@ -81,8 +84,8 @@ def setup() -> None:
     if st.button("Start training", type="primary", key="start", icon=":material/play_arrow:"):
         try:
             settings = train_form.values(name, native)
-            launcher.validate(settings, data)
-            run_dir = launcher.submit(settings, st.session_state.get("train_name") or None)
+            arguments.validate(settings, data)
+            run_dir = run_queue.submit(settings, st.session_state.get("train_name") or None)
         except VAELabError as exc:
             shell.report_error(exc)
             return
@@ -95,16 +98,16 @@ def setup() -> None:
 
 def watch(name: str, activity: dict[str, bool], poll: float | None) -> None:
     """The live view of one run; polls the run folder while any run is active (``poll`` s)."""
-    launcher.dispatch()  # queued runs start when a slot frees, even if no training finished it
+    run_queue.dispatch()  # queued runs start when a slot frees, even if no training finished it
     run_dir = runs.runs_root() / name
     if train.run_activity() != activity:
         st.rerun()  # a run appeared, went or ended: refresh the list and buttons (or stop polling)
     info = runs.run_info(run_dir)
-    queue = launcher.queue()
+    queue = run_queue.queue()
     label = train.state_label(info, queue)
     st.markdown(f"### {shell.plain(name)} · {label}")
     if info.state == "failed":
-        st.error(info.message or launcher.last_error(run_dir))
+        st.error(info.message or supervisor.last_error(run_dir))
     elif info.message:
         st.caption(info.message)
     train.show_progress(run_dir)
@@ -112,7 +115,7 @@ def watch(name: str, activity: dict[str, bool], poll: float | None) -> None:
     train.show_reconstructions(run_dir)
     if info.state == "failed":
         with st.expander("Training log"):
-            st.code(launcher.log_tail(run_dir, 40) or "(empty)")
+            st.code(supervisor.log_tail(run_dir, 40) or "(empty)")
     if train.watch_poll(info, queue, poll is not None) != poll:
         st.rerun()  # after drawing: poll at the pace watch_poll says from now on
 
@@ -122,7 +125,7 @@ def actions(info: runs.RunInfo) -> None:
     c = st.columns([1, 1.4, 1, 1])
     if train.is_active(info.state):
         if c[0].button("Stop", key="stop", icon=":material/stop:"):
-            launcher.cancel(info.path)
+            run_queue.cancel(info.path)
             st.rerun()
     else:
         epochs = c[1].number_input(
@@ -131,7 +134,7 @@ def actions(info: runs.RunInfo) -> None:
         verb = "Continue" if info.state == "completed" else "Resume"
         if c[0].button(verb, key="resume", icon=":material/replay:"):
             try:
-                launcher.resume(info.path, int(epochs))
+                run_queue.resume(info.path, int(epochs))
             except VAELabError as exc:
                 shell.report_error(exc)
             else:
@@ -164,14 +167,14 @@ def actions(info: runs.RunInfo) -> None:
 
 def run_list() -> None:
     """Every run with its state and key figures; the queue in the order it will start."""
-    queue = launcher.queue()
+    queue = run_queue.queue()
     st.dataframe(train.run_table(runs.list_runs(), queue), hide_index=True, width="stretch")
     if queue:
         st.caption(f"{len(queue)} run(s) waiting for a free slot; they start in the order listed.")
 
 
 def runs_section() -> None:
-    launcher.dispatch()
+    run_queue.dispatch()
     infos = runs.list_runs()
     st.subheader("Runs")
     if not infos:
@@ -187,7 +190,7 @@ def runs_section() -> None:
     name = st.selectbox("Watch run", names, key=train.WATCH_KEY)
     info = next(i for i in infos if i.name == name)
     actions(info)
-    poll = train.watch_poll(info, launcher.queue(), polling)
+    poll = train.watch_poll(info, run_queue.queue(), polling)
     st.fragment(watch, run_every=poll)(name, activity, poll)
     with st.expander("Compare runs"):
         chosen = st.multiselect("Runs", names, default=names[:2], key="train_compare")

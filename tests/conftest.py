@@ -31,7 +31,7 @@ def _seed() -> None:
 @pytest.fixture(autouse=True)
 def _bundled_models_stay_untouched():
     """Nothing the app computes may be written into the shipped bundles (see vae/cache.py)."""
-    from vae.catalog import BUNDLED
+    from vae.runs.catalog import BUNDLED
 
     before = set(BUNDLED.glob("*/cache/*.npz"))
     yield

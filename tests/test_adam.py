@@ -1,4 +1,4 @@
-"""vae.adam.FusedAdam: bit-identical to torch.optim.Adam(fused=True), its state interchangeable."""
+"""vae.training.optim.FusedAdam: bit-identical to torch.optim.Adam(fused=True), its state interchangeable."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 import torch
 
-from vae.adam import FusedAdam, adam
+from vae.training.optim import FusedAdam, adam
 
 
 def _net(seed: int = 0) -> torch.nn.Module:
@@ -79,7 +79,7 @@ def test_state_dict_has_torch_layout_and_loads_both_ways() -> None:
 def test_adam_is_fused_and_a_training_step_does_not_import_dynamo() -> None:
     code = (
         "import sys, torch\n"
-        "from vae.adam import adam\n"
+        "from vae.training.optim import adam\n"
         "m = torch.nn.Linear(3, 2); o = adam(m, 1e-3)\n"
         "m(torch.randn(4, 3)).sum().backward(); o.step(); o.zero_grad()\n"
         "print(type(o).__name__, 'torch._dynamo' in sys.modules)\n"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vae import attributes
-from vae.catalog import BUNDLED
+from vae.analysis import attributes
 from vae.errors import ConfigError
+from vae.runs.catalog import BUNDLED
 
 
 def test_the_vector_is_the_difference_of_the_group_means_and_loads_where_they_differ():

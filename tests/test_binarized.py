@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from vae import VAE, VAEConfig, load_dataset
-from vae.binarized import binarize, binarized_log_likelihood
+from vae.analysis.binarized import binarize, binarized_log_likelihood
+from vae.analysis.report import evaluate_model
 from vae.cli import main
 from vae.errors import ConfigError
-from vae.report import evaluate_model
 
 
 def test_binarize_is_fixed_and_unbiased():

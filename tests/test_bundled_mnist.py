@@ -7,7 +7,7 @@ import json
 import pytest
 
 from vae.app.shell import DEFAULT_MODEL
-from vae.catalog import BUNDLED
+from vae.runs.catalog import BUNDLED
 
 MNIST_MODELS = [
     "mnist-2d",

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from vae import VAE, VAEConfig, catalog
-from vae.cache import cache_key, cached_arrays, load_arrays
+from vae import VAE, VAEConfig
+from vae.runs import catalog
+from vae.runs.cache import cache_key, cached_arrays, load_arrays
 
 
 def test_bundled_models_are_listed_with_cards_and_load():

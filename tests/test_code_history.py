@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from vae import code_history
-from vae.code_history import MAX_FRAMES, kept_epochs, stride_for
+from vae.runs import code_history
+from vae.runs.code_history import MAX_FRAMES, kept_epochs, stride_for
 
 
 def test_every_epoch_is_kept_while_they_fit():

@@ -1,4 +1,4 @@
-"""Corruptions, baselines and error measures of vae.corruption, with answers known in advance."""
+"""Corruptions, baselines and error measures of vae.analysis.corruption, with answers known in advance."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from vae import corruption
+from vae.analysis import corruption
 from vae.errors import ConfigError
 
 

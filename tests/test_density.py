@@ -1,4 +1,4 @@
-"""Log-likelihoods, OOD detection and 2-D densities of vae.density, with known answers."""
+"""Log-likelihoods, OOD detection and 2-D densities of vae.analysis.density, with known answers."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from vae import catalog, density
+from vae.analysis import density
 from vae.errors import ConfigError
+from vae.runs import catalog
 
 
 def _load(name):
@@ -66,7 +67,7 @@ def test_a_conditional_model_is_marginalised_over_its_classes():
     model, data = _load("digits-cvae")
     x = data.test.x[:6]
     marginal = density.log_likelihoods(model, x, k=50)
-    from vae.evaluation import iwae_log_likelihood
+    from vae.model.evaluation import iwae_log_likelihood
 
     per_class = torch.stack(
         [

@@ -13,9 +13,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from vae.analysis.estimator import ESTIMATOR_FILE, VAETransformer
 from vae.errors import ConfigError
-from vae.estimator import ESTIMATOR_FILE, VAETransformer
-from vae.settings import by_name
+from vae.model.settings import by_name
 
 TINY = {"latent_dim": 2, "hidden_dims": (8,), "epochs": 2, "k": 8}
 
@@ -68,7 +68,7 @@ def test_learns_transforms_and_decodes(digits, fitted):
 
 
 def test_score_samples_is_the_iwae_bound(digits, fitted):
-    from vae.evaluation import elbo_stats
+    from vae.model.evaluation import elbo_stats
 
     x, _ = digits
     scores = fitted.score_samples(x[:50])
@@ -113,7 +113,7 @@ def test_save_load_round_trip_is_exact(tmp_path, digits, fitted):
                           fitted.inverse_transform(fitted.transform(x[:5])))  # fmt: skip
     assert np.array_equal(loaded.score_samples(x[:5]), fitted.score_samples(x[:5]))
     # The folder is a model folder too: VAE.load and the app read it.
-    from vae.model import VAE
+    from vae.model.autoencoder import VAE
 
     assert VAE.load(tmp_path / "est").config.latent_dim == 4
 

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from vae import VAE, VAEConfig
-from vae.evaluation import active_units, elbo_stats, iwae_log_likelihood
+from vae.model.evaluation import active_units, elbo_stats, iwae_log_likelihood
 
 D, Z, SIGMA = 6, 2, 0.5
 
@@ -123,9 +123,10 @@ class _ToyFactors:
 
 
 def test_evaluate_model_writes_the_registrys_keys_with_uncertainty_and_protocol(monkeypatch):
+    from vae.analysis.report import evaluate_model, format_table
     from vae.data.base import Dataset, TensorSplit
-    from vae.metrics import QUICK, registry
-    from vae.report import evaluate_model, format_table
+    from vae.metrics import registry
+    from vae.metrics.disentanglement import QUICK
 
     monkeypatch.setitem(QUICK, "num_train", 400)
     monkeypatch.setitem(QUICK, "num_test", 200)

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from vae.flows import Flow, IAFStep, PlanarFlow, RadialFlow
+from vae.model.flows import Flow, IAFStep, PlanarFlow, RadialFlow
 
 DIM = 5
 

@@ -1,4 +1,4 @@
-"""The VAE as a restorer (vae.inpainting), against the baselines, with answers known in advance."""
+"""The VAE as a restorer (vae.analysis.inpainting), against the baselines, with answers known in advance."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from vae import catalog, inpainting
-from vae.corruption import Corruption, corrupt, data_mean_image, default_corruption
+from vae.analysis import inpainting
+from vae.analysis.corruption import Corruption, corrupt, data_mean_image, default_corruption
+from vae.runs import catalog
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 import torch
 
-from vae import large_map, projection, umap_fast
-from vae.catalog import BUNDLED, dataset_for, load_model, model_info
 from vae.errors import ConfigError
-from vae.evaluation import encode_means
 from vae.figures.latent_map import scatter_map
+from vae.maps import large as large_map
+from vae.maps import projection, umap_fast
+from vae.model.evaluation import encode_means
+from vae.runs.catalog import BUNDLED, dataset_for, load_model, model_info
 
 
 def clusters(n: int, d: int = 6, seed: int = 0) -> np.ndarray:

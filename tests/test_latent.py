@@ -1,4 +1,4 @@
-"""vae.latent: interpolation, traversals, prior samples and class swaps, with known answers."""
+"""vae.analysis.latent: interpolation, traversals, prior samples and class swaps, with known answers."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from vae import latent
-from vae.catalog import BUNDLED, load_model
+from vae.analysis import latent
+from vae.runs.catalog import BUNDLED, load_model
 
 
 def test_linear_midpoint_and_endpoints():

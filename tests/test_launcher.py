@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from vae import launcher, runs
 from vae.errors import ConfigError, RunError
+from vae.jobs import arguments, supervisor
+from vae.jobs import queue as run_queue
+from vae.runs import store
+from vae.runs import store as runs
 
 TINY = {"dataset": "digits", "epochs": 2, "latent_dim": 2, "hidden_dims": (32,), "batch_size": 128}
 
@@ -30,7 +33,7 @@ def state(run_dir: Path) -> str:
 
 
 def test_cli_args_use_the_cli_names():
-    args = launcher.cli_args(
+    args = arguments.cli_args(
         {"dataset": "digits", "latent_dim": 4, "hidden_dims": [64, 32], "beta": 2.5,
          "conditional": True, "flow": "planar", "early_stopping": None, "precision": "bf16"}
     )  # fmt: skip
@@ -47,41 +50,41 @@ def test_cli_args_use_the_cli_names():
 
 def test_unknown_setting_and_bad_name_are_refused(runs_dir):
     with pytest.raises(RunError, match="unknown training setting"):
-        launcher.cli_args({"dataset": "digits", "latent": 3})
+        arguments.cli_args({"dataset": "digits", "latent": 3})
     with pytest.raises(RunError, match="not accepted"):
-        launcher.submit(TINY, name="../escape")
+        run_queue.submit(TINY, name="../escape")
     with pytest.raises(ConfigError, match="latent_dim"):
-        launcher.validate({**TINY, "latent_dim": 0})
+        arguments.validate({**TINY, "latent_dim": 0})
 
 
 def test_form_defaults_follow_the_data_set():
-    digits = launcher.form_defaults("digits")
-    points = launcher.form_defaults("pinwheel")
+    digits = arguments.form_defaults("digits")
+    points = arguments.form_defaults("pinwheel")
     assert digits["likelihood"] == "bernoulli" and points["likelihood"] == "gaussian"
     assert digits["latent_dim"] == 8 and points["latent_dim"] == 2
-    assert set(digits) == set(launcher.form_names())
+    assert set(digits) == set(arguments.form_names())
 
 
 def test_max_trainings_from_the_environment(monkeypatch):
-    monkeypatch.setenv(launcher.MAX_ENV, "3")
-    assert launcher.max_trainings() == 3
-    monkeypatch.setenv(launcher.MAX_ENV, "zero")
-    assert launcher.max_trainings() == 1
+    monkeypatch.setenv(run_queue.MAX_ENV, "3")
+    assert run_queue.max_trainings() == 3
+    monkeypatch.setenv(run_queue.MAX_ENV, "zero")
+    assert run_queue.max_trainings() == 1
 
 
 @pytest.mark.slow
 def test_tiny_training_runs_to_completion_in_its_own_process(runs_dir):
-    run_dir = launcher.submit(TINY, name="tiny")
-    assert (run_dir / launcher.LAUNCH_FILE).is_file()
+    run_dir = run_queue.submit(TINY, name="tiny")
+    assert (run_dir / store.LAUNCH_FILE).is_file()
     wait_for(lambda: state(run_dir) == "completed")
     epochs = runs.read_metrics(run_dir, "epoch")
     assert [r["epoch"] for r in epochs] == [1, 2]
     assert (run_dir / "model.safetensors").is_file() and (run_dir / "summary.json").is_file()
-    assert "--dataset digits" in launcher.log_tail(run_dir)
+    assert "--dataset digits" in supervisor.log_tail(run_dir)
     # The CLI ran in another process: the status names its pid, not ours.
     assert runs.read_status(run_dir)["pid"] != os.getpid()
     # Continue a finished run to more epochs.
-    launcher.resume(run_dir, epochs=3)
+    run_queue.resume(run_dir, epochs=3)
     wait_for(
         lambda: state(run_dir) == "completed" and len(runs.read_metrics(run_dir, "epoch")) == 3
     )
@@ -90,13 +93,13 @@ def test_tiny_training_runs_to_completion_in_its_own_process(runs_dir):
 
 @pytest.mark.slow
 def test_queue_respects_the_limit_and_drains_without_a_page(runs_dir, monkeypatch):
-    monkeypatch.setenv(launcher.MAX_ENV, "1")
-    dirs = [launcher.submit({**TINY, "seed": s}, name=f"q{s}") for s in range(3)]
-    assert [p.name for p in launcher.queue()] == ["q1", "q2"]
+    monkeypatch.setenv(run_queue.MAX_ENV, "1")
+    dirs = [run_queue.submit({**TINY, "seed": s}, name=f"q{s}") for s in range(3)]
+    assert [p.name for p in run_queue.queue()] == ["q1", "q2"]
     most = 0
     deadline = time.time() + 180
     while time.time() < deadline and not all(state(d) == "completed" for d in dirs):
-        most = max(most, len(launcher.active()))
+        most = max(most, len(run_queue.active()))
         time.sleep(0.2)  # no dispatch here: the finishing supervisors start the next run
     assert all(state(d) == "completed" for d in dirs), [state(d) for d in dirs]
     assert most == 1
@@ -107,7 +110,7 @@ def test_queue_respects_the_limit_and_drains_without_a_page(runs_dir, monkeypatc
 
 @pytest.mark.slow
 def test_bad_input_fails_with_the_cli_sentence(runs_dir):
-    run_dir = launcher.submit({"dataset": "/nowhere/data.npz", "epochs": 1}, name="bad")
+    run_dir = run_queue.submit({"dataset": "/nowhere/data.npz", "epochs": 1}, name="bad")
     wait_for(lambda: state(run_dir) == "failed")
     message = runs.read_status(run_dir)["message"]
     assert "does not exist" in message and "\n" not in message
@@ -115,27 +118,27 @@ def test_bad_input_fails_with_the_cli_sentence(runs_dir):
 
 @pytest.mark.slow
 def test_killed_training_shows_interrupted_and_resumes(runs_dir):
-    run_dir = launcher.submit({**TINY, "epochs": 400}, name="killed")
+    run_dir = run_queue.submit({**TINY, "epochs": 400}, name="killed")
     wait_for(lambda: len(runs.read_metrics(run_dir, "epoch")) >= 1)
     pid = runs.read_status(run_dir)["pid"]
     os.kill(pid, signal.SIGKILL)
     wait_for(lambda: state(run_dir) == "interrupted")
-    assert launcher.active() == []
+    assert run_queue.active() == []
     done = len(runs.read_metrics(run_dir, "epoch"))
-    launcher.resume(run_dir, epochs=done + 2)
+    run_queue.resume(run_dir, epochs=done + 2)
     wait_for(lambda: state(run_dir) == "completed", timeout=180)
     assert runs.read_metrics(run_dir, "epoch")[-1]["epoch"] == done + 2
 
 
 @pytest.mark.slow
 def test_stop_checkpoints_and_cancel_takes_a_queued_run_off(runs_dir, monkeypatch):
-    monkeypatch.setenv(launcher.MAX_ENV, "1")
-    first = launcher.submit({**TINY, "epochs": 400}, name="long")
-    second = launcher.submit(TINY, name="waiting")
-    launcher.cancel(second)
-    assert state(second) == "stopped" and launcher.queue() == []
+    monkeypatch.setenv(run_queue.MAX_ENV, "1")
+    first = run_queue.submit({**TINY, "epochs": 400}, name="long")
+    second = run_queue.submit(TINY, name="waiting")
+    run_queue.cancel(second)
+    assert state(second) == "stopped" and run_queue.queue() == []
     wait_for(lambda: state(first) == "running" and runs.read_metrics(first, "step"))
-    launcher.cancel(first)
+    run_queue.cancel(first)
     wait_for(lambda: state(first) == "stopped")
     assert (first / runs.CHECKPOINT_FILE).is_file()
     assert state(second) == "stopped"  # a cancelled run is not started by the freed slot

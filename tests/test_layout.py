@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CORE = ["vae", "vae.training", "vae.metrics", "vae.cli", "vae.data", "vae.evaluation"]
+CORE = ["vae", "vae.training.train", "vae.metrics", "vae.cli", "vae.data", "vae.model.evaluation"]
 
 
 @pytest.mark.parametrize("module", CORE)

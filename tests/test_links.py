@@ -10,10 +10,10 @@ from streamlit.testing.v1 import AppTest
 from test_page_interpolate import download, media
 
 from tests.app_helpers import ROOT, TIMEOUT
-from vae import latent
+from vae.analysis import latent
 from vae.app import compare, links
 from vae.app.shell import MODEL_KEY
-from vae.catalog import BUNDLED, all_models, dataset_for, load_model, model_info
+from vae.runs.catalog import BUNDLED, all_models, dataset_for, load_model, model_info
 
 __all__ = ["media"]  # the fixture, imported for these tests
 

@@ -7,8 +7,9 @@ import warnings
 import numpy as np
 import pytest
 
-from vae import map_inverse, projection
-from vae.umap_inverse import UmapInverse
+from vae.maps import inverse as map_inverse
+from vae.maps import projection, umap_loader
+from vae.maps.umap_inverse import UmapInverse
 
 
 def blobs(n: int = 240, d: int = 6, seed: int = 0) -> np.ndarray:
@@ -59,7 +60,7 @@ def test_umap_inverse_equals_umap_learns_inverse_transform_of_a_fitted_reducer()
     codes = blobs()
     params = projection.check_params("umap", {"n_neighbors": 10}, len(codes))
     xy = projection.project(codes, "umap", params)
-    umap = projection._import_umap()
+    umap = umap_loader.import_umap()
     knn = projection.exact_knn(codes, params["n_neighbors"])
     reducer = umap.UMAP(
         n_neighbors=10, min_dist=params["min_dist"], random_state=0, n_jobs=1, precomputed_knn=knn

@@ -7,11 +7,14 @@ import pytest
 
 from tests.app_helpers import open_page, plotly_figures
 from tests.test_page_latent_map import array
-from vae import code_history, map_movie, projection
-from vae.catalog import BUNDLED, load_model
 from vae.errors import ConfigError
-from vae.evaluation import encode_means
-from vae.training import configs_for, train
+from vae.maps import movie as map_movie
+from vae.maps import projection
+from vae.model.evaluation import encode_means
+from vae.runs import code_history
+from vae.runs.catalog import BUNDLED, load_model
+from vae.training.configs import configs_for
+from vae.training.train import train
 
 TINY = {"dataset": "digits", "hidden_dims": (32,), "latent_dim": 3, "epochs": 3, "seed": 0}
 

@@ -7,9 +7,9 @@ import torch
 import torch.nn.functional as F
 
 from vae import VAE, VAEConfig
-from vae.distributions import gaussian_kl_per_dim, log_normal, log_standard_normal
-from vae.objectives.schedules import beta_schedule
-from vae.objectives.vae import free_bits_kl
+from vae.model.distributions import gaussian_kl_per_dim, log_normal, log_standard_normal
+from vae.model.objectives.schedules import beta_schedule
+from vae.model.objectives.vae import free_bits_kl
 
 
 def test_closed_form_kl_matches_monte_carlo():

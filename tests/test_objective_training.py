@@ -6,8 +6,9 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from vae import runs
-from vae.training import configs_for, train
+from vae.runs import store as runs
+from vae.training.configs import configs_for
+from vae.training.train import train
 
 TINY = {
     "dataset": "digits",

@@ -5,12 +5,13 @@ import math
 import pytest
 import torch
 
-from vae import VAE, VAEConfig, objectives
-from vae.distributions import log_standard_normal
+from vae import VAE, VAEConfig
 from vae.errors import ConfigError
-from vae.objectives.beta_tcvae import decompose_kl, log_importance_weights
-from vae.objectives.dip_vae import covariance, dip_penalty
-from vae.objectives.factor_vae import Discriminator, discriminator_loss, permute_dims
+from vae.model import objectives
+from vae.model.distributions import log_standard_normal
+from vae.model.objectives.beta_tcvae import decompose_kl, log_importance_weights
+from vae.model.objectives.dip_vae import covariance, dip_penalty
+from vae.model.objectives.factor_vae import Discriminator, discriminator_loss, permute_dims
 
 NAMES = ["vae", "beta-tcvae", "factor-vae", "dip-vae-i", "dip-vae-ii"]
 

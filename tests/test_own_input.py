@@ -9,7 +9,7 @@ import pytest
 import torch
 from PIL import Image
 
-from vae import own_input
+from vae.analysis import own_input
 from vae.errors import DataError
 
 

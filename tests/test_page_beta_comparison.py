@@ -11,9 +11,9 @@ from test_page_interpolate import assert_ok, bundled, media, open_app, same_pict
 
 from tests.app_helpers import plotly_figures
 from tests.test_page_latent_map import array
-from vae import latent
+from vae.analysis import latent
 from vae.app.compare import default_runs
-from vae.catalog import BUNDLED, model_info
+from vae.runs.catalog import BUNDLED, model_info
 
 __all__ = ["media"]  # the fixture, imported for these tests
 

@@ -19,7 +19,7 @@ from test_page_interpolate import (
 )
 
 from tests.app_helpers import set_widgets
-from vae import latent
+from vae.analysis import latent
 
 __all__ = ["media"]  # the fixture, imported for these tests
 

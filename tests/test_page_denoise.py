@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from app_helpers import open_page, plotly_figures
 
-from vae import cache, catalog
+from vae.analysis.corruption import Corruption
 from vae.app import caching
-from vae.corruption import Corruption
+from vae.runs import cache, catalog
 
 
 def _forget(model: str, corruption: Corruption, rounds: int, steps: int) -> None:

@@ -17,10 +17,10 @@ from PIL import Image
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from vae import latent, own_input
+from vae.analysis import latent, own_input
 from vae.app.shell import MODEL_KEY
-from vae.catalog import BUNDLED, dataset_for, load_model, model_info
 from vae.images import display_scale, grid, upscale
+from vae.runs.catalog import BUNDLED, dataset_for, load_model, model_info
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120

@@ -11,9 +11,9 @@ import torch
 from PIL import Image
 
 from tests.app_helpers import open_page, plotly_figures
-from vae import projection
-from vae.catalog import BUNDLED, dataset_for, load_model, model_info
 from vae.images import grid, upscale
+from vae.maps import projection
+from vae.runs.catalog import BUNDLED, dataset_for, load_model, model_info
 
 N_TEST = 360  # digits' test split
 

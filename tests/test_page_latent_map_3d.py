@@ -11,9 +11,10 @@ import pytest
 from tests.app_helpers import open_page, plotly_figures
 from tests.test_page_interpolate import download, media  # noqa: F401 (a fixture)
 from tests.test_page_latent_map import array, point_traces, select
-from vae import map_exports, projection
-from vae.catalog import BUNDLED, dataset_for, load_model, model_info
 from vae.figures import map_pictures
+from vae.maps import exports as map_exports
+from vae.maps import projection
+from vae.runs.catalog import BUNDLED, dataset_for, load_model, model_info
 
 N_TEST = 360  # digits' test split
 

@@ -13,9 +13,11 @@ from PIL import Image
 from tests.app_helpers import open_page, plotly_figures
 from tests.test_page_interpolate import media, same_picture  # noqa: F401 (a fixture)
 from tests.test_page_latent_map import array
-from vae import attributes, latent, map_inverse, projection
-from vae.catalog import BUNDLED, dataset_for, load_model, model_info
+from vae.analysis import attributes, latent
 from vae.figures import map_overlays
+from vae.maps import inverse as map_inverse
+from vae.maps import projection
+from vae.runs.catalog import BUNDLED, dataset_for, load_model, model_info
 
 N_TEST = 360
 
@@ -70,7 +72,7 @@ def test_an_uploaded_digit_lands_on_the_map_and_is_reconstructed_by_decode(media
     upload = png_of_digit(data.test.x[3, 0].numpy())
     at.file_uploader(key="map_own_upload").upload("three.png", upload, "image/png").run()
     assert not at.exception, [e.message for e in at.exception]
-    from vae import own_input
+    from vae.analysis import own_input
 
     x = own_input.from_upload(upload, "digits", (1, 8, 8))
     z = latent.encode_mean(model, x[None])
@@ -78,7 +80,7 @@ def test_an_uploaded_digit_lands_on_the_map_and_is_reconstructed_by_decode(media
     shown = images(at, media)
     same_picture(shown[1], latent.decode(model, z), target=112)
     same_picture(shown[0], x[None], target=112)
-    # The input is a marked point on the UMAP map, where vae.map_inverse places it.
+    # The input is a marked point on the UMAP map, where vae.maps.inverse places it.
     fig = plotly_figures(at)[0]
     own = trace(fig, map_overlays.OWN_NAME)
     codes = projection.test_codes(path, model, data, N_TEST)

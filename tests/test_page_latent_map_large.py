@@ -6,10 +6,10 @@ import numpy as np
 
 from tests.app_helpers import open_page
 from tests.test_page_latent_map import array, map_figure, point_traces, select
-from vae import large_map
 from vae.app import large_map as large_glue
 from vae.app import latent_map as glue
-from vae.catalog import BUNDLED, dataset_for, model_info
+from vae.maps import large as large_map
+from vae.runs.catalog import BUNDLED, dataset_for, model_info
 
 N_TEST = 360  # digits' test split; the sample adds its 1,437 training digits
 

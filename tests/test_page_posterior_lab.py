@@ -7,8 +7,8 @@ import pytest
 import torch
 from app_helpers import open_page, plotly_figures
 
-from vae import catalog
-from vae.runs import read_json
+from vae.runs import catalog
+from vae.runs.store import read_json
 
 
 def _ok(at):

@@ -13,8 +13,9 @@ import pytest
 
 from tests.app_helpers import open_page, plotly_figures
 from tests.test_page_latent_map import array
-from vae import runs
-from vae.catalog import BUNDLED
+from vae.jobs import queue as run_queue
+from vae.runs import store as runs
+from vae.runs.catalog import BUNDLED
 
 
 def no_exception(at) -> None:
@@ -42,7 +43,6 @@ def test_the_form_takes_each_data_sets_defaults(runs_dir):
 
 
 def test_the_image_size_box_resizes_the_data_and_reaches_the_run(runs_dir, monkeypatch):
-    from vae import launcher
 
     submitted = []
 
@@ -50,7 +50,7 @@ def test_the_image_size_box_resizes_the_data_and_reaches_the_run(runs_dir, monke
         submitted.append(settings)
         return runs_dir / "never-started"
 
-    monkeypatch.setattr(launcher, "submit", fake_submit)
+    monkeypatch.setattr(run_queue, "submit", fake_submit)
     at = open_page("train")
     assert at.number_input(key="train_image_size").value == 8  # digits are 8×8
     at.button(key="start").click().run()

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 import torch
 
-from vae import catalog, posterior
-from vae.evaluation import iwae_log_likelihood
-from vae.runs import read_json
+from vae.analysis import posterior
+from vae.model.evaluation import iwae_log_likelihood
+from vae.runs import catalog
+from vae.runs.store import read_json
 
 
 def _load(name):

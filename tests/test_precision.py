@@ -11,13 +11,15 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from vae import VAE, VAEConfig, runs
-from vae.bench import run_bench
-from vae.config import TrainConfig
-from vae.device import bf16_is_fast, resolve_precision
+from vae import VAE, VAEConfig
+from vae.bench.speed import run_bench
 from vae.errors import ConfigError
-from vae.evaluation import summarize
-from vae.training import configs_for, train
+from vae.model.config import TrainConfig
+from vae.model.evaluation import summarize
+from vae.runs import store as runs
+from vae.training.configs import configs_for
+from vae.training.device import bf16_is_fast, resolve_precision
+from vae.training.train import train
 
 CPU = torch.device("cpu")
 CONV = VAEConfig(latent_dim=4, architecture="conv", conv_channels=(8, 8))

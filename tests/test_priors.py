@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from vae import VAE, VAEConfig
-from vae.priors import Prior, StandardNormal
+from vae.model.priors import Prior, StandardNormal
 
 
 def test_standard_normal_knows_its_density_samples_and_kl():

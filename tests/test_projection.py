@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from vae import projection
-from vae.catalog import BUNDLED, dataset_for, load_model, model_info
 from vae.errors import ConfigError
+from vae.maps import projection, umap_loader
+from vae.runs.catalog import BUNDLED, dataset_for, load_model, model_info
 
 
 def blobs(n_per: int = 40, d: int = 6, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -75,7 +75,7 @@ def test_exact_knn_is_brute_force_with_each_point_first():
 def test_umap_kernels_keep_their_compiled_code_on_disk():
     from numba.core.caching import FunctionCache
 
-    projection._import_umap()
+    umap_loader.import_umap()
     import importlib
 
     for module_name, name in projection._UNCACHED_UMAP_KERNELS:
@@ -161,7 +161,7 @@ def test_cached_results_land_on_disk_and_are_reused(tmp_path):
 @pytest.mark.parametrize("name", ["digits-2d", "digits-8d", "digits-cvae", "pinwheel-2d"])
 def test_bundled_models_ship_their_default_maps(name):
     """precompute_defaults has filled the caches: a fresh start shows the map at once."""
-    from vae import cache
+    from vae.runs import cache
 
     path = BUNDLED / name
     model = load_model(path)

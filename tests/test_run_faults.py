@@ -16,8 +16,11 @@ import torch
 from safetensors.torch import load_file
 from test_training import _train
 
-from vae import launcher, runs
 from vae.io import atomic_write_json
+from vae.jobs import queue as run_queue
+from vae.jobs import supervisor
+from vae.runs import store
+from vae.runs import store as runs
 
 TINY = {"dataset": "digits", "epochs": 2, "latent_dim": 2, "hidden_dims": (32,), "batch_size": 128}
 
@@ -44,9 +47,7 @@ def _status(run_dir: Path, **fields) -> None:
 def no_spawn(monkeypatch):
     """Dispatch records which runs it would start instead of starting supervisors."""
     started: list[str] = []
-    monkeypatch.setattr(
-        launcher.run_queue, "_start", lambda run_dir: started.append(Path(run_dir).name)
-    )
+    monkeypatch.setattr(run_queue, "_start", lambda run_dir: started.append(Path(run_dir).name))
     return started
 
 
@@ -83,29 +84,29 @@ def _group_members(pgid: int) -> list[int]:
 def test_an_orphaned_cli_keeps_its_slot_and_its_run_is_not_failed(
     runs_dir, monkeypatch, no_spawn, orphan
 ):
-    monkeypatch.setenv(launcher.MAX_ENV, "1")
+    monkeypatch.setenv(run_queue.MAX_ENV, "1")
     first, second = runs_dir / "first", runs_dir / "second"
     _status(first, state="queued", launcher_pid=orphan, queued_at=1.0, message="starting")
-    (first / launcher.LOG_FILE).write_text("$ -m vae train --out first --dataset digits\n")
+    (first / store.LOG_FILE).write_text("$ -m vae train --out first --dataset digits\n")
     _status(second, state="queued", queued_at=2.0, message="waiting")
-    launcher.dispatch(runs_dir)
+    run_queue.dispatch(runs_dir)
     assert runs.read_status(first)["state"] == "queued"
-    assert launcher.active(runs_dir) == [first]
+    assert run_queue.active(runs_dir) == [first]
     assert no_spawn == []  # the queued run waits: the orphan still holds the only slot
 
 
 def test_last_error_never_returns_the_echoed_command(tmp_path):
-    (tmp_path / launcher.LOG_FILE).write_text("$ -m vae train --out x --dataset digits\n")
-    assert not launcher.last_error(tmp_path).startswith("$")
-    (tmp_path / launcher.LOG_FILE).write_text("$ -m vae train\nerror: digits is bad.\n$ again\n")
-    assert launcher.last_error(tmp_path) == "digits is bad."
+    (tmp_path / store.LOG_FILE).write_text("$ -m vae train --out x --dataset digits\n")
+    assert not supervisor.last_error(tmp_path).startswith("$")
+    (tmp_path / store.LOG_FILE).write_text("$ -m vae train\nerror: digits is bad.\n$ again\n")
+    assert supervisor.last_error(tmp_path) == "digits is bad."
 
 
 @pytest.mark.slow
 def test_killing_a_supervisor_in_the_start_window_keeps_the_limit(runs_dir, monkeypatch):
-    monkeypatch.setenv(launcher.MAX_ENV, "1")
-    first = launcher.submit({**TINY, "epochs": 3}, name="first")
-    second = launcher.submit(TINY, name="second")
+    monkeypatch.setenv(run_queue.MAX_ENV, "1")
+    first = run_queue.submit({**TINY, "epochs": 3}, name="first")
+    second = run_queue.submit(TINY, name="second")
     supervisor = runs.read_status(first)["launcher_pid"]
     deadline = time.time() + 60
     while time.time() < deadline and not _group_members(supervisor):
@@ -114,8 +115,8 @@ def test_killing_a_supervisor_in_the_start_window_keeps_the_limit(runs_dir, monk
     most, states = 0, set()
     deadline = time.time() + 240
     while time.time() < deadline:
-        launcher.dispatch(runs_dir)  # as the page does on every poll
-        most = max(most, len(launcher.active(runs_dir)))
+        run_queue.dispatch(runs_dir)  # as the page does on every poll
+        most = max(most, len(run_queue.active(runs_dir)))
         states.add(runs.read_status(first)["state"])
         if all(runs.read_status(d)["state"] == "completed" for d in (first, second)):
             break
@@ -128,7 +129,7 @@ def test_killing_a_supervisor_in_the_start_window_keeps_the_limit(runs_dir, monk
 
 
 def _killed_before_first_checkpoint(run_dir: Path, monkeypatch) -> None:
-    from vae.training import Trainer
+    from vae.training.loop import Trainer
 
     def killed(self, signals):
         raise Killed
@@ -158,8 +159,8 @@ def test_the_app_resumes_a_cli_run_killed_before_its_first_checkpoint(
 ):
     run_dir = runs_dir / "cli-made"
     _killed_before_first_checkpoint(run_dir, monkeypatch)
-    launcher.resume(run_dir)
-    launch = runs.read_json(run_dir / launcher.LAUNCH_FILE)
+    run_queue.resume(run_dir)
+    launch = runs.read_json(run_dir / store.LAUNCH_FILE)
     assert launch["args"] == ["--resume", "--epochs", "2"]
     assert runs.read_status(run_dir)["state"] == "queued" and no_spawn == ["cli-made"]
 
@@ -168,7 +169,7 @@ def test_the_app_resumes_a_cli_run_killed_before_its_first_checkpoint(
 
 
 def test_no_duplicate_records_after_a_kill_before_the_checkpoint(tmp_path, monkeypatch):
-    from vae.training import Trainer
+    from vae.training.loop import Trainer
 
     run_dir = tmp_path / "run"
     real = Trainer.save_checkpoint
@@ -206,8 +207,8 @@ def test_a_status_pointing_at_an_unrelated_live_process_is_interrupted(runs_dir,
         # The run was killed and its PID went to an unrelated process started later.
         _status(run_dir, state="running", pid=stranger.pid, pid_started=1, epoch=1)
         assert runs.read_status(run_dir)["state"] == "interrupted"
-        assert launcher.active(runs_dir) == []
-        launcher.resume(run_dir, epochs=3)
+        assert run_queue.active(runs_dir) == []
+        run_queue.resume(run_dir, epochs=3)
         assert no_spawn == ["hostage"]
         _status(run_dir, state="running", pid=stranger.pid, pid_started=1, epoch=1)
         runs.delete_run(run_dir)
@@ -239,8 +240,8 @@ def test_a_folder_deleted_while_training_stays_deleted(tmp_path):
 
 
 def test_readers_of_a_half_deleted_folder_return_nothing(tmp_path):
-    from vae.cache import cache_key
     from vae.errors import VAELabError
+    from vae.runs.cache import cache_key
 
     run_dir = tmp_path / "half"
     run_dir.mkdir()
@@ -256,7 +257,7 @@ def test_readers_of_a_half_deleted_folder_return_nothing(tmp_path):
 
 def test_a_rejected_upload_leaves_nothing_behind(runs_dir):
     from vae.errors import DataError
-    from vae.uploads import store_upload
+    from vae.runs.uploads import store_upload
 
     with pytest.raises(DataError, match=r"^bad\.npz is not"):
         store_upload("bad.npz", b"not a numpy file at all")

@@ -6,9 +6,10 @@ import json
 import os
 import subprocess
 
-from vae import catalog, runs
-from vae.processes import group_alive, launch_alive, process_alive, process_start
-from vae.runs import RunConfig, RunDir
+from vae.runs import catalog
+from vae.runs import store as runs
+from vae.runs.processes import group_alive, launch_alive, process_alive, process_start
+from vae.runs.store import RunConfig, RunDir
 
 
 def test_a_run_dir_names_every_file_of_a_run_folder(tmp_path):

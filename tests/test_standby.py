@@ -1,4 +1,4 @@
-"""vae.standby: a supervisor with torch imported takes the next run, forks the CLI, then ends."""
+"""vae.jobs.standby: a supervisor with torch imported takes the next run, forks the CLI, then ends."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import time
 
 import pytest
 
-from vae import launcher, runs, standby
-from vae.processes import process_alive
+from vae.jobs import queue as run_queue
+from vae.jobs import standby
+from vae.runs import store as runs
+from vae.runs.processes import process_alive
 
 SETTINGS = {"dataset": "digits", "epochs": 2, "hidden_dims": [32], "latent_dim": 2}
 
@@ -38,10 +40,10 @@ def root(tmp_path, monkeypatch):
 
 
 def test_a_standby_supervises_the_run_it_is_handed(root) -> None:
-    launcher.dispatch(root)  # the Train page's first render: a standby starts warming
+    run_queue.dispatch(root)  # the Train page's first render: a standby starts warming
     _wait(lambda: standby.ready(root) is not None)
     warm = standby.ready(root)
-    run_dir = launcher.submit(SETTINGS, name="warm", root=root)
+    run_dir = run_queue.submit(SETTINGS, name="warm", root=root)
     status = runs.read_status(run_dir)
     assert status["launcher_pid"] == warm["pid"]  # the standby took it, not a new supervisor
     _wait(lambda: runs.read_status(run_dir).get("state") == "completed")
@@ -58,19 +60,19 @@ def test_a_standby_supervises_the_run_it_is_handed(root) -> None:
 
 
 def test_a_standby_run_that_fails_says_why(root) -> None:
-    launcher.dispatch(root)
+    run_queue.dispatch(root)
     _wait(lambda: standby.ready(root) is not None)
-    run_dir = launcher.submit({**SETTINGS, "dataset": "no-such-data"}, name="bad", root=root)
+    run_dir = run_queue.submit({**SETTINGS, "dataset": "no-such-data"}, name="bad", root=root)
     _wait(lambda: runs.read_status(run_dir).get("state") == "failed")
     assert "no-such-data" in runs.read_status(run_dir)["message"]
 
 
 def test_cancel_reaches_a_forked_training(root) -> None:
-    launcher.dispatch(root)
+    run_queue.dispatch(root)
     _wait(lambda: standby.ready(root) is not None)
-    run_dir = launcher.submit({**SETTINGS, "epochs": 500}, name="long", root=root)
+    run_dir = run_queue.submit({**SETTINGS, "epochs": 500}, name="long", root=root)
     _wait(lambda: bool(runs.read_metrics(run_dir, "epoch")))
-    launcher.cancel(run_dir)
+    run_queue.cancel(run_dir)
     _wait(lambda: runs.read_status(run_dir).get("state") == "stopped")
 
 
@@ -79,8 +81,8 @@ def test_standbys_are_off_when_asked_and_a_deleted_folder_stays_deleted(
 ) -> None:
     monkeypatch.setenv("VAE_LAB_RUNS", str(tmp_path / "app-runs"))
     monkeypatch.setenv("VAE_LAB_STANDBY", "0")
-    launcher.dispatch()
+    run_queue.dispatch()
     assert not (tmp_path / "app-runs").exists()
     monkeypatch.setenv("VAE_LAB_STANDBY", "1")
-    launcher.dispatch(tmp_path / "gone")  # a supervisor's last dispatch after a delete
+    run_queue.dispatch(tmp_path / "gone")  # a supervisor's last dispatch after a delete
     assert not (tmp_path / "gone").exists()

@@ -79,8 +79,9 @@ def test_using_restores_the_thread_count():
 
 
 def test_bench_has_the_busy_core_block_with_both_thread_counts(monkeypatch):
-    from vae import bench, bench_figures
-    from vae.bench import FIGURES, run_bench
+    from vae.bench import figures as bench_figures
+    from vae.bench import speed as bench
+    from vae.bench.speed import FIGURES, run_bench
     from vae.data import shapes
 
     # Tiny steps: the networks' own figures are tests/test_precision.py's. Each records
@@ -131,9 +132,9 @@ def test_umap_threads_is_the_measured_choice_and_the_override(no_override, monke
 
 
 def test_bench_figures_run_on_a_small_model_and_map(monkeypatch):
-    from vae import bench_figures
-    from vae.config import VAEConfig
-    from vae.model import VAE
+    from vae.bench import figures as bench_figures
+    from vae.model.autoencoder import VAE
+    from vae.model.config import VAEConfig
 
     monkeypatch.setattr(bench_figures, "UMAP_POINTS", 300)
     monkeypatch.setattr(bench_figures, "UMAP_EPOCHS", 3)

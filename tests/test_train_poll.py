@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from vae import runs
 from vae.app import train
+from vae.runs import store as runs
 
 
 @pytest.fixture

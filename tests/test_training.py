@@ -13,8 +13,9 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from vae import runs
-from vae.training import configs_for, train
+from vae.runs import store as runs
+from vae.training.configs import configs_for
+from vae.training.train import train
 
 FAST = {
     "dataset": "digits",
@@ -100,7 +101,7 @@ def test_resume_after_a_stop_ends_exactly_where_the_uninterrupted_run_ends(tmp_p
         "weights differ"
     )
     # The map's movie too: the same frames, the same codes.
-    from vae import code_history
+    from vae.runs import code_history
 
     (e_full, c_full), (e_parted, c_parted) = code_history.read(full), code_history.read(parted)
     assert e_full.tolist() == e_parted.tolist() == [0, 1, 2, 3]
@@ -108,7 +109,7 @@ def test_resume_after_a_stop_ends_exactly_where_the_uninterrupted_run_ends(tmp_p
 
 
 def test_nan_loss_fails_the_run_and_keeps_the_last_good_weights(tmp_path, monkeypatch):
-    from vae.model import VAE
+    from vae.model.autoencoder import VAE
 
     original = VAE.forward
     calls = {"n": 0}
@@ -129,7 +130,7 @@ def test_nan_loss_fails_the_run_and_keeps_the_last_good_weights(tmp_path, monkey
 
 
 def test_early_stopping_keeps_the_best_weights(tmp_path, monkeypatch):
-    import vae.trainer as training  # the loop's module, where elbo_stats is looked up
+    import vae.training.loop as training  # the loop's module, where elbo_stats is looked up
 
     values = iter([-10.0, -12.0, -13.0, -14.0, -15.0])
     real = training.elbo_stats
@@ -237,8 +238,8 @@ def test_sigterm_stops_cleanly_and_a_killed_run_shows_interrupted(tmp_path):
     proc.kill()
     proc.wait(30)
     assert runs.read_status(tmp_path / "kill")["state"] == "interrupted"
-    from vae.checkpoint import load_checkpoint
-    from vae.training import Trainer
+    from vae.training.checkpoint import load_checkpoint
+    from vae.training.loop import Trainer
 
     model_config, train_config, data = configs_for({"dataset": "digits", "hidden_dims": (64,)})
     trainer = Trainer(model_config, train_config, tmp_path / "kill", data=data)

@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from vae import warmup
+from vae.maps import warmup
 
 
 @pytest.fixture

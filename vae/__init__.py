@@ -36,11 +36,11 @@ def __getattr__(name: str) -> Any:
     # (``python -m vae.launcher``) needs none of them, and importing torch costs it 1-10 s
     # before the training even starts (issue 18).
     if name in ("TrainConfig", "VAEConfig"):
-        from vae import config
+        from vae.model import config
 
         return getattr(config, name)
     if name in ("VAE", "Posterior"):
-        from vae import model
+        from vae.model import autoencoder as model
 
         return getattr(model, name)
     if name == "load_dataset":
@@ -48,7 +48,7 @@ def __getattr__(name: str) -> Any:
 
         return load_dataset
     if name == "train":
-        from vae.training import train
+        from vae.training.train import train
 
         return train
     raise AttributeError(f"module 'vae' has no attribute {name!r}")

@@ -14,9 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any, NoReturn
 
-from vae import settings
 from vae.errors import VAELabError
-from vae.settings import Setting
+from vae.model import settings
+from vae.model.setting import Setting
 
 log = logging.getLogger("vae")
 
@@ -51,8 +51,8 @@ def _shown(value: Any) -> str:
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
-    from vae import objectives
     from vae.data import BUILTIN_DATASETS
+    from vae.model import objectives
 
     p = sub.add_parser(
         "train",
@@ -97,7 +97,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_evaluate(sub: argparse._SubParsersAction) -> None:
-    from vae.report import METRIC_GROUPS, N_BOOTSTRAP
+    from vae.analysis.report import METRIC_GROUPS, N_BOOTSTRAP
 
     p = sub.add_parser(
         "evaluate",
@@ -193,11 +193,12 @@ class _ProgressPrinter:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from vae import runs
-    from vae.training import configs_for, train
+    from vae.runs import store as runs
+    from vae.training.configs import configs_for
+    from vae.training.train import train
 
     if args.resume:
-        from vae.config import TrainConfig
+        from vae.model.config import TrainConfig
 
         saved = runs.RunDir(args.out).config()
         epochs = args.epochs or (saved.epochs if saved is not None else 0) or 1
@@ -231,7 +232,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from vae import threads
-    from vae.report import evaluate_run, format_table
+    from vae.analysis.report import evaluate_run, format_table
 
     threads.use(threads.training_threads())  # measured: all cores only where they pay
 
@@ -250,7 +251,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
-    from vae.runs import list_runs
+    from vae.runs.store import list_runs
 
     infos = list_runs(args.root)
     if args.json:
@@ -273,7 +274,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from vae.bench import run_bench
+    from vae.bench.speed import run_bench
 
     result = run_bench(seconds=args.seconds)
     if args.json:

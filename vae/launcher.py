@@ -1,14 +1,17 @@
-"""Trainings started from the app as separate processes: the public face of the queue.
+"""``python -m vae.launcher``: the processes behind trainings started from the app.
 
     python -m vae.launcher supervise RUN_DIR      (its own session: survives the server)
       └── python -m vae train --out RUN_DIR ...   (the CLI, logging to RUN_DIR/train.log)
+    python -m vae.launcher standby ROOT           (a supervisor waiting with torch imported)
+    python -m vae.launcher dispatch [--root ROOT] (start queued runs while slots are free)
 
-Where things live: ``vae.run_queue`` (submit, resume, cancel, the queue and its
-limit ``VAE_LAB_MAX_TRAININGS``, dispatch), ``vae.supervisor`` (one supervised
-training, its log and how it ended), ``vae.processes`` (whether a recorded
-process is still that process). ``vae.launch_args`` (settings to
-arguments, the Train form's defaults). This module is the command line above. The run directory is the
-whole truth: a page reload or a server restart loses nothing.
+The work lives in ``vae.jobs``: ``queue`` (submit, resume, cancel, the queue and
+its limit ``VAE_LAB_MAX_TRAININGS``, dispatch, a supervisor's whole job),
+``supervisor`` (one training's CLI and how it ended), ``standby``, and
+``arguments`` (settings to CLI arguments, the Train form's defaults). This module
+is only the command line above; run folders written before the packages moved
+name the same command. The run directory is the whole truth: a page reload or a
+server restart loses nothing.
 """
 
 from __future__ import annotations
@@ -18,33 +21,7 @@ import logging
 import sys
 from pathlib import Path
 
-from vae import run_queue, supervisor
-from vae.launch_args import cli_args, form_defaults, form_names, validate
-from vae.run_queue import (
-    MAX_ENV,
-    active,
-    cancel,
-    check_run_name,
-    dispatch,
-    max_trainings,
-    prewarm,
-    queue,
-    resume,
-    run_name,
-    submit,
-)
-from vae.runs import LAUNCH_FILE, LOG_FILE
-from vae.supervisor import last_error, log_tail, supervise
-
-__all__ = [
-    "LAUNCH_FILE", "LOG_FILE", "MAX_ENV",
-    "active", "cancel", "check_run_name", "cli_args", "dispatch", "form_defaults", "form_names",
-    "last_error", "prewarm",
-    "log_tail", "max_trainings", "queue", "resume", "run_name", "run_queue", "submit",
-    "supervise", "supervisor", "validate",
-]  # fmt: skip
-
-log = logging.getLogger(__name__)
+from vae.jobs import queue, standby
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,12 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "supervise":
-        return supervise(args.run_dir)
+        return queue.supervise(args.run_dir)
     if args.command == "standby":
-        from vae import standby
-
-        return standby.serve(args.root)
-    dispatch(args.root)
+        return standby.serve(args.root, queue.supervise)
+    queue.dispatch(args.root)
     return 0
 
 

@@ -18,7 +18,7 @@ a conv training step 3–10× slower on 2 threads than on 1 with one core busy).
   ``VAE_LAB_THREADS=<that count>`` reproduces a run for its seed.
   Trainings started from the app get one thread (the launcher sets
   ``VAE_LAB_THREADS=1``), so they leave a core to the server.
-- The large map's UMAP (``vae.umap_fast``) takes ``umap_threads``, the same
+- The large map's UMAP (``vae.maps.umap_fast``) takes ``umap_threads``, the same
   measured choice: its parallel parts are numba kernels on numba's OpenMP layer
   (the same GNU OpenMP barriers as torch's), the k-d tree's queries and, for
   codes of many dimensions, torch's matrix products.

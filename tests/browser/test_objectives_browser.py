@@ -8,7 +8,7 @@ import re
 import pytest
 
 from tests.browser.pw import no_exception, tall_screenshot, wait_idle
-from vae.catalog import BUNDLED
+from vae.runs.catalog import BUNDLED
 
 MODELS = ["shapes-beta4", "shapes-tcvae", "shapes-factorvae", "shapes-dipvae"]
 

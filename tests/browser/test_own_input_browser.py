@@ -35,9 +35,9 @@ def to_pixels(page, x: float, y: float) -> tuple[float, float]:
 
 
 def emptiest_spot(name: str = "digits-8d") -> np.ndarray:
-    from vae import projection
-    from vae.catalog import BUNDLED, dataset_for, load_model, model_info
     from vae.figures.map_overlays import spot_grid
+    from vae.maps import projection
+    from vae.runs.catalog import BUNDLED, dataset_for, load_model, model_info
 
     path = BUNDLED / name
     data = dataset_for(model_info(path))

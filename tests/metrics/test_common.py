@@ -7,7 +7,8 @@ import pytest
 from metric_codes import SIZES, perfect_code, sample_factors
 
 from vae.errors import ConfigError, DataError
-from vae.metrics import mig, sap
+from vae.metrics.mig import mig
+from vae.metrics.sap import sap
 
 
 def test_metrics_refuse_mismatched_or_broken_input():

@@ -15,9 +15,9 @@ from metric_codes import (
 )
 
 from vae.errors import ConfigError
-from vae.metrics import dci
 from vae.metrics.dci import (
     completeness_from_importance,
+    dci,
     disentanglement_from_importance,
     gap_thresholds,
 )

@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 from metric_codes import SIZES, mixed_code, perfect_code, sample_factors
 
-from vae.evaluation import ACTIVE_UNIT_THRESHOLD
-from vae.metrics import active_dims, factor_of_dim, mi_matrix, mig
-from vae.metrics.factor_view import ACTIVE_THRESHOLD
-from vae.metrics.mig import discrete_entropy
+from vae.metrics.factor_view import ACTIVE_THRESHOLD, active_dims, factor_of_dim, mi_matrix
+from vae.metrics.mig import discrete_entropy, mig
+from vae.model.evaluation import ACTIVE_UNIT_THRESHOLD
 
 
 def test_mi_matrix_of_a_perfect_code_is_a_permutation():

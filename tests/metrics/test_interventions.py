@@ -8,8 +8,7 @@ import torch
 from metric_codes import ToyGroundTruth, make_noise_represent, mixing_represent, perfect_represent
 
 from vae.errors import DataError
-from vae.metrics import beta_vae_score, factor_vae_score
-from vae.metrics.interventions import _fixed_factor_batches
+from vae.metrics.interventions import _fixed_factor_batches, beta_vae_score, factor_vae_score
 
 
 def test_batches_share_the_fixed_factor():

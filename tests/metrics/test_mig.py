@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 from metric_codes import SIZES, mixed_code, noise_code, perfect_code, sample_factors, transform
 
-from vae.metrics import mig
-from vae.metrics.mig import discretize
+from vae.metrics.mig import discretize, mig
 
 
 def test_discretize_follows_numpy_histogram_edges():

@@ -7,7 +7,7 @@ import pytest
 from metric_codes import noise_code
 
 from vae.errors import ConfigError
-from vae.metrics import classifier_accuracy, pca_baseline
+from vae.metrics.representation import classifier_accuracy, pca_baseline
 
 
 def clusters(n: int, n_classes: int, spread: float, seed: int = 0):

@@ -15,7 +15,7 @@ from metric_codes import (
 )
 from sklearn.svm import LinearSVC
 
-from vae.metrics import sap
+from vae.metrics.sap import sap
 
 
 def reference_sap(codes_train, factors_train, codes_test, factors_test) -> float:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from vae.errors import DataError
-from vae.metrics import gaussian_total_correlation, total_correlation
+from vae.metrics.total_correlation import gaussian_total_correlation, total_correlation
 
 
 def gaussian_posteriors(covariance: np.ndarray, n: int, posterior_var: float, seed: int = 10):

@@ -1,6 +1,6 @@
 """Attribute vectors on the Latent map page: two groups, their direction, a walk, analogies.
 
-The maths is ``vae.attributes``. Groups come from classes, a factor's values, or
+The maths is ``vae.analysis.attributes``. Groups come from classes, a factor's values, or
 the map's box/lasso selection (kept as test ids in session state); named
 vectors are saved as JSON beside the model's cache and offered for reuse.
 """
@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from vae import attributes, latent
+from vae.analysis import attributes, latent
 from vae.app import caching, own_input, shell
 from vae.app.charts import png_config
 from vae.app.controls import index_picker

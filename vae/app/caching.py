@@ -1,9 +1,9 @@
 """The app's one caching idiom: results per (model weights, what, parameters).
 
 ``memo`` keeps a small result in memory; ``cached`` keeps arrays in memory and on
-disk (``vae.cache``: in a run's folder, or the user's cache for a bundled
+disk (``vae.runs.cache``: in a run's folder, or the user's cache for a bundled
 model) and computes them under a progress bar the first time. Keys use the
-weights' fingerprint (``vae.cache.model_fingerprint``), so a retrained run is
+weights' fingerprint (``vae.runs.cache.model_fingerprint``), so a retrained run is
 never served stale results. Values are shared by every visitor: never change
 them in place.
 """
@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import streamlit as st
 
-from vae import cache
-from vae.evaluation import encode_means
+from vae.model.evaluation import encode_means
+from vae.runs import cache
 
 if TYPE_CHECKING:
     from vae.app.shell import Selected

@@ -8,11 +8,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from vae import cache
 from vae.app import shell
 from vae.app.shell import Selected
 from vae.errors import VAELabError
 from vae.metrics.registry import table_columns
+from vae.runs import cache
 
 log = logging.getLogger(__name__)
 
@@ -173,8 +173,8 @@ def save_to_summary(selected: Selected, result: dict) -> None:
 
     Bundled models are left as shipped; a run still training is left alone (it writes its own).
     """
-    from vae import runs
     from vae.io import atomic_write_json
+    from vae.runs import store as runs
 
     if runs.read_status(selected.path).get("state") in runs.ACTIVE_STATES:
         return
@@ -188,7 +188,7 @@ def save_to_summary(selected: Selected, result: dict) -> None:
 
 def compute_missing(runs: list[Selected], quick: bool) -> None:
     """Evaluate what the table lacks, with a progress bar, and keep it for this session."""
-    from vae.report import evaluate_model
+    from vae.analysis.report import evaluate_model
 
     todo = [(s, missing_groups(s)) for s in runs]
     todo = [(s, groups) for s, groups in todo if groups]
@@ -224,7 +224,7 @@ def compute_missing(runs: list[Selected], quick: bool) -> None:
 
 
 def objective_caption(config: Any) -> str:
-    """The objective and its own weights as a person reads them (``vae.objectives.caption``)."""
-    from vae import objectives
+    """The objective and its own weights as a person reads them (``vae.model.objectives.caption``)."""
+    from vae.model import objectives
 
     return objectives.caption(config)

@@ -2,7 +2,7 @@
 
 Choosing a starting code (a test example, an upload, a prior sample), the facts
 about each latent dimension, the PCA map of the codes, and one slider per
-dimension. The maths lives in ``vae.latent``; this module only lays it out.
+dimension. The maths lives in ``vae.analysis.latent``; this module only lays it out.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import numpy as np
 import streamlit as st
 import torch
 
-from vae import latent
+from vae.analysis import latent
 from vae.app import caching, links, own_input
 from vae.app.shell import Selected
-from vae.evaluation import elbo_stats
+from vae.model.evaluation import elbo_stats
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from vae import inpainting
+from vae.analysis import inpainting
+from vae.analysis.corruption import Corruption, data_mean_image, default_corruption, show_missing
 from vae.app.caching import cached, has_cached, memo
 from vae.app.examples import test_x, test_y
 from vae.app.shell import Selected
-from vae.corruption import Corruption, data_mean_image, default_corruption, show_missing
 
 
 def mean_image(selected: Selected) -> torch.Tensor:

@@ -15,8 +15,8 @@ import streamlit as st
 
 from vae.app import caching
 from vae.app.shell import Selected
-from vae.evaluation import encode_means
 from vae.metrics.factor_view import active_dims, factor_of_dim, mi_matrix
+from vae.model.evaluation import encode_means
 
 SAMPLE = 5000  # factor draws rendered and encoded when the summary has no matrix
 

@@ -1,4 +1,4 @@
-"""Streamlit glue of the Latent map's larger sample (``vae.large_map``): up to 100,000 points.
+"""Streamlit glue of the Latent map's larger sample (``vae.maps.large``): up to 100,000 points.
 
 The sample is encoded once, whole, under a progress bar and kept on disk beside
 the model's other arrays; a map of its first ``n`` points slices it. Its maps
@@ -15,12 +15,13 @@ import numpy as np
 import streamlit as st
 import torch
 
-from vae import large_map, projection, umap_fast
 from vae.app import caching
 from vae.app import latent_map as test_map
 from vae.app.pictures import show_images
 from vae.app.shell import Selected
 from vae.errors import ConfigError
+from vae.maps import large as large_map
+from vae.maps import projection, umap_fast
 
 POINTS_KEY = "map_points"
 TEST_SPLIT = "test split"

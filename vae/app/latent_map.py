@@ -1,6 +1,6 @@
 """Streamlit glue of the Latent map page: cached arrays, the selection, the gallery.
 
-Arrays come from ``vae.projection`` (cached on disk per model, data and
+Arrays come from ``vae.maps.projection`` (cached on disk per model, data and
 parameters) and are kept in memory here, keyed by the model's folder and the
 modification time of its weights, so a run that trains on gets fresh maps.
 The selection lives in session state as global ids (indices in the test split),
@@ -16,12 +16,13 @@ import numpy as np
 import streamlit as st
 import torch
 
-from vae import cache, projection
 from vae.app import caching
 from vae.app.pictures import picture, show_images
 from vae.app.shell import Selected
 from vae.figures import map_pictures
 from vae.images import grid
+from vae.maps import projection
+from vae.runs import cache
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ FACTOR_PREFIX = "factor: "
 MAX_GALLERY = 48
 
 
-# --- arrays, kept in memory (vae.app.caching) and on disk (vae.projection) -------------------
+# --- arrays, kept in memory (vae.app.caching) and on disk (vae.maps.projection) -------------------
 
 
 def codes(selected: Selected, n: int) -> np.ndarray:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from vae import density
+from vae.analysis import density
 from vae.app.caching import cached, memo
 from vae.app.examples import test_x
 from vae.app.shell import Selected

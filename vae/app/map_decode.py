@@ -1,6 +1,6 @@
 """Decode anywhere on the Latent map: a clicked spot, or the path between the last two spots.
 
-The maths is ``vae.map_inverse``; this module keeps the costly part (UMAP's
+The maths is ``vae.maps.inverse``; this module keeps the costly part (UMAP's
 inverse for one map) in memory and lays out the answer with its caveat and its
 measured reprojection error.
 """
@@ -13,12 +13,13 @@ import numpy as np
 import streamlit as st
 import torch
 
-from vae import latent, map_inverse
+from vae.analysis import latent
 from vae.app import caching
 from vae.app.latent_map import SPOT_FROM_KEY, SPOT_KEY
 from vae.app.pictures import picture
 from vae.app.shell import Selected
-from vae.umap_inverse import UmapInverse
+from vae.maps import inverse as map_inverse
+from vae.maps.umap_inverse import UmapInverse
 
 VIEW_KEY = "map_spot_view"
 PATH_STEPS = 8

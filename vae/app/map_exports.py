@@ -1,6 +1,6 @@
 """The Latent map's downloads: the shown map as CSV and its codes as ``.npy``.
 
-The file contents come from ``vae.map_exports``; this module gathers the
+The file contents come from ``vae.maps.exports``; this module gathers the
 columns from the page's caches (KL, the log-likelihood when the colouring has
 estimated it already, else a one-sample ELBO) and lays out the buttons.
 """
@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from vae import map_exports
 from vae.app import caching, latent_map
 from vae.app.charts import CAMERA_CAPTION
 from vae.app.shell import Selected
+from vae.maps import exports as map_exports
 
 CSV_KEY = "map_csv"
 NPY_KEY = "map_npy"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae import code_history, map_movie
 from vae.app import caching
 from vae.app.shell import Selected
 from vae.figures.map_movie import movie_figure
+from vae.maps import movie as map_movie
+from vae.runs import code_history
 
 
 def movie(selected: Selected, method: str) -> map_movie.Movie | None:

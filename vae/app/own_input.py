@@ -2,7 +2,7 @@
 
 The canvas is ``streamlit-drawable-canvas`` (Fabric.js, a Streamlit components-v2
 component): light strokes on a dark ground, like MNIST. Either way the picture is
-brought to the model's input by ``vae.own_input`` and kept in session state per
+brought to the model's input by ``vae.analysis.own_input`` and kept in session state per
 model (never on disk), so the Latent map and Interpolate pages share it.
 """
 
@@ -16,19 +16,19 @@ import numpy as np
 import streamlit as st
 import torch
 
-from vae import latent, own_input
+from vae.analysis import latent, own_input
+from vae.analysis.density import percentile_of
 from vae.app import caching, shell
 from vae.app.pictures import picture, show_images
 from vae.app.shell import Selected
-from vae.density import percentile_of
 from vae.errors import VAELabError
-from vae.evaluation import encode_means, iwae_log_likelihood
+from vae.model.evaluation import encode_means, iwae_log_likelihood
 
 log = logging.getLogger(__name__)
 
 CANVAS_SIDE = 224
 UNUSUAL_BELOW = 5.0  # percent of the test set: a log-likelihood lower than this is unusual
-LL_K = 100  # importance samples, as the test set's cached log-likelihoods (vae.projection)
+LL_K = 100  # importance samples, as the test set's cached log-likelihoods (vae.maps.projection)
 MAX_TRAIN = 5000  # training examples searched for neighbours
 SOURCES = ("Draw", "Upload")
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from vae import posterior
+from vae.analysis import posterior
 from vae.app import caching
 from vae.app.caching import cached, memo
 from vae.app.examples import MAX_TEST, example, test_x, test_y

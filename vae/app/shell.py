@@ -19,12 +19,14 @@ from typing import Any
 import streamlit as st
 import torch
 
-from vae import cache, catalog, objectives, threads
+from vae import threads
 from vae.app import links
-from vae.catalog import ModelEntry, ModelInfo
 from vae.data import Dataset
 from vae.errors import VAELabError
-from vae.model import VAE
+from vae.model import objectives
+from vae.model.autoencoder import VAE
+from vae.runs import cache, catalog
+from vae.runs.catalog import ModelEntry, ModelInfo
 
 log = logging.getLogger(__name__)
 
@@ -97,8 +99,8 @@ class Selected:
 
 @st.cache_resource(show_spinner=False)
 def start_umap_warm_up() -> bool:
-    """Once per server: compile UMAP in the background if numba's cache has none (vae.warmup)."""
-    from vae import warmup
+    """Once per server: compile UMAP in the background if numba's cache has none (vae.maps.warmup)."""
+    from vae.maps import warmup
 
     return warmup.start_in_background()
 

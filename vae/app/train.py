@@ -17,11 +17,11 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from vae import launcher, runs
 from vae.app import train_form
 from vae.data import Dataset, load_dataset
 from vae.figures.training import curves_figure, kl_heatmap
 from vae.images import upscale
+from vae.runs import store as runs
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ def show_progress(run_dir: Path) -> None:
     if total:
         st.progress(min(step / total, 1.0), text=f"step {step} of {total}")
     cols = st.columns(5)
-    launch = runs.read_json(run_dir / launcher.LAUNCH_FILE, {}) or {}
+    launch = runs.read_json(run_dir / runs.LAUNCH_FILE, {}) or {}
     planned = status.get("epochs") or (launch.get("settings") or {}).get("epochs") or "?"
     cols[0].metric("Epoch", f"{last.get('epoch', 0)}/{planned}")
     elbo = last.get("test_elbo")

@@ -1,7 +1,7 @@
-"""The Train page's form: one widget per row of the settings table (``vae.settings``).
+"""The Train page's form: one widget per row of the settings table (``vae.model.settings``).
 
 Widget kinds, bounds, steps and help come from the table; the values start at the
-chosen data set's defaults (``vae.launch_args.form_defaults``) whenever the data
+chosen data set's defaults (``vae.jobs.arguments.form_defaults``) whenever the data
 set changes. Widget keys are ``train_<setting>``. A row with ``when`` is drawn
 only while that other setting has the value it names; an objective's own rows
 only while that objective is chosen.
@@ -14,11 +14,11 @@ from typing import Any
 
 import streamlit as st
 
-from vae import launch_args
-from vae import settings as table
 from vae.data import Dataset
 from vae.errors import ConfigError
-from vae.settings import Setting
+from vae.jobs import arguments as launch_args
+from vae.model import settings as table
+from vae.model.setting import Setting
 
 PREFIX = "train_"
 DEFAULTS_FOR = "train_defaults_for"

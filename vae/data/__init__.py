@@ -1,7 +1,8 @@
 """Data sets by name or path: ``load_dataset("digits")``, ``load_dataset("my_images.zip")``.
 
-Built-in names are listed in ``BUILTIN_DATASETS``; anything else is taken as a
-path to the user's own data (``.npz``, ``.npy``, ``.csv``, a ``.zip`` or folder
+Built-in names are the registry's (``vae.data.registry``: one line per module,
+each module's ``ENTRIES`` beside its loader); anything else is taken as a path to
+the user's own data (``.npz``, ``.npy``, ``.csv``, a ``.zip`` or folder
 of images, or the original dSprites ``.npz``). Each module here loads one kind;
 this one only chooses. scikit-learn and PIL are imported only when a loader
 needs them, so importing ``vae.data`` stays cheap.
@@ -15,12 +16,12 @@ from typing import Any
 
 import torch
 
-from vae.data import digits, dsprites, idx, mnist5k, shapes, toys
+from vae.data import registry
 from vae.data.base import Batch, Dataset, GroundTruth, Split, TensorSplit
 from vae.errors import DataError
 
 # Bumped whenever a built-in data set's splits or their order change, so that results
-# cached for "the first n test examples" (vae.cache) are recomputed.
+# cached for "the first n test examples" (vae.runs.cache) are recomputed.
 SPLIT_VERSION = 2
 
 __all__ = [
@@ -36,24 +37,11 @@ __all__ = [
     "load_dataset",
 ]
 
-BUILTIN_DATASETS: dict[str, str] = {
-    "digits": digits.DESCRIPTION,
-    "mnist-5k": mnist5k.DESCRIPTION,
-    "shapes": shapes.DESCRIPTION,
-    **{name: description for name, (_, _, description) in toys.TOYS.items()},
-    **idx.DESCRIPTIONS,
-    "dsprites": dsprites.DESCRIPTION,
-}
-
-# What each built-in data set sets instead of the settings table's defaults (vae.settings
-# rows marked dataset_default), known without loading the data.
+# Name -> description, and name -> the settings it overrides (settings-table rows marked
+# dataset_default), for every built-in data set: both read off the registry.
+BUILTIN_DATASETS: dict[str, str] = {n: e.description for n, e in registry.entries().items()}
 BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
-    "digits": digits.DEFAULTS,
-    "mnist-5k": mnist5k.DEFAULTS,
-    "shapes": shapes.DSPRITES_DEFAULTS,
-    **{name: toys.DEFAULTS for name in toys.TOYS},
-    **{name: idx.DEFAULTS for name in idx.DESCRIPTIONS},
-    "dsprites": shapes.DSPRITES_DEFAULTS,
+    n: dict(e.defaults) for n, e in registry.entries().items()
 }
 
 FILE_KINDS = ".npz (x, optional y), .npy, .csv, a .zip or folder of images"
@@ -88,17 +76,7 @@ def load_dataset(
 
 
 def _load_builtin(name: str, *, image_size: int | None, data_dir: str | None, seed: int) -> Dataset:
-    if name == "digits":
-        return digits.load_digits(image_size=image_size, seed=seed)
-    if name == "mnist-5k":
-        return mnist5k.load_mnist_5k(image_size=image_size, seed=seed)
-    if name == "shapes":
-        return shapes.load_shapes(image_size=image_size, seed=seed)
-    if name in idx.DESCRIPTIONS:
-        return idx.load_idx_dataset(name, image_size=image_size, data_dir=data_dir)
-    if name == "dsprites":
-        return dsprites.load_dsprites(image_size=image_size, data_dir=data_dir, seed=seed)
-    return toys.load_toy(name, seed=seed)
+    return registry.get(name).load(image_size=image_size, data_dir=data_dir, seed=seed)
 
 
 def _load_path(path: Path, *, image_size: int | None, seed: int) -> Dataset:
@@ -115,7 +93,9 @@ def _load_path(path: Path, *, image_size: int | None, seed: int) -> Dataset:
             f"nor an existing path to {FILE_KINDS}."
         )
     if suffix == ".npz" and path.name.lower().startswith("dsprites"):
-        return dsprites.load_dsprites(path, image_size=image_size, seed=seed)
+        from vae.data.dsprites import load_dsprites
+
+        return load_dsprites(path, image_size=image_size, seed=seed)
     if suffix in (".npz", ".npy"):
         from vae.data.files import load_npy, load_npz
 

@@ -14,8 +14,9 @@ scores need to build examples that share one factor.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import torch
@@ -127,3 +128,18 @@ class Dataset:
     @property
     def is_image(self) -> bool:
         return self.kind == "image"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One built-in data set, as the registry (``vae.data.registry``) lists it.
+
+    ``defaults`` are the settings it sets instead of the settings table's
+    defaults (rows marked ``dataset_default``), known without loading the data;
+    ``load(image_size=, data_dir=, seed=)`` loads it.
+    """
+
+    name: str
+    description: str
+    defaults: Mapping[str, Any]
+    load: Callable[..., Dataset]

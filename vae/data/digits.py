@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vae.data.base import Dataset
+from vae.data.base import Dataset, Entry
 from vae.data.common import check_image_size, digit_dataset
 from vae.errors import DataError
 
@@ -22,7 +22,7 @@ N_TEST = 360
 DESCRIPTION = "1,797 handwritten digits from scikit-learn, 8×8 pixels, labels 0–9"
 
 
-# The settings this data set overrides (vae.settings rows marked dataset_default).
+# The settings this data set overrides (vae.model.settings rows marked dataset_default).
 # KL warm-up (β from 0 to 1 over the first 30 % of steps, Bowman et al. 2016) at
 # lr 2e-3: the latents wake up in the first epochs instead of after a collapsed
 # start, and 40 epochs reach a better test ELBO than 60 at a constant β = 1 and
@@ -74,3 +74,9 @@ def load_digits(image_size: int | None = None, seed: int = 0) -> Dataset:
         description=DESCRIPTION,
         defaults=DEFAULTS,
     )
+
+
+ENTRIES = (
+    Entry("digits", DESCRIPTION, DEFAULTS,
+          lambda image_size=None, data_dir=None, seed=0: load_digits(image_size, seed)),
+)  # fmt: skip

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vae.data.base import Batch, Dataset, TensorSplit
+from vae.data.base import Batch, Dataset, Entry, TensorSplit
 from vae.data.common import candidate_dirs, check_image_size, resize_images
 from vae.data.shapes import DSPRITES_DEFAULTS, FACTOR_NAMES, SHAPE_NAMES
 from vae.errors import DataError
@@ -216,3 +216,10 @@ def load_dsprites(
         description=DESCRIPTION,
         defaults=dict(DSPRITES_DEFAULTS),
     )
+
+
+ENTRIES = (
+    Entry("dsprites", DESCRIPTION, DSPRITES_DEFAULTS,
+          lambda image_size=None, data_dir=None, seed=0: load_dsprites(
+              image_size=image_size, data_dir=data_dir, seed=seed)),
+)  # fmt: skip

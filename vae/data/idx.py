@@ -25,7 +25,7 @@ from typing import BinaryIO
 import numpy as np
 import torch
 
-from vae.data.base import Dataset, TensorSplit
+from vae.data.base import Dataset, Entry, TensorSplit
 from vae.data.common import (
     MAX_IMAGE_SIDE,
     MAX_VALUES,
@@ -178,7 +178,7 @@ def read_idx(path: Path, ndim: int) -> np.ndarray:
     return np.frombuffer(data, dtype=np.uint8).reshape(shape)
 
 
-# The settings these data sets override (vae.settings rows marked dataset_default).
+# The settings these data sets override (vae.model.settings rows marked dataset_default).
 DEFAULTS = {"architecture": "mlp", "latent_dim": 16, "epochs": 30, "batch_size": 128, "lr": 1e-3}
 
 
@@ -233,3 +233,11 @@ def load_idx_dataset(
         description=DESCRIPTIONS[name],
         defaults=dict(DEFAULTS),
     )
+
+
+ENTRIES = tuple(
+    Entry(name, description, DEFAULTS,
+          lambda image_size=None, data_dir=None, seed=0, name=name: load_idx_dataset(
+              name, image_size=image_size, data_dir=data_dir))
+    for name, description in DESCRIPTIONS.items()
+)  # fmt: skip

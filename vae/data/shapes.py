@@ -33,7 +33,7 @@ import time
 import numpy as np
 import torch
 
-from vae.data.base import Batch, Dataset, TensorSplit
+from vae.data.base import Batch, Dataset, Entry, TensorSplit
 from vae.data.common import check_image_size
 from vae.errors import DataError
 
@@ -257,3 +257,9 @@ def shapes_render_speed(n: int = 4096, image_size: int = 64) -> float:
     for begin in range(0, n, 256):
         render_shapes(factors[begin : begin + 256], image_size)
     return n / (time.perf_counter() - start)
+
+
+ENTRIES = (
+    Entry("shapes", DESCRIPTION, DSPRITES_DEFAULTS,
+          lambda image_size=None, data_dir=None, seed=0: load_shapes(image_size, seed)),
+)  # fmt: skip

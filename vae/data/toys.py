@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from vae.data.base import Dataset, TensorSplit
+from vae.data.base import Dataset, Entry, TensorSplit
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ TOYS: dict[str, tuple[Callable[[int, np.random.Generator], tuple], str | None, s
 }
 
 
-# The settings every 2-D data set overrides (vae.settings rows marked dataset_default).
+# The settings every 2-D data set overrides (vae.model.settings rows marked dataset_default).
 DEFAULTS = {
     "architecture": "mlp",
     "likelihood": "gaussian",
@@ -105,3 +105,10 @@ def load_toy(name: str, seed: int = 0) -> Dataset:
         description=description,
         defaults=dict(DEFAULTS),
     )
+
+
+ENTRIES = tuple(
+    Entry(name, description, DEFAULTS,
+          lambda image_size=None, data_dir=None, seed=0, name=name: load_toy(name, seed))
+    for name, (_, _, description) in TOYS.items()
+)  # fmt: skip

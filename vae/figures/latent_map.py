@@ -1,7 +1,7 @@
 """Figures of the Latent map page: the scatter of codes (2-D or 3-D) and the decoded manifold.
 
 Pure functions of arrays. Every point carries its example's global id (its index
-in the test split, or in a larger sample: ``vae.large_map``) in ``customdata``, because a selection reports indices per
+in the test split, or in a larger sample: ``vae.maps.large``) in ``customdata``, because a selection reports indices per
 trace and a map coloured by class has one trace per class.
 """
 

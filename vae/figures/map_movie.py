@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from vae.figures.latent_map import PALETTE
-from vae.map_movie import Movie
+from vae.maps.movie import Movie
 
 
 def _groups(labels: np.ndarray | None, names: Sequence[str] | None, n: int) -> list[tuple]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from vae.analysis.posterior import gaussian_ellipse, mass_within
 from vae.figures.plane import curve_trace, points_trace
-from vae.posterior import gaussian_ellipse, mass_within
 
 Q_COLOUR = "#E4572E"
 PRIOR_COLOUR = "#9E9E9E"
@@ -23,7 +23,7 @@ def posterior_figure(
 ) -> go.Figure:
     """q(z|x) of one example drawn in the latent plane.
 
-    ``post`` comes from ``vae.posterior.posterior_2d``; ``grid`` (optional) is the true
+    ``post`` comes from ``vae.analysis.posterior.posterior_2d``; ``grid`` (optional) is the true
     posterior from ``true_posterior_grid``, shown as shading; ``others`` are the
     posterior means of other examples (grey dots). ``view`` "prior" shows the whole
     prior (±3.5), "posterior" zooms on this example.

@@ -1,6 +1,6 @@
 """Figures of the Train page: learning curves, KL per latent dimension over time, run comparison.
 
-Pure functions of the records in a run's ``metrics.jsonl`` (see ``vae.runs``):
+Pure functions of the records in a run's ``metrics.jsonl`` (see ``vae.runs.store``):
 ``step`` records carry ``epoch`` (fractional), ``elbo``, ``recon``, ``kl``,
 ``beta``; ``epoch`` records carry ``test_elbo``, ``test_recon``, ``test_kl``,
 ``kl_per_dim``, ``active_units``, ``beta``, ``capacity``, ``samples_per_s``.

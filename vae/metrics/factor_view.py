@@ -19,7 +19,7 @@ import numpy as np
 from vae.metrics._common import Sample, check_pair, check_positive
 from vae.metrics.mig import discrete_entropy, discrete_mutual_info, discretize
 
-# The active-units threshold of ``vae.evaluation.ACTIVE_UNIT_THRESHOLD`` (Burda
+# The active-units threshold of ``vae.model.evaluation.ACTIVE_UNIT_THRESHOLD`` (Burda
 # et al. 2015): a dimension whose mean varies less than this over the data is
 # inactive. Repeated here so that the metrics never import the model.
 ACTIVE_THRESHOLD = 0.01

@@ -6,7 +6,7 @@ adds to the app's comparison table, its quick and full sizes, the share of the
 running time it takes (for progress bars), and the line of the README's
 "What evaluate measures" table. From this one list follow:
 
-- the order and the keys of the evaluate JSON (``vae.report``);
+- the order and the keys of the evaluate JSON (``vae.analysis.report``);
 - the disentanglement protocol (``vae.metrics.disentanglement``): each
   metric of the ``disentanglement`` group with a ``compute`` hook is run in
   registry order on the shared sampled codes;

@@ -1,0 +1,1 @@
+"""What a trained model says: latent operations, posteriors, density, restoration, attributes, own input, reports."""

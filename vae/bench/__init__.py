@@ -1,0 +1,1 @@
+"""``python -m vae bench``: how fast this machine trains and renders."""

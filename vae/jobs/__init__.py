@@ -1,0 +1,1 @@
+"""Trainings started from the app: their arguments, the queue, supervisors and standbys."""

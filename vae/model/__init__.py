@@ -1,0 +1,1 @@
+"""The model: the VAE, its networks, posteriors, priors, likelihoods, settings and objectives."""

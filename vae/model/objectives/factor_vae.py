@@ -1,0 +1,116 @@
+"""FactorVAE (Kim & Mnih 2018): the ELBO minus γ times a discriminator's estimate of TC.
+
+A discriminator D learns to tell samples z ~ q(z) from samples of the product of
+its marginals Π_j q(z_j), drawn by permuting each dimension independently across
+the batch. At its optimum, its logit is the log density ratio
+
+    logit D(z) = log q(z) − log Π_j q(z_j),
+
+so TC = KL(q(z) ‖ Π_j q(z_j)) ≈ mean logit D(z) over the batch. The VAE's loss
+is recon + β·KL + γ·TC (β = 1 in the paper); D has its own Adam optimiser and is
+trained after each VAE step on the batch's detached codes. D and its optimiser
+are part of the training checkpoint, never of the model's weights file.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from vae.model.objectives import register
+from vae.model.objectives.base import ELBOTerms, ForwardPass
+from vae.model.objectives.vae import VAEObjective
+from vae.model.setting import Setting
+
+if TYPE_CHECKING:
+    from vae.model.config import VAEConfig
+
+
+class Discriminator(nn.Module):
+    """An MLP from z (…, d) to one logit: log q(z) / Π_j q(z_j) at its optimum."""
+
+    def __init__(self, dim: int, hidden: tuple[int, ...]) -> None:
+        super().__init__()
+        layers: list[nn.Module] = []
+        width = dim
+        for h in hidden:
+            layers += [nn.Linear(width, h), nn.LeakyReLU(0.2)]
+            width = h
+        layers.append(nn.Linear(width, 1))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z).squeeze(-1)
+
+
+def permute_dims(z: torch.Tensor) -> torch.Tensor:
+    """Each dimension shuffled independently across the batch: a sample of Π_j q(z_j)."""
+    order = torch.argsort(torch.rand(z.shape, device=z.device), dim=0)
+    return z.gather(0, order)
+
+
+def discriminator_loss(d: Discriminator, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Binary cross-entropy of D on z (label 1) and on permuted z (label 0), and its accuracy."""
+    real, fake = d(z), d(permute_dims(z))
+    loss = 0.5 * (
+        F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
+        + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
+    )
+    accuracy = 0.5 * ((real > 0).float().mean() + (fake < 0).float().mean())
+    return loss, accuracy
+
+
+@register
+class FactorVAE(VAEObjective):
+    name = "factor-vae"
+    summary = "FactorVAE: a discriminator on permuted codes estimates the total correlation"
+    settings = (
+        Setting("factor_gamma", float, 10.0, "FactorVAE: weight γ of the discriminator's total "
+                "correlation estimate", low=0, high=1000, objective="factor-vae",
+                group="Objective", label="TC weight γ", step=1.0),
+        Setting("discriminator_lr", float, 1e-4, "FactorVAE: Adam learning rate of the "
+                "discriminator", low=0, high=1, low_open=True, objective="factor-vae",
+                group="Objective", label="Discriminator learning rate", step=1e-5,
+                accepts="a number in (0, 1]"),
+        Setting("discriminator_hidden", tuple, (512, 512, 512, 512), "FactorVAE: hidden layer "
+                "sizes of the discriminator MLP, comma separated (the paper: 6 of 1000)",
+                objective="factor-vae", group="Objective", label="Discriminator hidden sizes"),
+    )  # fmt: skip
+
+    def __init__(self, config: VAEConfig, n_train: int | None = None) -> None:
+        super().__init__(config, n_train)
+        hidden = tuple(int(h) for h in self.setting("discriminator_hidden"))
+        self.discriminator = Discriminator(config.latent_dim, hidden)
+        # Kim & Mnih's Adam settings for the discriminator.
+        self.optimizer = torch.optim.Adam(
+            self.discriminator.parameters(), lr=self.setting("discriminator_lr"), betas=(0.5, 0.9)
+        )
+
+    def modules(self) -> dict[str, nn.Module]:
+        return {"discriminator": self.discriminator}
+
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        return {"discriminator": self.optimizer}
+
+    def regularizer(
+        self, p: ForwardPass, beta: float, capacity: float | None
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+        kl, _ = super().regularizer(p, beta, capacity)
+        self.discriminator.to(p.z.device)  # a no-op once it is there
+        tc = self.discriminator(p.z).mean()
+        return kl + self.setting("factor_gamma") * tc, {"tc": tc}
+
+    def step(self, terms: ELBOTerms) -> dict[str, float]:
+        """One Adam step of the discriminator on the batch's codes; its loss and accuracy."""
+        if terms.z is None:
+            return {}
+        loss, accuracy = discriminator_loss(self.discriminator, terms.z)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        out = {"discriminator_loss": loss.detach(), "discriminator_accuracy": accuracy}
+        terms.extra.update(out)
+        return {k: float(v) for k, v in out.items()}

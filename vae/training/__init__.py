@@ -1,0 +1,1 @@
+"""Training: the loop, checkpoints, the optimiser, devices, several processes, signals."""
