@@ -179,7 +179,7 @@ def evaluate(name: str, quick_metrics: bool, groups: list[str] | None = None) ->
     model_config, train_config, data = configs_for({**spec["settings"], "seed": 0})
     summary = json.loads((target / "summary.json").read_text())
     # Image models with a Bernoulli p(x|z) also get log p(x) on binarised test images, the
-    # figure the MNIST literature reports (vae/binarized.py); shapes are binary already.
+    # figure the MNIST literature reports (vae/analysis/binarized.py); shapes are binary already.
     binarize = data.is_image and model.config.likelihood == "bernoulli" and data.name != "shapes"
     result = evaluate_model(
         model, data, k=spec.get("eval_k", 1000), metrics=groups, quick=quick_metrics, seed=0,
@@ -328,7 +328,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    # Precomputed results go into the bundle itself (see vae/cache.py).
+    # Precomputed results go into the bundle itself (see vae/runs/cache.py).
     os.environ["VAE_LAB_SHIP_CACHE"] = "1"
     # Evaluation and maps use the training's thread count too (VAE_LAB_THREADS overrides).
     threads.use(threads.training_threads())

@@ -22,7 +22,7 @@ from vae.errors import VAELabError
 from vae.figures import map_overlays, map_pictures
 from vae.figures.latent_map import manifold_figure, scatter_map, scatter_map_3d
 from vae.maps import inverse as map_inverse
-from vae.maps import projection
+from vae.maps import manifold, projection
 
 shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
 
@@ -261,7 +261,7 @@ def decoded_manifold() -> None:
         )  # fmt: skip
     n = projection.default_n(n_test)
     codes = latent_map.codes(selected, n)
-    span = projection.manifold_span(codes) if span_kind == "codes" else (-3.0, 3.0, -3.0, 3.0)
+    span = manifold.manifold_span(codes) if span_kind == "codes" else (-3.0, 3.0, -3.0, 3.0)
     _, picture, extent = latent_map.manifold(selected, span, steps, y)
     labels = data.test.y[:n].numpy() if data.test.y is not None else None
     fig = manifold_figure(

@@ -30,7 +30,7 @@ def _seed() -> None:
 
 @pytest.fixture(autouse=True)
 def _bundled_models_stay_untouched():
-    """Nothing the app computes may be written into the shipped bundles (see vae/cache.py)."""
+    """Nothing the app computes may be written into the shipped bundles (see vae/runs/cache.py)."""
     from vae.runs.catalog import BUNDLED
 
     before = set(BUNDLED.glob("*/cache/*.npz"))

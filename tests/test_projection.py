@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from vae.errors import ConfigError
-from vae.maps import projection, umap_loader
+from vae.maps import manifold, projection, umap_loader
 from vae.runs.catalog import BUNDLED, dataset_for, load_model, model_info
 
 
@@ -104,7 +104,7 @@ def test_nearest_neighbours_known_answer():
 
 def test_manifold_tiles_are_the_decoded_grid_codes():
     model = load_model(BUNDLED / "digits-2d")
-    m = projection.decode_manifold(model, (-2.0, 2.0, -1.0, 1.0), steps=5)
+    m = manifold.decode_manifold(model, (-2.0, 2.0, -1.0, 1.0), steps=5)
     assert m.codes.shape == (25, 2) and m.images.shape == (25, 1, 8, 8)
     # Row 0 is the top of the picture (largest z2); columns go left to right in z1.
     np.testing.assert_allclose(m.codes[0], [-2, 1])
@@ -115,7 +115,7 @@ def test_manifold_tiles_are_the_decoded_grid_codes():
     np.testing.assert_allclose(m.images[12], expected, atol=1e-6)
     assert m.extent == pytest.approx((-2.5, 2.5, -1.25, 1.25))
     with pytest.raises(ConfigError, match="2-D latent"):
-        projection.decode_manifold(load_model(BUNDLED / "digits-8d"), (-1, 1, -1, 1))
+        manifold.decode_manifold(load_model(BUNDLED / "digits-8d"), (-1, 1, -1, 1))
 
 
 def test_example_kl_is_the_closed_form_sum():

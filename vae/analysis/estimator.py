@@ -41,7 +41,7 @@ from vae.io import atomic_write_json
 from vae.model.autoencoder import VAE
 from vae.model.config import TrainConfig, VAEConfig
 from vae.model.evaluation import encode_means, seeded
-from vae.model.objectives import beta_schedule
+from vae.model.objectives.schedules import beta_schedule
 from vae.model.settings import CORE
 from vae.training.device import resolve_device
 from vae.training.optim import adam

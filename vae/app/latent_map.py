@@ -22,6 +22,7 @@ from vae.app.shell import Selected
 from vae.figures import map_pictures
 from vae.images import grid
 from vae.maps import projection
+from vae.maps.manifold import decode_manifold
 from vae.runs import cache
 
 log = logging.getLogger(__name__)
@@ -339,7 +340,7 @@ def manifold(
     span = tuple(round(float(v), 6) for v in span)
 
     def compute() -> tuple[np.ndarray, np.ndarray, tuple[float, float, float, float]]:
-        m = projection.decode_manifold(selected.model, span, steps, y)
+        m = decode_manifold(selected.model, span, steps, y)
         picture = grid(m.images, ncol=steps, pad=MANIFOLD_PAD, pad_value=110)
         return m.codes, picture, padded_extent(span, steps, m.images.shape[-1], m.images.shape[-2])
 

@@ -25,7 +25,6 @@ import torch
 from vae.data import Dataset
 from vae.errors import ConfigError
 from vae.maps import umap_fast
-from vae.maps.manifold import Manifold, decode_manifold, manifold_span  # noqa: F401 (their old home)
 from vae.maps.umap_loader import import_umap
 from vae.model.autoencoder import VAE
 from vae.model.evaluation import encode_means, iwae_log_likelihood, seeded

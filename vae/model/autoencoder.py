@@ -34,7 +34,7 @@ from vae.model.distributions import log_likelihood, log_normal
 from vae.model.files import CONFIG_FILE, WEIGHTS_FILE
 from vae.model.flows import Flow
 from vae.model.networks import build_networks
-from vae.model.objectives import ELBOTerms, ForwardPass
+from vae.model.objectives.base import ELBOTerms, ForwardPass
 from vae.model.priors import Prior, StandardNormal
 
 FORMAT = "vae-lab-model/1"

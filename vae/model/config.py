@@ -25,15 +25,6 @@ from typing import Any, ClassVar
 
 from vae.errors import ConfigError
 from vae.model import setting, settings
-from vae.model.settings import (  # noqa: F401  (re-exported: the choices of the settings)
-    ARCHITECTURES,
-    BETA_SCHEDULES,
-    DEVICES,
-    FLOWS,
-    FREE_BITS_MODES,
-    LIKELIHOODS,
-    PRECISIONS,
-)
 
 # Keys that older run folders wrote and that mean nothing now: accepted and dropped.
 _LEGACY = {"train": {"extra"}, "model": set()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 
 from vae.errors import ConfigError
-from vae.model.config import PRECISIONS
+from vae.model.settings import PRECISIONS
 
 
 def resolve_device(name: str = "auto") -> torch.device:

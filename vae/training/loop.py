@@ -29,7 +29,7 @@ from vae.io import atomic_write_bytes
 from vae.model.autoencoder import VAE
 from vae.model.config import TrainConfig, VAEConfig
 from vae.model.evaluation import active_units, elbo_stats, encode_means, summarize
-from vae.model.objectives import beta_schedule
+from vae.model.objectives.schedules import beta_schedule
 from vae.runs import code_history
 from vae.runs.store import RunDir
 from vae.training import distributed

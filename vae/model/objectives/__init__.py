@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import importlib
 
-from vae.model.objectives.base import ELBOTerms, ForwardPass, Objective
-from vae.model.objectives.schedules import beta_schedule
+from vae.model.objectives.base import Objective
 
 _REGISTRY: dict[str, type[Objective]] = {}
 _loaded = False
@@ -65,16 +64,6 @@ def get(name: str) -> type[Objective]:
             f"objective must be one of {', '.join(_REGISTRY)}, got {name!r}."
         ) from None
 
-
-__all__ = [
-    "ELBOTerms",
-    "ForwardPass",
-    "Objective",
-    "beta_schedule",
-    "get",
-    "register",
-    "registered",
-]
 
 
 def caption(config: object, separator: str = " · ") -> str:
