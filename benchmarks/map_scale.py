@@ -110,7 +110,7 @@ def umap(codes: np.ndarray) -> dict:
 def page() -> dict:
     from streamlit.testing.v1 import AppTest
 
-    from tests.test_page_latent_map import array, point_traces, select
+    from tests.app.test_page_latent_map import array, point_traces, select
     from vae.app import large_map as glue
     from vae.app.shell import MODEL_KEY
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from vae.analysis import latent
-from vae.app import compare, controls, factors, links, pictures, shell
+from vae.app import compare, controls, factors, links, modality, pictures, shell
 from vae.errors import VAELabError
 from vae.figures.compare import factor_heatmap, kl_bars, rate_distortion
 
@@ -92,7 +92,7 @@ for column, selected in zip(st.columns(len(runs)), runs, strict=True):
         x, label = controls.test_example(selected, index)
         y = label if model.config.conditional else None
         z = latent.encode_mean(model, x[None], None if y is None else [y])[0]
-        if selected.info.is_image:
+        if modality.of(selected.info).shows_pictures:
             recon = latent.decode(model, z, y)
             pair = pictures.side_by_side([x, recon[0]], target=80)
             st.image(pair, caption="input · reconstruction", output_format="PNG")
@@ -107,7 +107,7 @@ for column, selected in zip(st.columns(len(runs)), runs, strict=True):
                 "What each dimension holds: I(z_d; factor) over the factor's entropy (1 = the "
                 f"dimension determines the factor), from {view.source}."
             )
-        if selected.info.is_image:
+        if modality.of(selected.info).shows_pictures:
             rows = dims.order[:max_rows]
             grid = latent.decode(model, latent.traversal_codes(z, rows, values), y)
             st.image(pictures.picture(grid, ncol=cols, target=48), output_format="PNG")

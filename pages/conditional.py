@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from vae.analysis import latent
-from vae.app import controls, pictures, shell
+from vae.app import controls, modality, pictures, shell
 from vae.runs import catalog
 
 shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
@@ -38,7 +38,7 @@ if selected is not None and not selected.info.conditional:
         )  # fmt: skip
     st.stop()
 if not shell.require(
-    selected, lambda info: info.conditional and info.is_image, "a conditional image model",
+    selected, lambda info: info.conditional and modality.of(info).shows_pictures, "a conditional image model",
     "mnist-cvae",
 ):  # fmt: skip
     st.stop()

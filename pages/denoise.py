@@ -7,7 +7,7 @@ import streamlit as st
 
 from vae.analysis import inpainting
 from vae.analysis.corruption import CORRUPTIONS, Corruption
-from vae.app import denoise, examples, pictures, shell
+from vae.app import denoise, examples, modality, shell
 from vae.figures.inpainting import error_bars, rounds_curve
 
 shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
@@ -22,7 +22,12 @@ st.markdown(
     "simple baselines, so you can see what the model is actually worth."
 )
 
-selected = shell.require_current(lambda info: info.is_image, "a model of images", "mnist-16d")
+selected = shell.require_current(
+    lambda info: modality.of(info).can_corrupt,
+    "a model whose examples can be corrupted",
+    "mnist-16d",
+)
+kind = modality.of(selected.info)
 
 model, info = selected.model, selected.info
 _, height, width = info.input_shape
@@ -86,7 +91,7 @@ result = denoise.restore_one(selected, x, y, corruption, rounds, steps, int(seed
 st.header("2 · Restored")
 methods = inpainting.methods_for(corruption)
 images, captions = denoise.restore_row(x, result, methods)
-pictures.show_images(images, captions, ncol=min(len(captions), 8), target=120)
+modality.show(kind, images, captions, ncol=min(len(captions), 8), target=120)
 if corruption.masks:
     st.caption(
         "Magenta marks the hidden pixels. Errors are mean squared errors per pixel against the "

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from vae.analysis import density
-from vae.app import examples, likelihoods, links, pictures, shell
+from vae.app import examples, likelihoods, links, modality, pictures, shell
 from vae.figures.density import density_map, ll_histogram, points_figure, roc_figure
 
 shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
@@ -23,6 +23,7 @@ st.markdown(
 selected = shell.require_current(lambda info: info.latent_dim > 0, "a trained model", "mnist-16d")
 
 info = selected.info
+kind = modality.of(info)
 is_points = tuple(info.input_shape) == (2,)
 K_OPTIONS = [1, 10, 50, 100, 500, 1000]
 links.bind("k", "dens_k", links.choice(K_OPTIONS), 100)  # ?k=500
@@ -46,14 +47,14 @@ st.plotly_chart(ll_histogram({"test set": ll}), key="dens_test_hist")
 links.bind("show", "dens_n_show", links.integer(4, 16), 8)
 n_show = st.slider("How many to show", 4, 16, key="dens_n_show")
 low, high = density.extremes(ll, n_show)
-if info.is_image:
+if not is_points:
     x = examples.test_x(selected)
     st.subheader("Least likely test examples")
     st.caption("The model finds these hard to explain: odd shapes, unusual strokes, mislabels.")
-    pictures.show_images(x[low], [f"#{i}: {ll[i]:.1f}" for i in low], ncol=min(n_show, 8))
+    modality.show(kind, x[low], [f"#{i}: {ll[i]:.1f}" for i in low], ncol=min(n_show, 8))
     st.subheader("Most likely test examples")
     st.caption("Simple, typical examples: often thin or small, with few pixels to explain.")
-    pictures.show_images(x[high], [f"#{i}: {ll[i]:.1f}" for i in high], ncol=min(n_show, 8))
+    modality.show(kind, x[high], [f"#{i}: {ll[i]:.1f}" for i in high], ncol=min(n_show, 8))
 else:
     pts = examples.test_x(selected).numpy()
     extent = float(np.abs(pts).max()) * 1.15
@@ -73,7 +74,7 @@ else:
 
 # --- 2. out-of-distribution inputs -------------------------------------------------------------------
 
-if info.is_image:
+if kind.shows_pictures:  # the foreign sets are built for images
     st.header("2 · Out-of-distribution inputs")
     st.markdown(
         "Could log p(x) tell a *foreign* input from a familiar one? Each set below is scored "
@@ -116,7 +117,7 @@ if info.is_image:
             inputs = likelihoods.ood_inputs(selected)
             for name in scores:
                 st.caption(name)
-                pictures.show_images(inputs[name][:8], ncol=8, target=64)
+                modality.show(kind, inputs[name][:8], ncol=8, target=64)
     if upload_ll is not None:
         pct = density.percentile_of(upload_ll, ll)
         col_img, col_text = st.columns([1, 3])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from vae.analysis import latent
-from vae.app import controls, links, own_input, pictures, shell
+from vae.app import controls, links, modality, own_input, pictures, shell
 from vae.figures.interpolate import latent_path, points_path
 
 shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
@@ -20,7 +20,7 @@ st.markdown(
 selected = shell.require_current(lambda info: info.latent_dim > 0, "a trained model", "mnist-16d")
 
 model, info = selected.model, selected.info
-is_image = info.is_image
+shows_pictures = modality.of(info).shows_pictures
 dims = controls.dimensions(selected)
 n_active = int(dims.active.sum())
 
@@ -66,7 +66,7 @@ def live_decoder() -> None:
     z = controls.slider_code(selected, start.z)
     decoded = latent.decode(model, z, start.y)
     with right:
-        if is_image:
+        if shows_pictures:
             shown, decoded_col = st.columns(2) if start.x is not None else (None, st.container())
             if shown is not None:
                 shown.image(
@@ -127,13 +127,13 @@ steps = c3.slider("Frames", 3, 24, key="ab_steps")
 path = latent.interpolate(start.z, z_b, steps, method)
 frames = latent.decode(model, path, start.y)
 lmap = controls.latent_map(selected)
-if is_image:
+if shows_pictures:
     strip = pictures.picture(frames, ncol=steps, target=96)
     st.image(
         strip, caption=f"A → B in {steps} frames ({method})", width="stretch", output_format="PNG"
     )
     pictures.downloads("interpolation", strip, pictures.frames_of(frames, target=128), "ab")
-map_col, data_col = st.columns(2) if not is_image else (st.container(), None)
+map_col, data_col = st.columns(2) if not shows_pictures else (st.container(), None)
 map_col.plotly_chart(
     latent_path(
         lmap.points, lmap.projection(path.numpy()), lmap.labels, selected.data.class_names,
@@ -149,7 +149,7 @@ if data_col is not None:
 # --- 3. traversal ----------------------------------------------------------------------------
 
 st.header("3 · Traversal: one dimension at a time")
-if not is_image:
+if not shows_pictures:
     st.info("Traversal grids need an image model; here the A → B path above shows the decoder.")
     st.stop()
 st.markdown(

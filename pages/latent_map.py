@@ -15,6 +15,7 @@ from vae.app import (
     map_decode,
     map_exports,
     map_history,
+    modality,
     own_input,
     shell,
 )
@@ -31,6 +32,7 @@ st.title("Latent map")
 if not shell.require(selected, lambda info: info.latent_dim >= 1, "a trained model", "mnist-16d"):
     st.stop()
 info, data = selected.info, selected.data
+kind = modality.of(info)
 latent_dim = info.latent_dim
 n_test = len(data.test)
 latent_map.reset_if_model_changed(selected)
@@ -114,7 +116,7 @@ def map_view() -> None:
     colours = links.choice({links.slug(o): o for o in options})
     links.bind("colour", "map_colour", colours, options[0])  # ?colour=kl-q-z-x-p-z-per-example
     colour = c_colour.selectbox("Colour by", options, key="map_colour")
-    pictures = info.is_image and not large and st.toggle(
+    pictures = kind.shows_pictures and not large and st.toggle(
         "Points as pictures", key="map_pictures", disabled=components == 3,
         help="Each point drawn as its own test image (up to "
         f"{map_pictures.MAX_PICTURES:,}); zoom in to read them. 2-D maps only.",
@@ -155,6 +157,7 @@ def map_view() -> None:
         fig = scatter_map(
             xy, ids, values, categories, label, selected=latent_map.selected_ids(),
             chosen=chosen, axis_titles=axes[:2], marker_size=4 if pictures else 6,
+            hover=None if large else kind.hover(data.test.x[ids]),
         )  # fmt: skip
         view = [method, n, sorted(merged.items())]
         spot, before = map_decode.spots(view) if not large else (None, None)
@@ -272,12 +275,12 @@ def decoded_manifold() -> None:
     )
 
 
-if info.is_image:
+if "draw" in kind.inputs:
     own_input_section()
 map_view()
-if latent_dim == 2 and info.is_image:
+if latent_dim == 2 and kind.shows_pictures:
     decoded_manifold()
 elif latent_dim == 2:
-    st.caption("The decoded manifold is drawn for image data; this model decodes to points.")
+    st.caption(f"The decoded manifold is drawn for images; this model decodes to {kind.plural}.")
 attribute_vectors()
 map_history.section(selected)

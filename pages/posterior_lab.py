@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from vae.app import examples, pictures, posterior_lab, shell
+from vae.app import examples, modality, pictures, posterior_lab, shell
 from vae.figures.posterior import per_dim_bars, posterior_figure
 from vae.model.evaluation import ACTIVE_UNIT_THRESHOLD
 
@@ -31,7 +31,7 @@ st.markdown(
     "ellipses, which still hold 39% and 86%). The gap log p(x) − ELBO is KL(q ‖ p(z|x)): how "
     "far the encoder's guess is from the truth, in nats."
 )
-two_d = shell.model_choices(lambda i: i.latent_dim == 2 and i.is_image)
+two_d = shell.model_choices(lambda i: i.latent_dim == 2 and modality.of(i).shows_pictures)
 current = shell.current()
 if len(two_d) == 0:
     st.info("This section needs an image model with a 2-D latent, such as the bundled mnist-2d.")
@@ -191,7 +191,7 @@ st.caption(
     f"no KL, no variance, and a decoder that barely reacts to them."
 )
 
-image_runs = [name for name in runs if runs[name].info.is_image]
+image_runs = [name for name in runs if modality.of(runs[name].info).shows_pictures]
 if image_runs:
     st.subheader("Reconstructions and samples")
 for name in image_runs:

@@ -12,10 +12,9 @@ import streamlit as st
 import torch
 
 from vae.analysis import attributes, latent
-from vae.app import caching, own_input, shell
+from vae.app import caching, modality, own_input, shell
 from vae.app.charts import png_config
 from vae.app.controls import index_picker
-from vae.app.pictures import picture
 from vae.app.shell import Selected
 from vae.errors import VAELabError
 from vae.figures.attributes import loadings_figure, probe_figure
@@ -166,11 +165,10 @@ def show_walk(selected: Selected, codes: np.ndarray, vector: attributes.Attribut
     alphas = np.linspace(0.0, reach, steps)
     walked = attributes.walk(z, vector.array, alphas)
     frames = latent.decode(selected.model, torch.as_tensor(walked, dtype=torch.float32), y)
-    if selected.info.is_image:
-        st.image(
-            picture(frames, ncol=steps, target=80), width="stretch", output_format="PNG",
-            caption=f"{name} + α·v for α from 0 to {reach:g} ({vector.source} → {vector.target})",
-        )  # fmt: skip
+    modality.strip(
+        modality.of(selected.info), frames,
+        f"{name} + α·v for α from 0 to {reach:g} ({vector.source} → {vector.target})",
+    )  # fmt: skip
     found = probe(selected)
     if found is None:
         st.caption("Probes need class labels; this data set has none.")
@@ -199,13 +197,10 @@ def show_analogy(selected: Selected, codes: np.ndarray) -> None:
     x = selected.data.test.get(torch.as_tensor(picks, dtype=torch.long)).x
     result_code = torch.as_tensor(result[None], dtype=torch.float32)
     decoded = latent.decode(selected.model, result_code, _label(selected, picks[2]))
-    if selected.info.is_image:
-        images = torch.cat([x, decoded])
-        st.image(
-            picture(images, ncol=4, target=96),
-            caption="a, b, c and the decoded a − b + c",
-            output_format="PNG",
-        )
+    modality.strip(
+        modality.of(selected.info), torch.cat([x, decoded]), "a, b, c and the decoded a − b + c",
+        target=96,
+    )  # fmt: skip
 
 
 def _save(selected: Selected, vector: attributes.AttributeVector) -> None:

@@ -15,7 +15,7 @@ import streamlit as st
 import torch
 
 from vae.analysis import latent
-from vae.app import caching, links, own_input
+from vae.app import caching, links, modality, own_input
 from vae.app.shell import Selected
 from vae.model.evaluation import elbo_stats
 
@@ -149,7 +149,8 @@ def start_picker(selected: Selected, key: str, link: bool = False) -> Start | No
     test example) and ``a_seed`` (the prior sample's seed).
     """
     model, test = selected.model, selected.data.test
-    sources = list(SOURCES) if selected.info.is_image else ["Test example", "Prior sample"]
+    own = "draw" in modality.of(selected.info).inputs  # own input: drawn or uploaded
+    sources = list(SOURCES) if own else ["Test example", "Prior sample"]
     if link:
         tokens = {t: s for t, s in SOURCE_TOKENS.items() if s in sources}
         links.bind("a_from", f"{key}_source", links.choice(tokens), sources[0])

@@ -15,9 +15,8 @@ import numpy as np
 import streamlit as st
 import torch
 
-from vae.app import caching
+from vae.app import caching, modality
 from vae.app import latent_map as test_map
-from vae.app.pictures import show_images
 from vae.app.shell import Selected
 from vae.errors import ConfigError
 from vae.maps import large as large_map
@@ -138,8 +137,7 @@ def show_gallery(selected: Selected, ids: list[int]) -> None:
     more = f" (the first {len(shown)} of {len(ids)})" if len(ids) > len(shown) else ""
     st.markdown(f"**{len(ids)} selected examples**{more}: originals and reconstructions")
     names = [sample(selected).label(i) for i in shown]
-    if selected.info.is_image:
-        test_map.show_pairs(x, recon)
+    modality.show_pairs(modality.of(selected.info), x, recon, names)
     st.caption("In order: " + ", ".join(names))
 
 
@@ -152,9 +150,4 @@ def show_neighbours(selected: Selected, all_codes: np.ndarray, point: int, k: in
         f"{names.label(i)} · d={d:.2f}" for i, d in zip(order.tolist(), distance, strict=True)
     ]
     x, _ = _reconstruct(selected, ids)
-    if selected.info.is_image:
-        show_images(x, captions, ncol=min(len(ids), 9), target=64)
-    else:
-        st.dataframe(
-            {"example": captions, "latent distance": [0.0, *distance.tolist()]}, hide_index=True
-        )
+    modality.show(modality.of(selected.info), x, captions, ncol=min(len(ids), 9), target=64)

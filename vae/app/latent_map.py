@@ -16,8 +16,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from vae.app import caching
-from vae.app.pictures import picture, show_images
+from vae.app import caching, modality
 from vae.app.shell import Selected
 from vae.figures import map_pictures
 from vae.images import grid
@@ -260,36 +259,13 @@ def selected_ids() -> list[int]:
 # --- what the selection shows ----------------------------------------------------------------
 
 
-def show_pairs(x: torch.Tensor, recon: torch.Tensor) -> None:
-    """Selected images beside their reconstructions (both map modes' galleries)."""
-    ncol = min(len(x), 12)
-    left, right = st.columns(2)
-    left.image(picture(x, ncol=ncol, target=48), caption="originals", output_format="PNG")
-    right.image(
-        picture(recon, ncol=ncol, target=48), caption="reconstructions", output_format="PNG"
-    )
-
-
 def show_gallery(selected: Selected, ids: list[int]) -> None:
     """The selected originals beside their reconstructions."""
     shown = ids[:MAX_GALLERY]
     x, recon = projection.reconstruct_examples(selected.model, selected.data, shown)
     more = f" (the first {len(shown)} of {len(ids)})" if len(ids) > len(shown) else ""
     st.markdown(f"**{len(ids)} selected examples**{more}: originals and reconstructions")
-    if selected.info.is_image:
-        show_pairs(x, recon)
-    else:
-        _points_table(x, recon, shown)
-
-
-def _points_table(x: Any, recon: Any, ids: list[int]) -> None:
-    x, recon = np.asarray(x), np.asarray(recon)
-    d = min(x.shape[1], 6)
-    rows = {"example": ids}
-    for j in range(d):
-        rows[f"x{j}"] = x[:, j]
-        rows[f"x̂{j}"] = recon[:, j]
-    st.dataframe(rows, hide_index=True, width="stretch")
+    modality.show_pairs(modality.of(selected.info), x, recon, [f"#{i}" for i in shown])
 
 
 def show_neighbours(selected: Selected, all_codes: np.ndarray, point: int, k: int) -> None:
@@ -300,14 +276,7 @@ def show_neighbours(selected: Selected, all_codes: np.ndarray, point: int, k: in
         f"#{i} · d={d:.2f}" for i, d in zip(order.tolist(), distance, strict=True)
     ]
     x, _ = projection.reconstruct_examples(selected.model, selected.data, ids)
-    if selected.info.is_image:
-        show_images(x, captions, ncol=min(len(ids), 9), target=64)
-    else:
-        rows = {"example": ids, "latent distance": [0.0, *distance.tolist()]}
-        arr = np.asarray(x)
-        for j in range(min(arr.shape[1], 6)):
-            rows[f"x{j}"] = arr[:, j]
-        st.dataframe(rows, hide_index=True, width="stretch")
+    modality.show(modality.of(selected.info), x, captions, ncol=min(len(ids), 9), target=64)
 
 
 # --- the decoded manifold --------------------------------------------------------------------

@@ -14,9 +14,8 @@ import streamlit as st
 import torch
 
 from vae.analysis import latent
-from vae.app import caching
+from vae.app import caching, modality
 from vae.app.latent_map import SPOT_FROM_KEY, SPOT_KEY
-from vae.app.pictures import picture
 from vae.app.shell import Selected
 from vae.maps import inverse as map_inverse
 from vae.maps.umap_inverse import UmapInverse
@@ -90,29 +89,25 @@ def show_spot(
     Returns the decoded path's spots (for the map to draw), or None.
     """
     z, images, errors = decode_spots(selected, method, params, codes, xy, spot[None], labels)
+    kind = modality.of(selected.info)
     st.subheader("Decoded spot")
     left, right = st.columns([1, 3])
-    if selected.info.is_image:
-        left.image(
-            picture(images[:1], target=128), caption=f"decoded at ({spot[0]:.2f}, {spot[1]:.2f})",
-            output_format="PNG",
-        )  # fmt: skip
-    else:
-        left.dataframe({"x": images[0].numpy().ravel()}, width="stretch")
+    with left:
+        modality.show(kind, images[:1], [f"decoded at ({spot[0]:.2f}, {spot[1]:.2f})"], target=128)
     right.markdown(f"**{map_inverse.CAVEATS[method]}**")
     right.markdown(
         f"Reprojection error: the decoded image, encoded again and placed on the map, lands "
         f"**{errors[0] * 100:.1f} %** of the map's width from the spot."
     )
     right.caption("code: " + ", ".join(f"{v:+.2f}" for v in z[0]))
-    if before is None or not selected.info.is_image:
+    if before is None:
         right.caption("Click a second spot to decode the path between the two.")
         return None
     path = map_inverse.spot_path(before, spot, PATH_STEPS)
     _, frames, path_errors = decode_spots(selected, method, params, codes, xy, path, labels)
-    st.image(
-        picture(frames, ncol=PATH_STEPS, target=80), width="stretch", output_format="PNG",
-        caption=f"the path from the spot before to this one, {PATH_STEPS} frames (reprojection "
+    modality.strip(
+        kind, frames,
+        f"the path from the spot before to this one, {PATH_STEPS} frames (reprojection "
         f"error {path_errors.min() * 100:.0f}–{path_errors.max() * 100:.0f} % of the map's width)",
     )  # fmt: skip
     return path

@@ -18,8 +18,8 @@ import torch
 
 from vae.analysis import latent, own_input
 from vae.analysis.density import percentile_of
-from vae.app import caching, shell
-from vae.app.pictures import picture, show_images
+from vae.app import caching, modality, shell
+from vae.app.pictures import picture
 from vae.app.shell import Selected
 from vae.errors import VAELabError
 from vae.model.evaluation import encode_means, iwae_log_likelihood
@@ -64,8 +64,9 @@ def _keep(selected: Selected, own: OwnInput) -> OwnInput:
 def picker(selected: Selected, key: str) -> OwnInput | None:
     """Draw or upload; returns the newest input (or the one kept from before), errors shown."""
     info = selected.info
-    if not info.is_image:
-        st.info("Your own input needs an image model; this one models points.")
+    kind = modality.of(info)
+    if "draw" not in kind.inputs:
+        st.info(f"Your own input needs a model you can draw for; this one models {kind.plural}.")
         return None
     framing = own_input.framing_for(info.dataset, tuple(info.input_shape))
     if framing is None:
@@ -228,4 +229,4 @@ def show(selected: Selected, own: OwnInput, found: Answer) -> None:
             found.distances, batch.y if batch.y is not None else found.neighbours, strict=True
         )
     ]
-    show_images(batch.x, captions, ncol=len(captions), target=56)
+    modality.show(modality.of(selected.info), batch.x, captions, ncol=len(captions), target=56)

@@ -126,8 +126,8 @@ def widget(s: Setting, where: Any, data: Dataset) -> None:
     key, label = PREFIX + s.name, s.title
     if s.choices is not None:
         choices = list(s.choices)
-        if s.name == "architecture" and not data.is_image:
-            choices = [c for c in choices if c != "conv"]  # points and tables have no pixels
+        if s.name == "architecture" and len(data.input_shape) != 3:
+            choices = [c for c in choices if c != "conv"]  # convolutions need a (C, H, W) grid
         if st.session_state.get(key) not in choices:
             st.session_state[key] = choices[0]
         where.selectbox(label, choices, key=key, help=_help(s))

@@ -36,13 +36,20 @@ def _point_traces(
     categories: Sequence[str] | None,
     color_label: str,
     size: int,
+    text: Sequence[str] | None = None,
 ) -> list[dict]:
-    """The points' traces as dicts of (x, y[, z]) and style, for a 2-D or a 3-D scatter."""
+    """The points' traces as dicts of (x, y[, z]) and style, for a 2-D or a 3-D scatter.
+
+    ``text``: what hovering each point says about its example (the modality's ``hover``).
+    """
     axes = "xyz"[: coords.shape[1]]
-    hover = "#%{customdata}<extra>%{fullData.name}</extra>"
+    words = None if text is None else np.asarray(text, dtype=object)
+    shown = "" if words is None else " %{text}"
+    hover = f"#%{{customdata}}{shown}<extra>%{{fullData.name}}</extra>"
 
     def at(mask) -> dict:
-        return {a: coords[mask, i] for i, a in enumerate(axes)} | {"customdata": ids[mask]}
+        out = {a: coords[mask, i] for i, a in enumerate(axes)} | {"customdata": ids[mask]}
+        return out if words is None else out | {"text": words[mask]}
 
     if color is None:
         every = np.ones(len(ids), dtype=bool)
@@ -70,7 +77,8 @@ def _point_traces(
     return [
         at(every) | {
             "name": color_label, "marker": marker,
-            "hovertemplate": f"#%{{customdata}} {color_label} %{{marker.color:.2f}}<extra></extra>",
+            "hovertemplate": f"#%{{customdata}}{shown} {color_label} %{{marker.color:.2f}}"
+            "<extra></extra>",
         }
     ]  # fmt: skip
 
@@ -86,6 +94,7 @@ def scatter_map(
     axis_titles: tuple[str, str] = ("", ""),
     title: str = "",
     marker_size: int = 6,
+    hover: Sequence[str] | None = None,
 ) -> go.Figure:
     """The codes as points: one Scattergl trace per category, or one with a colour scale.
 
@@ -97,7 +106,7 @@ def scatter_map(
     ids = np.asarray(ids, dtype=np.int64)
     fig = go.Figure()
     hover = "#%{customdata}<extra>%{fullData.name}</extra>"
-    for trace in _point_traces(xy, ids, color, categories, color_label, size=marker_size):
+    for trace in _point_traces(xy, ids, color, categories, color_label, marker_size, hover):
         fig.add_scattergl(mode="markers", **trace)
     rows = _rows_of(ids, selected)
     if len(rows):

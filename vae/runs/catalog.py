@@ -104,8 +104,10 @@ class ModelInfo:
         return self.config.get("model", {})
 
     @property
-    def is_image(self) -> bool:
-        return len(self.input_shape) == 3
+    def kind(self) -> str:
+        """The data's kind ("image", "points", "tabular", ...): what the modality seam serves."""
+        recorded = (self.config.get("dataset") or {}).get("kind")
+        return recorded or ("image" if len(self.input_shape) == 3 else "points")
 
     @property
     def latent_dim(self) -> int:

@@ -65,7 +65,6 @@ def get(name: str) -> type[Objective]:
         ) from None
 
 
-
 def caption(config: object, separator: str = " · ") -> str:
     """The objective and its own weights as a person reads them, e.g. "β-TCVAE: MI weight α 1 ·
     TC weight β 6 · Dimension-wise KL weight γ 1", or "β = 4 (linear)" for the β-VAE.

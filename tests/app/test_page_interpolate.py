@@ -22,7 +22,7 @@ from vae.app.shell import MODEL_KEY
 from vae.images import display_scale, grid, upscale
 from vae.runs.catalog import BUNDLED, dataset_for, load_model, model_info
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 120
 
 

@@ -1,0 +1,102 @@
+"""The app's side of the modality seam (``vae.modalities``): showing and taking examples.
+
+A modality says *what* an example looks like (``display``) and how a person
+gives one (``inputs``); this module is the one place that turns those words into
+Streamlit elements, so pages never branch on pictures themselves.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+import torch
+
+from vae.images import display_scale, grid, upscale
+from vae.modalities import for_kind
+from vae.modalities.base import Modality
+from vae.runs.catalog import ModelInfo
+
+
+def of(info: ModelInfo) -> Modality:
+    """The modality of a model's data."""
+    return for_kind(info.kind)
+
+
+def show(
+    modality: Modality,
+    x: torch.Tensor | np.ndarray,
+    captions: list[str] | None = None,
+    ncol: int | None = None,
+    target: int = 96,
+) -> None:
+    """A batch of examples as the modality displays them, each with its caption."""
+    items = modality.render(x, target=target)
+    if modality.display == "picture":
+        n = len(items)
+        ncol = ncol or n
+        for start in range(0, n, ncol):
+            cols = st.columns(ncol)
+            for i, col in enumerate(cols):
+                if start + i < n:
+                    caption = captions[start + i] if captions else None
+                    col.image(items[start + i], caption=caption)
+    elif modality.display == "audio":
+        for i, item in enumerate(items):
+            if captions:
+                st.caption(captions[i])
+            st.audio(item, format="audio/wav")
+    elif modality.display == "text":
+        for i, item in enumerate(items):
+            label = f"**{html.escape(captions[i])}** · " if captions else ""
+            st.markdown(label + html.escape(str(item)))
+    else:  # "numbers"
+        table = {modality.noun: items}
+        if captions:
+            table = {"": captions, **table}
+        st.dataframe(pd.DataFrame(table), hide_index=True)
+
+
+def strip(modality: Modality, x: torch.Tensor, caption: str, target: int = 80) -> None:
+    """A sequence of examples (a walk, a path, frames) in one row, with one caption."""
+    if modality.shows_pictures:
+        picture = grid(x, ncol=x.shape[0])
+        st.image(
+            upscale(picture, display_scale(x.shape[-2], target)), caption=caption,
+            width="stretch", output_format="PNG",
+        )  # fmt: skip
+    else:
+        st.caption(caption)
+        show(modality, x, [f"{i + 1}" for i in range(x.shape[0])])
+
+
+def show_pairs(
+    modality: Modality, x: torch.Tensor, recon: torch.Tensor, names: list[str] | None = None
+) -> None:
+    """Originals beside their reconstructions: two picture grids, or one table of both."""
+    if modality.shows_pictures:
+        ncol = min(len(x), 12)
+        scale = display_scale(x.shape[-2], 48)
+        left, right = st.columns(2)
+        left.image(upscale(grid(x, ncol=ncol), scale), caption="originals", output_format="PNG")
+        right.image(
+            upscale(grid(recon, ncol=ncol), scale), caption="reconstructions", output_format="PNG"
+        )
+        return
+    names = names or [str(i) for i in range(len(x))]
+    if modality.display == "audio":
+        for name, a, b in zip(names, modality.render(x), modality.render(recon), strict=True):
+            st.caption(name)
+            left, right = st.columns(2)
+            left.audio(a, format="audio/wav")
+            right.audio(b, format="audio/wav")
+        return
+    st.dataframe(
+        pd.DataFrame(
+            {"example": names, "original": modality.render(x),
+             "reconstruction": modality.render(recon)}
+        ),
+        hide_index=True, width="stretch",
+    )  # fmt: skip
