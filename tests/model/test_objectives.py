@@ -238,3 +238,37 @@ def test_weighted_and_stratified_differ_as_their_formulas_say_on_sharp_posterior
     dlib = (torch.logsumexp(matrix.sum(-1), 1) - torch.logsumexp(matrix, 1).sum(-1)).mean()
     tc = decompose_kl(z, mean, logvar, log_standard_normal(z), 737_280, "weighted")["tc"]
     torch.testing.assert_close(tc, dlib + 4 * math.log(64))
+
+
+@pytest.mark.parametrize("name", ["factor-vae", "dip-vae-i", "dip-vae-ii", "beta-tcvae"])
+def test_no_data_set_beta_leaks_into_an_objective_that_fixes_its_own(name):
+    from vae.data import BUILTIN_DEFAULTS
+    from vae.training.configs import configs_for
+
+    assert BUILTIN_DEFAULTS["shapes"]["beta"] == 4.0  # what leaked before
+    model_config, _, _ = configs_for({"dataset": "shapes", "image_size": 32, "objective": name})
+    assert model_config.beta == 1.0 and model_config.beta_schedule == "constant"
+    mine, _, _ = configs_for(
+        {"dataset": "shapes", "image_size": 32, "objective": name, "beta": 3.0}
+    )
+    assert mine.beta == 3.0  # a person's own setting still wins
+
+
+def test_factor_vae_trains_as_kim_and_mnih_did():
+    from vae.training.configs import configs_for
+
+    model_config, train_config, _ = configs_for(
+        {"dataset": "shapes", "image_size": 32, "objective": "factor-vae"}
+    )
+    assert train_config.lr == 1e-4  # the VAE's Adam, as the discriminator's
+    objective = objectives.get("factor-vae")(model_config)
+    widths = [m.out_features for m in objective.discriminator.net if hasattr(m, "out_features")]
+    assert widths == [1000] * 6 + [1]
+    group = objective.optimizer.param_groups[0]
+    assert group["lr"] == 1e-4 and group["betas"] == (0.5, 0.9)
+    # The VAE's loss weighs the KL by 1: recon + KL + γ·TC.
+    torch.manual_seed(0)
+    model = VAE(model_config, (1, 32, 32))
+    terms = model(torch.rand(8, 1, 32, 32).round())
+    gamma = model_config.factor_gamma
+    torch.testing.assert_close(terms.loss, terms.recon + terms.kl + gamma * terms.extra["tc"])

@@ -11,13 +11,14 @@ from typing import Any
 
 from vae.data import Dataset, load_dataset
 from vae.errors import ConfigError
+from vae.model import objectives
 from vae.model.config import TrainConfig, VAEConfig
 
 
 def configs_for(
     overrides: dict[str, Any], data: Dataset | None = None
 ) -> tuple[VAEConfig, TrainConfig, Dataset]:
-    """Model and training configs for a data set: its defaults, then ``overrides``.
+    """Model and training configs for a data set: its defaults, the objective's, then ``overrides``.
 
     ``overrides`` uses the CLI's names (``latent_dim``, ``beta``, ``epochs``, ...)
     and must name the data set as ``dataset``. The one place where defaults meet.
@@ -27,10 +28,12 @@ def configs_for(
         data = load_dataset(
             name, image_size=overrides.get("image_size"), data_dir=overrides.get("data_dir")
         )
+    objective = overrides.get("objective") or data.defaults.get("objective") or "vae"
     merged = {
         "architecture": data.default_architecture,
         "likelihood": data.likelihood,
         **data.defaults,
+        **objectives.get(objective).defaults,  # what its paper fixes, over the data set's
         **overrides,
     }
     if merged.get("conditional") and merged.get("n_classes") is None:

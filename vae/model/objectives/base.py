@@ -96,6 +96,9 @@ class Objective:
     settings: ClassVar[tuple[Setting, ...]] = ()
     # Objectives that read the Gaussian posterior's density or moments refuse flows.
     supports_flow: ClassVar[bool] = True
+    # Settings the objective's paper fixes, used instead of the data set's defaults (a person's
+    # own settings still win): FactorVAE and DIP-VAE weigh the KL by 1, not a data set's β.
+    defaults: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, config: VAEConfig, n_train: int | None = None) -> None:
         self.config = config

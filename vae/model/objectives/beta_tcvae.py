@@ -95,6 +95,8 @@ class BetaTCVAE(Objective):
     name = "beta-tcvae"
     summary = "β-TCVAE: the KL split into index-code MI, total correlation and dimension-wise KL"
     supports_flow = False
+    # The three weights say everything; β (only logged) is 1 rather than a data set's.
+    defaults = {"beta": 1.0, "beta_schedule": "constant"}
     settings = (
         Setting("mi_weight", float, 1.0, "β-TCVAE: weight α of the index-code mutual information",
                 low=0, high=1000, objective="beta-tcvae", group="Objective", label="MI weight α",

@@ -51,6 +51,8 @@ def dip_settings(variant: str, lambda_d: float, paper_d: str) -> tuple[Setting, 
 
 @register
 class DIPVAEI(VAEObjective):
+    # Kumar et al. 2018: the ELBO (KL weight 1) plus the covariance penalty, whatever the data.
+    defaults = {"beta": 1.0, "beta_schedule": "constant"}
     name = "dip-vae-i"
     summary = "DIP-VAE-I: the covariance of the posterior means pushed to the identity"
     supports_flow = False

@@ -67,6 +67,8 @@ def discriminator_loss(d: Discriminator, z: torch.Tensor) -> tuple[torch.Tensor,
 class FactorVAE(VAEObjective):
     name = "factor-vae"
     summary = "FactorVAE: a discriminator on permuted codes estimates the total correlation"
+    # Kim & Mnih 2018 (dSprites): the plain KL (β = 1), and Adam at 1e-4 for the VAE as for D.
+    defaults = {"beta": 1.0, "beta_schedule": "constant", "lr": 1e-4}
     settings = (
         Setting("factor_gamma", float, 10.0, "FactorVAE: weight γ of the discriminator's total "
                 "correlation estimate", low=0, high=1000, objective="factor-vae",
@@ -75,8 +77,8 @@ class FactorVAE(VAEObjective):
                 "discriminator", low=0, high=1, low_open=True, objective="factor-vae",
                 group="Objective", label="Discriminator learning rate", step=1e-5,
                 accepts="a number in (0, 1]"),
-        Setting("discriminator_hidden", tuple, (512, 512, 512, 512), "FactorVAE: hidden layer "
-                "sizes of the discriminator MLP, comma separated (the paper: 6 of 1000)",
+        Setting("discriminator_hidden", tuple, (1000,) * 6, "FactorVAE: hidden layer "
+                "sizes of the discriminator MLP, comma separated (the paper's: 6 of 1000)",
                 objective="factor-vae", group="Objective", label="Discriminator hidden sizes"),
     )  # fmt: skip
 
