@@ -157,7 +157,7 @@ def map_view() -> None:
         fig = scatter_map(
             xy, ids, values, categories, label, selected=latent_map.selected_ids(),
             chosen=chosen, axis_titles=axes[:2], marker_size=4 if pictures else 6,
-            hover=None if large else kind.hover(data.test.x[ids]),
+            hover_text=None if large else kind.hover(data.test.x[ids]),
         )  # fmt: skip
         view = [method, n, sorted(merged.items())]
         spot, before = map_decode.spots(view) if not large else (None, None)

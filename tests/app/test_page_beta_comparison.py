@@ -9,8 +9,8 @@ import pandas as pd
 import torch
 from test_page_interpolate import assert_ok, bundled, media, open_app, same_picture, shown_images
 
-from tests.app_helpers import plotly_figures
 from tests.app.test_page_latent_map import array
+from tests.app_helpers import plotly_figures
 from vae.analysis import latent
 from vae.app.compare import default_runs
 from vae.runs.catalog import BUNDLED, model_info

@@ -8,9 +8,9 @@ import io
 import numpy as np
 import pytest
 
-from tests.app_helpers import open_page, plotly_figures
 from tests.app.test_page_interpolate import download, media  # noqa: F401 (a fixture)
 from tests.app.test_page_latent_map import array, point_traces, select
+from tests.app_helpers import open_page, plotly_figures
 from vae.figures import map_pictures
 from vae.maps import exports as map_exports
 from vae.maps import projection

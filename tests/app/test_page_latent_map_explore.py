@@ -10,9 +10,9 @@ import pytest
 import torch
 from PIL import Image
 
-from tests.app_helpers import open_page, plotly_figures
 from tests.app.test_page_interpolate import media, same_picture  # noqa: F401 (a fixture)
 from tests.app.test_page_latent_map import array
+from tests.app_helpers import open_page, plotly_figures
 from vae.analysis import attributes, latent
 from vae.figures import map_overlays
 from vae.maps import inverse as map_inverse

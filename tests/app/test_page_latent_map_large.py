@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.app_helpers import open_page
 from tests.app.test_page_latent_map import array, map_figure, point_traces, select
+from tests.app_helpers import open_page
 from vae.app import large_map as large_glue
 from vae.app import latent_map as glue
 from vae.maps import large as large_map

@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from tests.app_helpers import open_page, plotly_figures
 from tests.app.test_page_latent_map import array
+from tests.app_helpers import open_page, plotly_figures
 from vae.jobs import queue as run_queue
 from vae.runs import store as runs
 from vae.runs.catalog import BUNDLED

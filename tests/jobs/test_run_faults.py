@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors.torch import load_file
-from tests.training.test_training import _train
 
+from tests.training.test_training import _train
 from vae.io import atomic_write_json
 from vae.jobs import queue as run_queue
 from vae.jobs import supervisor

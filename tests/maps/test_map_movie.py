@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.app_helpers import open_page, plotly_figures
 from tests.app.test_page_latent_map import array
+from tests.app_helpers import open_page, plotly_figures
 from vae.errors import ConfigError
 from vae.maps import movie as map_movie
 from vae.maps import projection

@@ -94,7 +94,7 @@ def scatter_map(
     axis_titles: tuple[str, str] = ("", ""),
     title: str = "",
     marker_size: int = 6,
-    hover: Sequence[str] | None = None,
+    hover_text: Sequence[str] | None = None,
 ) -> go.Figure:
     """The codes as points: one Scattergl trace per category, or one with a colour scale.
 
@@ -106,7 +106,7 @@ def scatter_map(
     ids = np.asarray(ids, dtype=np.int64)
     fig = go.Figure()
     hover = "#%{customdata}<extra>%{fullData.name}</extra>"
-    for trace in _point_traces(xy, ids, color, categories, color_label, marker_size, hover):
+    for trace in _point_traces(xy, ids, color, categories, color_label, marker_size, hover_text):
         fig.add_scattergl(mode="markers", **trace)
     rows = _rows_of(ids, selected)
     if len(rows):
