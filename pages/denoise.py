@@ -22,12 +22,11 @@ st.markdown(
     "simple baselines, so you can see what the model is actually worth."
 )
 
+# The modalities that say how their examples are corrupted: images, today.
 selected = shell.require_current(
-    lambda info: modality.of(info).can_corrupt,
-    "a model whose examples can be corrupted",
-    "mnist-16d",
+    lambda info: modality.of(info).can_corrupt, "a model of images", "mnist-16d"
 )
-kind = modality.of(selected.info)
+examples_seam = modality.of(selected.info)
 
 model, info = selected.model, selected.info
 _, height, width = info.input_shape
@@ -91,7 +90,7 @@ result = denoise.restore_one(selected, x, y, corruption, rounds, steps, int(seed
 st.header("2 · Restored")
 methods = inpainting.methods_for(corruption)
 images, captions = denoise.restore_row(x, result, methods)
-modality.show(kind, images, captions, ncol=min(len(captions), 8), target=120)
+modality.show(examples_seam, images, captions, ncol=min(len(captions), 8), target=120)
 if corruption.masks:
     st.caption(
         "Magenta marks the hidden pixels. Errors are mean squared errors per pixel against the "

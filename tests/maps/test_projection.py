@@ -78,7 +78,7 @@ def test_umap_kernels_keep_their_compiled_code_on_disk():
     umap_loader.import_umap()
     import importlib
 
-    for module_name, name in projection._UNCACHED_UMAP_KERNELS:
+    for module_name, name in umap_loader._UNCACHED_UMAP_KERNELS:
         kernel = getattr(importlib.import_module(module_name), name)
         assert isinstance(kernel._cache, FunctionCache), name
 
