@@ -241,6 +241,20 @@ def evaluate_run(
         model, data, k=k, metrics=metrics, quick=quick, seed=seed, progress=progress,
         binarize=binarize, n_bootstrap=n_bootstrap,
     )  # fmt: skip
+    if metrics is None or "disentanglement" in metrics:  # needs seeds, not factors
+        from vae.analysis.seeds import UDR_EXAMPLES, udr_of_seeds
+
+        ranked = udr_of_seeds(run_dir, data, seed)
+        if ranked is not None:
+            result.update(ranked)
+            low, high = ranked["udr_range"]
+            result["uncertainty"]["udr"] = (high - low) / 2
+            result["protocol"]["udr"] = (
+                f"Duan et al. 2020 as disentanglement_lib computes it (Spearman, dimensions with "
+                f"KL > 0.01 nats) on the first {UDR_EXAMPLES} test inputs, against the same recipe "
+                f"with other seeds: {', '.join(ranked['udr_models'][1:])}"
+            )
+            result["protocol"]["uncertainty"]["udr"] = "half the range of its pairwise scores"
     if save:
         summary = runs.read_json(run_dir / runs.SUMMARY_FILE, {}) or {}
         atomic_write_json(run_dir / runs.SUMMARY_FILE, {**summary, **result})
