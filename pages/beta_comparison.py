@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from vae.analysis import latent
-from vae.app import compare, controls, factors, links, modality, pictures, shell
+from vae.app import compare, controls, factors, links, modality, pictures, seeds, shell
 from vae.errors import VAELabError
 from vae.figures.compare import factor_heatmap, kl_bars, rate_distortion
 
@@ -79,7 +79,10 @@ links.bind("rows", "cmp_rows", links.integer(1, 16), rows_default)
 max_rows = st.slider("Traversal rows (dimensions, by KL)", 1, 16, key="cmp_rows")
 values = latent.traversal_values(low, high, cols)
 
-for column, selected in zip(st.columns(len(runs)), runs, strict=True):
+# Four runs in one row leave traversal tiles too small to read: two rows of two then.
+per_row = 2 if len(runs) == 4 else len(runs)
+columns = [c for start in range(0, len(runs), per_row) for c in st.columns(per_row)]
+for column, selected in zip(columns, runs, strict=True):
     model = selected.model
     dims = controls.dimensions(selected)
     with column:
@@ -125,6 +128,10 @@ st.markdown(
     "ground-truth factors, so they exist only for data that has them (`shapes`). Blank: not known "
     "yet, or not applicable."
 )
+if any(r.data.ground_truth is not None for r in runs):
+    st.subheader("Disentanglement, with one standard deviation")
+    st.dataframe(compare.scores_table(runs), hide_index=True, key="cmp_scores")
+st.subheader("Every figure")
 table, absent = compare.metrics_frame(runs)
 st.dataframe(table, hide_index=True, key="cmp_table", column_config=compare.metric_columns(table))
 note = compare.uncertainty_note(runs)
@@ -150,6 +157,13 @@ if m2.button("Compute missing metrics", key="cmp_compute", disabled=not missing,
              icon=":material/calculate:"):  # fmt: skip
     compare.compute_missing(runs, quick)
     st.rerun()
+
+st.header("Over seeds")
+st.markdown(
+    "One training is one draw: the same recipe with another seed can land elsewhere. Each "
+    "chosen model's recipe, every seed of it that is installed, with its scores and UDR."
+)
+seeds.section(runs)
 
 st.header("Rate and distortion")
 st.markdown(

@@ -140,3 +140,31 @@ def test_shapes_models_show_what_each_dimension_holds(media):
     rows = [c.value for c in at.caption if c.value.startswith("rows, top to bottom")]
     assert len(rows) == 2
     assert all(factor in rows[1] for factor in ("pos_x", "pos_y", "scale")), rows[1]
+
+
+def test_shapes_scores_come_first_with_their_spread_and_blanks_stay_blank(runs_dir, media):
+    """A researcher's table: the disentanglement scores before anything else, "value ± sd" in
+    narrow columns; a score known without its ± can still be computed; no cell says "None"."""
+    run = runs_dir / "no-spread"
+    shutil.copytree(BUNDLED / "shapes-beta4", run, ignore=shutil.ignore_patterns("cache"))
+    summary = json.loads((run / "summary.json").read_text())
+    summary.pop("uncertainty")
+    summary.pop("sap")
+    (run / "summary.json").write_text(json.dumps(summary))
+    at = open_compare(["shapes-beta4", "no-spread"])
+    scores = at.dataframe[0].value  # the scores table comes first
+    assert list(scores.columns[:3]) == ["run", "MIG", "DCI disent."]
+    mig, sd = (float(v) for v in scores["MIG"][0].split(" ± "))
+    bundled_summary = model_info(BUNDLED / "shapes-beta4").summary
+    assert mig == round(bundled_summary["mig"], 3)
+    assert sd == round(bundled_summary["uncertainty"]["mig"], 3)
+    assert " ± " not in scores["MIG"][1] and scores["MIG"][1]  # known, its ± not
+    assert scores["SAP"][1] == ""  # unknown: blank
+    full = at.dataframe[1].value
+    assert not (full.astype(str) == "None").any().any()
+    assert not at.button(key="cmp_compute").disabled, "the missing ± can be filled in"
+    protocol = [c.value for c in at.caption if c.value.startswith("± is one standard deviation")]
+    assert "shapes-beta4: quick protocol, seed 0" in protocol[0]
+    assert "intervention votes" in protocol[0] and "'quick': True" not in protocol[0]
+    seeds = [c.value for c in at.caption if "other seeds" in c.value or "another seed" in c.value]
+    assert seeds, "the seeds section says what it shows or why it is empty"

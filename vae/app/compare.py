@@ -11,7 +11,7 @@ import streamlit as st
 from vae.app import shell
 from vae.app.shell import Selected
 from vae.errors import VAELabError
-from vae.metrics.registry import table_columns
+from vae.metrics.registry import scores, table_columns
 from vae.runs import cache
 
 log = logging.getLogger(__name__)
@@ -61,18 +61,65 @@ def run_metrics(selected: Selected) -> dict:
 
 
 def missing_groups(selected: Selected) -> list[str]:
-    """Metric groups the table lacks for this run (disentanglement only where there are factors)."""
+    """Metric groups the table lacks for this run (disentanglement only where there are factors):
+    a figure that is unknown, or a score known without its ±."""
     have = run_metrics(selected)
+    errors = have.get("uncertainty") or {}
     groups = []
     for key, group in GROUP_OF.items():
         if group == "disentanglement" and selected.data.ground_truth is None:
             continue
-        if have.get(key) is None and group not in groups:
+        lacks = have.get(key) is None or (key in UNCERTAIN_KEYS and errors.get(key) is None)
+        if lacks and group not in groups:
             groups.append(group)
     return groups
 
 
 UNCERTAIN = " ±"  # the column beside a score with its standard deviation
+# The scores evaluate gives a ± (the registry's), which the table asks for when absent.
+UNCERTAIN_KEYS = frozenset(scores())
+DISENTANGLEMENT = tuple((k, t) for k, t in METRICS if GROUP_OF[k] == "disentanglement")
+
+
+def _pm(value: Any, error: Any, digits: int = 3) -> str:
+    """ "0.351 ± 0.003", "0.351" without a ±, "" when unknown: a blank is a blank."""
+    if value is None:
+        return ""
+    text = f"{float(value):.{digits}f}"
+    return text if error is None else f"{text} ± {float(error):.{digits}f}"
+
+
+def scores_table(runs: list[Selected]) -> pd.DataFrame:
+    """The disentanglement scores first, one narrow column each, "value ± one sd", and UDR."""
+    rows = []
+    for selected in runs:
+        have = run_metrics(selected)
+        errors = have.get("uncertainty") or {}
+        row = {"run": selected.entry.name}
+        for key, title in DISENTANGLEMENT:
+            row[title] = _pm(have.get(key), errors.get(key))
+        row["UDR"] = _pm(have.get("udr"), errors.get("udr"))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def protocol_line(selected: Selected) -> str | None:
+    """How a run's scores were measured, in words: "quick protocol, seed 0, 50 bootstrap
+    resamples, 2,000 training and 1,000 test codes"; None when it has no protocol."""
+    protocol = run_metrics(selected).get("protocol") or {}
+    if not protocol:
+        return None
+    parts = [("quick" if protocol.get("quick") else "full") + " protocol",
+             f"seed {protocol.get('seed', 0)}"]  # fmt: skip
+    if protocol.get("n_bootstrap"):
+        parts.append(f"{protocol['n_bootstrap']} bootstrap resamples")
+    if protocol.get("num_train"):
+        parts.append(f"{protocol['num_train']:,} training and {protocol.get('num_test', 0):,} "
+                     "test codes")  # fmt: skip
+    if protocol.get("intervention_train"):
+        parts.append(f"{protocol['intervention_train']} / {protocol.get('intervention_eval', 0)} "
+                     "intervention votes")  # fmt: skip
+    return f"{selected.entry.name}: " + ", ".join(parts)
 
 
 def metrics_table(runs: list[Selected]) -> list[dict]:
@@ -101,21 +148,14 @@ def metrics_table(runs: list[Selected]) -> list[dict]:
 
 def uncertainty_note(runs: list[Selected]) -> str | None:
     """How the ± columns were obtained, from the runs' evaluation protocols (None if none)."""
-    notes = []
-    for selected in runs:
-        protocol = run_metrics(selected).get("protocol") or {}
-        how = protocol.get("uncertainty") or {}
-        if how:
-            sizes = ", ".join(
-                f"{k} {v}" for k, v in protocol.items() if isinstance(v, int | bool) and k != "seed"
-            )
-            notes.append(f"{selected.entry.name}: seed {protocol.get('seed', 0)}, {sizes}")
-    if not notes:
+    lines = [line for selected in runs if (line := protocol_line(selected))]
+    if not lines:
         return None
     return (
         "± is one standard deviation (bootstrap of the evaluation codes for MIG, SAP, DCI "
         "informativeness and the intervention scores; split halves for DCI D and C; standard "
-        "errors over test examples for ELBO and log-likelihood). Protocols: " + "; ".join(notes)
+        "errors over test examples for ELBO and log-likelihood; half the range of its pairwise "
+        "scores for UDR). Protocols: " + "; ".join(lines) + "."
     )
 
 
@@ -125,6 +165,10 @@ def metrics_frame(runs: list[Selected]) -> tuple[pd.DataFrame, list[str]]:
     Returns the table and the titles of the columns left out.
     """
     table = pd.DataFrame(metrics_table(runs))
+    numbers = [c for c in table.columns if c != "run"]
+    table[numbers] = table[numbers].apply(
+        pd.to_numeric, errors="coerce"
+    )  # None → blank, not "None"
     if any(r.data.ground_truth is not None for r in runs):
         return table, []
     absent = [title for key, title in METRICS if GROUP_OF[key] == "disentanglement"]

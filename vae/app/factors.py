@@ -29,9 +29,13 @@ class FactorView:
     source: str  # where the numbers come from, for the caption
 
     def row_label(self, d: int) -> str:
-        """A traversal row's name: the dimension and the factor it moves."""
+        """A traversal row's name: the dimension, the factor it moves and how much of that
+        factor's entropy it holds, e.g. "z5: pos_x (I/H 0.73)"."""
         held = self.factor_of_dim[d]
-        return f"z{d}" if held is None else f"z{d}: {held}"
+        if held is None:
+            return f"z{d}"
+        share = float(self.matrix[self.factor_names.index(held), d])
+        return f"z{d}: {held} (I/H {share:.2f})"
 
 
 def factor_view(selected: Selected) -> FactorView | None:

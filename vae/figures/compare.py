@@ -77,7 +77,11 @@ def rate_distortion(
             mode="markers+text",
             name="runs",
             text=[labels[i] for i in np.flatnonzero(ok)],
-            textposition="top center",
+            # Alternate sides so that runs with close rates do not print over each other.
+            textposition=[
+                ("top", "bottom")[rank % 2] + (" left", " right")[(rank // 2) % 2]
+                for rank in np.argsort(np.argsort(rate[ok]))
+            ],
             marker={"size": 13, "color": ACTIVE_COLOR},
             hovertemplate="%{text}<br>KL %{x:.2f} nats<br>reconstruction %{y:.2f} nats<extra></extra>",
         )  # fmt: skip
