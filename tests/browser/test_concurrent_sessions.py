@@ -125,6 +125,27 @@ async def _open_at_once(url: str, path: str, title: str, n: int, name: str) -> l
             await browser.close()
 
 
+async def _open_mixed(url: str, tabs: list[tuple[str, str]], name: str) -> list[dict]:
+    """One context per (path, title), every navigation started at the same moment."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            pages = await _new_tabs(browser, len(tabs))
+
+            async def visit(page, path, title) -> dict[str, str]:
+                await page.goto(f"{url}/{path}", timeout=TIMEOUT_MS, wait_until="commit")
+                return await _outcome(page, title)
+
+            runs = (visit(page, *tab) for page, tab in zip(pages, tabs, strict=True))
+            results = await asyncio.gather(*runs)
+            await _screenshots(pages, results, name)
+            return list(results)
+        finally:
+            await browser.close()
+
+
 async def _restart_with_tabs_open(server, tabs: list[tuple[str, str]], name: str) -> dict:
     """Open tabs, restart the server under them, use them at once, then reload them at once."""
     from playwright.async_api import async_playwright
@@ -209,3 +230,25 @@ def test_tabs_left_open_across_a_server_restart_show_their_pages_again(fresh_ser
             step,
             _report(results, server),
         )
+
+
+EVERY_PAGE = [
+    ("", "VAE Lab"), ("train", "Train a VAE"), ("latent_map", "Latent map"),
+    ("interpolate", "Interpolate"), ("beta_comparison", "β & objectives"),
+    ("conditional", "Conditional generation"), ("posterior_lab", "Posterior & collapse lab"),
+    ("denoise", "Denoise & inpaint"), ("density", "Density"),
+]  # fmt: skip
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("server_number", [1, 2, 3])
+def test_a_class_of_twenty_opening_every_page_at_once_all_see_their_page(
+    fresh_server, server_number
+):
+    """Issue 24: 20 tabs over every page, navigations started together on a fresh server; before
+    the shell imported pandas under its import lock, 12-15 of 20 drew (plotly read pandas
+    half-imported). Three fresh servers, 20 of 20 each."""
+    server = fresh_server(APP_ROOT)
+    tabs = [EVERY_PAGE[i % len(EVERY_PAGE)] for i in range(20)]
+    results = _in_thread(_open_mixed, server.url, tabs, f"class-{server_number}")
+    assert [r["state"] for r in results] == ["drawn"] * 20, _report(results, server)

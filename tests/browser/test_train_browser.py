@@ -94,7 +94,8 @@ def test_start_a_tiny_training_and_watch_its_curve_grow(page, app_url):
     assert page.locator(".st-key-resume button").count() == 1
     screenshot(page, "train_stopped")
     SHOTS.mkdir(parents=True, exist_ok=True)
-    heatmap = page.locator("[class*='st-key-train_kl']")
+    # Streamlit keeps stale copies of an element while a rerun is in flight: the live one only.
+    heatmap = page.locator("[class*='st-key-train_kl']:not([data-stale='true'])")
     heatmap.scroll_into_view_if_needed()
     heatmap.screenshot(path=str(SHOTS / "train_kl_heatmap.png"))
     recon = page.locator("[data-testid='stImage']").last

@@ -58,3 +58,28 @@ def test_points_render_and_hover_as_their_coordinates():
 def test_distance_is_euclidean_over_all_values():
     a, b = torch.zeros(1, 1, 2, 2), torch.ones(2, 1, 2, 2)
     torch.testing.assert_close(for_kind("image").distance(a, b), torch.full((1, 2), 2.0))
+
+
+def test_sessions_asking_at_once_on_a_fresh_process_all_find_their_modality():
+    """The registry was marked loaded before its modules registered: a second thread then found
+    no modality (a tab showed a DataError when five opened Interpolate at once)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import threading\n"
+        "from vae import modalities\n"
+        "errors = []\n"
+        "def ask():\n"
+        "    try:\n"
+        "        modalities.for_kind('image')\n"
+        "    except Exception as exc:\n"
+        "        errors.append(repr(exc))\n"
+        "threads = [threading.Thread(target=ask) for _ in range(16)]\n"
+        "[t.start() for t in threads]\n"
+        "[t.join() for t in threads]\n"
+        "assert not errors, errors\n"
+    )
+    for _ in range(5):  # a race: several fresh processes
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr[-600:]

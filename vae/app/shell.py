@@ -16,6 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# plotly's validators look pandas up with sys.modules.get (``get_module("pandas",
+# should_load=False)``), which skips the import lock: a session building its first figure while
+# another session's thread is still importing pandas got the half-made module ("partially
+# initialized module 'pandas' has no attribute 'Series'"; 5 of 20 tabs opened at once). Every
+# session imports this module first (app.py), under its import lock, so importing pandas here
+# makes it whole before any session can reach a figure.
+import pandas  # noqa: F401
 import streamlit as st
 import torch
 

@@ -28,11 +28,14 @@ def register(cls: type[Modality]) -> type[Modality]:
 
 
 def _load() -> None:
+    # Marked loaded only after every module registered: sessions of the app ask at once, and one
+    # that saw the flag before the imports finished found no modality (a DataError in a tab).
+    # The imports themselves are safe to repeat: the import lock runs each module once.
     global _loaded
     if not _loaded:
-        _loaded = True
         for module in MODULES:
             importlib.import_module(f"vae.modalities.{module}")
+        _loaded = True
 
 
 def registered() -> list[Modality]:

@@ -35,12 +35,14 @@ MODULES = ("vae", "beta_tcvae", "factor_vae", "dip_vae")
 
 
 def _load() -> None:
+    # Marked loaded only after every module registered (sessions of the app ask at once; see
+    # vae.modalities._load); repeating an import is safe under the import lock.
     global _loaded
     if _loaded:
         return
-    _loaded = True
     for module in MODULES:
         importlib.import_module(f"vae.model.objectives.{module}")
+    _loaded = True
 
 
 def registered() -> list[type[Objective]]:
