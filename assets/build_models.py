@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from vae import threads  # noqa: E402
 from vae.analysis.report import METRIC_GROUPS, evaluate_model  # noqa: E402
+from vae.analysis.seeds import add_udr  # noqa: E402
 from vae.io import atomic_write_json  # noqa: E402
 from vae.model.autoencoder import VAE  # noqa: E402
 from vae.runs import store as runs  # noqa: E402
@@ -210,6 +211,8 @@ def evaluate(name: str, quick_metrics: bool, groups: list[str] | None = None) ->
         model, data, k=spec.get("eval_k", 1000), metrics=groups, quick=quick_metrics, seed=0,
         n_likelihood=1000, binarize=binarize,
     )  # fmt: skip
+    if groups is None or "disentanglement" in groups:  # among its seeds, where they are built
+        add_udr(result, target, data)
     if groups is not None:  # keep the uncertainties of the figures not measured again
         result["uncertainty"] = {**summary.get("uncertainty", {}), **result["uncertainty"]}
     summary.update(result)
@@ -240,6 +243,8 @@ def build(
     seconds = time.time() - start
     summary = json.loads((work / "summary.json").read_text())
     summary["train_seconds_wall"] = seconds
+    # Runs trained before the trainer recorded it (issue 29): steps × batch.
+    summary.setdefault("images_seen", summary["steps"] * train_config.batch_size)
     summary["device"] = device
     atomic_write_json(work / "summary.json", summary)
     atomic_write_json(
@@ -283,8 +288,8 @@ def table() -> str:
         "|---|---|---|---|---|---|---|---|",
     ]  # fmt: skip
     factors = [
-        "| model | objective | trained | MIG | DCI D | DCI C | FactorVAE | β-VAE score | SAP | TC (nats) | x, y, scale held by |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| model | objective | seed | trained | MIG | DCI D | DCI C | FactorVAE | β-VAE score | SAP | TC (nats) | UDR | x, y, scale held by |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]  # fmt: skip
     for name in MODELS:
         if not (OUT / name / "summary.json").is_file():
@@ -317,11 +322,12 @@ def table() -> str:
         train = full["train"]
         samples = summary.get("steps", 0) * train["batch_size"]
         factors.append(
-            f"| `{name}` | {_objective_text(config)} | {samples / 1e6:.1f} M images | "
+            f"| `{name}` | {_objective_text(config)} | {train.get('seed', 0)} | "
+            f"{samples / 1e6:.2f} M images | "
             + " | ".join(
                 _fmt(summary.get(key), 3, sd.get(key))
                 for key in ("mig", "dci_disentanglement", "dci_completeness", "factor_vae_score",
-                            "beta_vae_score", "sap", "total_correlation")
+                            "beta_vae_score", "sap", "total_correlation", "udr")
             )
             + f" | {where} |"
         )  # fmt: skip

@@ -315,3 +315,15 @@ def test_a_run_records_its_thread_count_and_resume_keeps_it(tmp_path, monkeypatc
     assert seen and set(seen) == {1}
     assert json.loads((run / "config.json").read_text())["threads"] == 1
     threads.forget_probe()
+
+
+def test_the_summary_records_images_seen_and_the_load_beside_the_wall_time(tmp_path):
+    run = _train(tmp_path / "run")
+    summary = json.loads((run / "summary.json").read_text())
+    config = json.loads((run / "config.json").read_text())
+    assert summary["images_seen"] == summary["steps"] * config["train"]["batch_size"]
+    epochs = runs.read_metrics(run, "epoch")
+    loads = [r["load_1min"] for r in epochs]
+    assert len(loads) == 2 and all(value >= 0 for value in loads)
+    assert summary["load_1min"] == {"mean": sum(loads) / 2, "max": max(loads)}
+    assert summary["train_seconds"] > 0

@@ -242,19 +242,9 @@ def evaluate_run(
         binarize=binarize, n_bootstrap=n_bootstrap,
     )  # fmt: skip
     if metrics is None or "disentanglement" in metrics:  # needs seeds, not factors
-        from vae.analysis.seeds import UDR_EXAMPLES, udr_of_seeds
+        from vae.analysis.seeds import add_udr
 
-        ranked = udr_of_seeds(run_dir, data, seed)
-        if ranked is not None:
-            result.update(ranked)
-            low, high = ranked["udr_range"]
-            result["uncertainty"]["udr"] = (high - low) / 2
-            result["protocol"]["udr"] = (
-                f"Duan et al. 2020 as disentanglement_lib computes it (Spearman, dimensions with "
-                f"KL > 0.01 nats) on the first {UDR_EXAMPLES} test inputs, against the same recipe "
-                f"with other seeds: {', '.join(ranked['udr_models'][1:])}"
-            )
-            result["protocol"]["uncertainty"]["udr"] = "half the range of its pairwise scores"
+        add_udr(result, run_dir, data, seed)
     if save:
         summary = runs.read_json(run_dir / runs.SUMMARY_FILE, {}) or {}
         atomic_write_json(run_dir / runs.SUMMARY_FILE, {**summary, **result})

@@ -76,3 +76,21 @@ def udr_of_seeds(run_dir: str | Path, data: Dataset, seed: int = 0) -> dict[str,
         "udr_models": [folder.name for folder in folders],
         "udr_scores": result["scores"],
     }
+
+
+def add_udr(result: dict[str, Any], run_dir: str | Path, data: Dataset, seed: int = 0) -> None:
+    """Put ``udr_of_seeds`` into an evaluation's flat figures, its ± and its protocol (in place);
+    nothing when the model has no seed siblings."""
+    ranked = udr_of_seeds(run_dir, data, seed)
+    if ranked is None:
+        return
+    result.update(ranked)
+    low, high = ranked["udr_range"]
+    result.setdefault("uncertainty", {})["udr"] = (high - low) / 2
+    protocol = result.setdefault("protocol", {})
+    protocol["udr"] = (
+        f"Duan et al. 2020 as disentanglement_lib computes it (Spearman, dimensions with KL > "
+        f"0.01 nats) on the first {UDR_EXAMPLES} test inputs, against the same recipe with other "
+        f"seeds: {', '.join(ranked['udr_models'][1:])}"
+    )
+    protocol.setdefault("uncertainty", {})["udr"] = "half the range of its pairwise scores"

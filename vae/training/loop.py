@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -305,6 +306,7 @@ class Trainer:
             "samples_per_s": samples_per_s,
             "elapsed_s": self.elapsed,
             "eta_s": remaining,
+            "load_1min": os.getloadavg()[0],  # the machine's load: figures are read beside it
         }
         self.folder.append_metrics(record)
         self.accum = {"elbo": 0.0, "recon": 0.0, "kl": 0.0, "n": 0, "seconds": 0.0}
@@ -384,6 +386,10 @@ class Trainer:
         summary["epochs_trained"] = self.epoch
         summary["steps"] = self.step
         summary["train_seconds"] = self.elapsed
+        summary["images_seen"] = self.step * self.train_config.batch_size * self.world
+        loads = [r["load_1min"] for r in self.folder.metrics("epoch") if "load_1min" in r]
+        if loads:  # the 1-minute load average at each epoch's end, over the whole run
+            summary["load_1min"] = {"mean": sum(loads) / len(loads), "max": max(loads)}
         if replica_diff is not None:
             summary["world_size"] = self.world
             summary["ddp_replica_max_abs_diff"] = replica_diff
