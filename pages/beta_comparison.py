@@ -129,9 +129,9 @@ st.markdown(
     "yet, or not applicable."
 )
 if any(r.data.ground_truth is not None for r in runs):
-    st.subheader("Disentanglement, with one standard deviation")
+    st.markdown("**Disentanglement, with one standard deviation**")
     st.dataframe(compare.scores_table(runs), hide_index=True, key="cmp_scores")
-st.subheader("Every figure")
+st.markdown("**Every figure**")
 table, absent = compare.metrics_frame(runs)
 st.dataframe(table, hide_index=True, key="cmp_table", column_config=compare.metric_columns(table))
 note = compare.uncertainty_note(runs)
