@@ -168,3 +168,22 @@ def test_shapes_scores_come_first_with_their_spread_and_blanks_stay_blank(runs_d
     assert "intervention votes" in protocol[0] and "'quick': True" not in protocol[0]
     seeds = [c.value for c in at.caption if "other seeds" in c.value or "another seed" in c.value]
     assert seeds, "the seeds section says what it shows or why it is empty"
+
+
+def test_over_seeds_shows_each_recipe_once_with_every_seed_and_udr(media):
+    """Two seeds of one recipe chosen: one column of three seeds, MIG and UDR with their ±."""
+    at = open_compare(["shapes-tcvae", "shapes-tcvae-s1", "shapes-beta4"])
+    figures = [
+        f for f in plotly_figures(at) if any(t.get("name") == "shapes-tcvae" for t in f["data"])
+    ]
+    assert len(figures) == 1, "the spread over seeds is drawn once"
+    traces = figures[0]["data"]
+    assert {t["name"] for t in traces} == {"shapes-tcvae"}  # beta4 has no seeds; s1 is tcvae's
+    assert len(traces) == 3  # MIG, DCI disentanglement, UDR
+    mig = sorted(array(traces[0]["y"]).astype(float).round(3).tolist())
+    expected = sorted(
+        round(model_info(BUNDLED / n).summary["mig"], 3)
+        for n in ("shapes-tcvae", "shapes-tcvae-s1", "shapes-tcvae-s2")
+    )
+    assert mig == expected
+    assert all(e > 0 for e in array(traces[2]["error_y"]["array"]).astype(float))

@@ -194,22 +194,19 @@ def csv_help(note: str | None) -> str:
     return text + (f" {note}" if note else "")
 
 
-def metric_columns(table: pd.DataFrame) -> dict:
-    """Column formats: counts as integers, the rest with a precision that suits them."""
-    config = {"run": st.column_config.TextColumn("run", width="medium")}
+TWO_DIGITS = ("ELBO", "reconstruction", "KL", "log-likelihood")
+
+
+def styled(table: pd.DataFrame) -> Any:
+    """The table for display: each column with a precision that suits it (counts as integers)
+    and an empty cell where a figure is unknown. Streamlit draws a missing number as "None"
+    whatever the column's format; a Styler's ``na_rep`` is what it shows instead."""
+    formats = {}
     for column in table.columns[1:]:
         base = column.removesuffix(UNCERTAIN)
-        fmt = (
-            "%d"
-            if base == "active units"
-            else "%.2f"
-            if base in ("ELBO", "reconstruction", "KL", "log-likelihood")
-            else "%.3f"
-        )
-        if column == "β":
-            fmt = "%g"
-        config[column] = st.column_config.NumberColumn(column, format=fmt)
-    return config
+        digits = 0 if base == "active units" else 2 if base in TWO_DIGITS else 3
+        formats[column] = "{:g}" if column == "β" else f"{{:.{digits}f}}"
+    return table.style.format(formats, na_rep="")
 
 
 def save_to_summary(selected: Selected, result: dict) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from vae.analysis.seeds import seed_siblings
+from vae.analysis.seeds import recipe, seed_siblings
 from vae.app.shell import Selected
 from vae.figures.seeds import seed_spread
 from vae.runs import store as runs
@@ -22,11 +22,13 @@ def _scores(folder: Path) -> tuple[int, dict]:
 
 def section(chosen: list[Selected]) -> None:
     """Each chosen model with the other seeds of its recipe: points with their ±, and UDR."""
-    recipes, figures = [], {title: [] for _, title in SCORES}
+    recipes, figures, seen = [], {title: [] for _, title in SCORES}, set()
     for selected in chosen:
         siblings = seed_siblings(selected.path)
-        if not siblings:
-            continue
+        key = recipe(selected.path)[0] if siblings else None
+        if key is None or key in seen:
+            continue  # no other seed, or its recipe is shown already (two seeds of it chosen)
+        seen.add(key)
         recipes.append(selected.entry.name)
         summaries = sorted(_scores(f) for f in [selected.path, *siblings])
         for key, title in SCORES:
