@@ -133,7 +133,7 @@ if any(r.data.ground_truth is not None for r in runs):
     st.dataframe(compare.scores_table(runs), hide_index=True, key="cmp_scores")
 st.markdown("**Every figure**")
 table, absent = compare.metrics_frame(runs)
-st.dataframe(compare.styled(table), hide_index=True, key="cmp_table")
+st.dataframe(table, hide_index=True, key="cmp_table", column_config=compare.metric_columns(table))
 note = compare.uncertainty_note(runs)
 st.download_button(
     "Download the table (CSV)", compare.metrics_csv(table, [r.entry.name for r in runs]), "vae-lab-metrics.csv",

@@ -194,19 +194,22 @@ def csv_help(note: str | None) -> str:
     return text + (f" {note}" if note else "")
 
 
-TWO_DIGITS = ("ELBO", "reconstruction", "KL", "log-likelihood")
-
-
-def styled(table: pd.DataFrame) -> Any:
-    """The table for display: each column with a precision that suits it (counts as integers)
-    and an empty cell where a figure is unknown. Streamlit draws a missing number as "None"
-    whatever the column's format; a Styler's ``na_rep`` is what it shows instead."""
-    formats = {}
+def metric_columns(table: pd.DataFrame) -> dict:
+    """Column formats: counts as integers, the rest with a precision that suits them."""
+    config = {"run": st.column_config.TextColumn("run", width="medium")}
     for column in table.columns[1:]:
         base = column.removesuffix(UNCERTAIN)
-        digits = 0 if base == "active units" else 2 if base in TWO_DIGITS else 3
-        formats[column] = "{:g}" if column == "β" else f"{{:.{digits}f}}"
-    return table.style.format(formats, na_rep="")
+        fmt = (
+            "%d"
+            if base == "active units"
+            else "%.2f"
+            if base in ("ELBO", "reconstruction", "KL", "log-likelihood")
+            else "%.3f"
+        )
+        if column == "β":
+            fmt = "%g"
+        config[column] = st.column_config.NumberColumn(column, format=fmt)
+    return config
 
 
 def save_to_summary(selected: Selected, result: dict) -> None:
