@@ -36,3 +36,21 @@ def set_widgets(at: AppTest, changes: list[tuple[str, str, object]]) -> AppTest:
         getattr(at, kind)(key=key).set_value(value).run()
     assert not at.exception, [e.message for e in at.exception]
     return at
+
+
+def assert_ok(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def open_app(page: str, model: str, query: dict[str, str] | None = None) -> AppTest:
+    """Open ``pages/<page>.py`` with ``model`` chosen; with ``query``, as the link
+    ``/<page>?model=MODEL&<query>`` would open it."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.session_state[MODEL_KEY] = model  # AppTest runs a page alone after switch_page (TESTING.md)
+    if query is not None:
+        at.query_params.update({"model": model, **query})
+    at.run()
+    at.switch_page(f"pages/{page}.py").run()
+    assert_ok(at)
+    return at

@@ -9,10 +9,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_page_interpolate import download, media
 
-from tests.app_helpers import ROOT, TIMEOUT
+from tests.app_helpers import ROOT, TIMEOUT, assert_ok, open_app
 from vae.analysis import latent
 from vae.app import compare, links
-from vae.app.shell import MODEL_KEY
 from vae.runs.catalog import BUNDLED, all_models, dataset_for, load_model, model_info
 
 __all__ = ["media"]  # the fixture, imported for these tests
@@ -20,18 +19,7 @@ __all__ = ["media"]  # the fixture, imported for these tests
 
 def open_link(page: str, model: str = "digits-8d", **params: str) -> AppTest:
     """Open ``pages/<page>.py`` as a link ``/<page>?model=MODEL&<params>`` would."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.session_state[MODEL_KEY] = model  # AppTest runs a page alone after switch_page (TESTING.md)
-    at.query_params.update({"model": model, **params})
-    at.run()
-    at.switch_page(f"pages/{page}.py").run()
-    assert_ok(at)
-    return at
-
-
-def assert_ok(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+    return open_app(page, model, params)
 
 
 def warnings(at: AppTest) -> list[str]:

@@ -17,8 +17,8 @@ from PIL import Image
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from tests.app_helpers import assert_ok, open_app
 from vae.analysis import latent, own_input
-from vae.app.shell import MODEL_KEY
 from vae.images import display_scale, grid, upscale
 from vae.runs.catalog import BUNDLED, dataset_for, load_model, model_info
 
@@ -42,20 +42,6 @@ def media(monkeypatch) -> dict[str, bytes]:
 
     monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
     return files
-
-
-def open_app(page: str, model: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    at.session_state[MODEL_KEY] = model
-    at.run()
-    at.switch_page(f"pages/{page}.py").run()
-    assert_ok(at)
-    return at
-
-
-def assert_ok(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def media_bytes(media: dict[str, bytes], url: str) -> bytes:
