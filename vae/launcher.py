@@ -33,12 +33,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--root", type=Path)
     p = sub.add_parser("standby", help="wait, torch imported, to supervise the next run")
     p.add_argument("root", type=Path)
+    p.add_argument("--parent", help="PID:START of the process whose end ends the standby")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.command == "supervise":
         return queue.supervise(args.run_dir)
     if args.command == "standby":
-        return standby.serve(args.root, queue.supervise)
+        parent = None
+        if args.parent:
+            pid, _, started = args.parent.partition(":")
+            parent = (int(pid), int(started) if started not in ("", "None") else None)
+        return standby.serve(args.root, queue.supervise, parent)
     queue.dispatch(args.root)
     return 0
 

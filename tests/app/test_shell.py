@@ -42,3 +42,14 @@ def test_an_error_shows_names_letter_for_letter():
 
     # Markdown would show "_uploads" in italics as "uploads" (issue 13, item 7).
     assert plain("runs/_uploads/a*b*.npz") == "runs/\\_uploads/a\\*b\\*.npz"
+
+
+def test_a_crafted_or_huge_link_is_shown_letter_for_letter_and_cut():
+    """Issue 24: ?model= text was rendered as markdown (an outside image and a link on the page)
+    and a 50,000-character value was shown whole."""
+    crafted = "![x](http://example.invalid/x.png)[click](http://example.invalid) *bold*"
+    (warning,) = [w.value for w in open_link(crafted).sidebar.warning]
+    assert "![x](" not in warning and "[click](" not in warning and "*bold*" not in warning
+    assert r"!\[x\](http://example.invalid/x.png)\[click\]" in warning  # escaped, still readable
+    (warning,) = [w.value for w in open_link("a" * 50_000).sidebar.warning]
+    assert "a" * 80 + "…" in warning and len(warning) < 300

@@ -86,3 +86,36 @@ def test_standbys_are_off_when_asked_and_a_deleted_folder_stays_deleted(
     monkeypatch.setenv("VAE_LAB_STANDBY", "1")
     run_queue.dispatch(tmp_path / "gone")  # a supervisor's last dispatch after a delete
     assert not (tmp_path / "gone").exists()
+
+
+def test_a_waiting_standby_ends_with_the_process_that_started_it(root):
+    """Issue 24: a standby outlived the server's SIGTERM (230 MB, killed by hand), and the test
+    suite left one running after CI. Its parent starts it, waits until it is ready, and is
+    killed; the standby follows within seconds."""
+    import subprocess
+    import sys
+
+    from vae.paths import PROJECT_ROOT
+
+    code = (
+        "import os, sys; from pathlib import Path; from vae.jobs import standby\n"
+        f"proc = standby.start(Path({str(root)!r}), dict(os.environ), Path({str(PROJECT_ROOT)!r}))\n"
+        "print(proc.pid, flush=True)\n"
+        "sys.stdin.read()\n"  # the 'server' lives until the test kills it
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        cwd=PROJECT_ROOT,
+    )  # fmt: skip
+    try:
+        pid = int(server.stdout.readline())
+        _wait(lambda: (standby._marker(root) or {}).get("state") == "ready", timeout=120)
+        info = standby._marker(root)
+        assert info["pid"] == pid
+        time.sleep(2 * standby.CHECK_SECONDS)
+        assert process_alive(info["pid"], info["started"]), "it waits while its server lives"
+    finally:
+        server.kill()
+        server.wait()
+    _wait(lambda: not process_alive(info["pid"], info["started"]), timeout=30)
+    assert standby._marker(root) is None  # it said it is gone

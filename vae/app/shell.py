@@ -173,6 +173,9 @@ def model_picker() -> Selected | None:
     return selected
 
 
+LINK_SHOWN = 80  # characters of a link's unknown model name shown back
+
+
 def _follow_link(names: list[str], default: str) -> None:
     """Open the model a link names (``?model=NAME``), once per new name in the address."""
     requested = st.query_params.get(MODEL_PARAM)
@@ -182,11 +185,13 @@ def _follow_link(names: list[str], default: str) -> None:
     if requested in names:
         st.session_state[MODEL_KEY] = requested
         return
+    # A link is anyone's text: cut it and show it letter for letter (no markdown, no images).
+    shown = requested if len(requested) <= LINK_SHOWN else requested[:LINK_SHOWN] + "…"
     message = (
-        f"There is no model named “{requested}” here (a bundled model or one of your runs); "
+        f"There is no model named “{plain(shown)}” here (a bundled model or one of your runs); "
         f"showing “{default}” instead."
     )
-    log.warning("%s", message)
+    log.warning("no model named %r in a link; showing %s", shown, default)
     st.sidebar.warning(message)
     st.session_state[MODEL_KEY] = default
 

@@ -18,8 +18,9 @@ in ``train.log``: the same process group, the same ``launcher_pid`` semantics,
 the same end recorded, without the imports. Then a new standby is started for
 the next run.
 
-A standby that waits :data:`IDLE_SECONDS` without a run, or whose folder is
-gone, ends. ``VAE_LAB_STANDBY=0`` turns standbys off (the tests do, except the
+A standby that waits :data:`IDLE_SECONDS` without a run, whose folder is gone,
+or whose parent (the server that started it) has ended, ends: it is an idle
+process of that server, not a training (a run it took lives on, as every run). ``VAE_LAB_STANDBY=0`` turns standbys off (the tests do, except the
 ones of this module).
 """
 
@@ -94,8 +95,10 @@ def start(root: Path, env: dict[str, str], cwd: Path) -> subprocess.Popen | None
         return None
     if _marker(root) is not None:  # one is warming or ready
         return None
+    me = os.getpid()  # the standby ends when this process does (see serve)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "vae.launcher", "standby", str(root.resolve())],
+        [sys.executable, "-m", "vae.launcher", "standby", str(root.resolve()),
+         "--parent", f"{me}:{process_start(me)}"],
         cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
@@ -113,7 +116,11 @@ def _write_marker(root: Path, pid: int, state: str) -> None:
         )
 
 
-def serve(root: Path, supervise: Callable[[Path, Spawn], int]) -> int:
+def serve(
+    root: Path,
+    supervise: Callable[[Path, Spawn], int],
+    parent: tuple[int, int | None] | None = None,
+) -> int:
     """The standby itself: import, wait for a run, ``supervise(run_dir, fork_cli)`` it (see the
     module's text; the launcher passes the queue's ``vae.jobs.queue.supervise``)."""
     root = Path(root)  # SIGTERM ends a waiting standby; supervise() then ignores it
@@ -135,6 +142,9 @@ def serve(root: Path, supervise: Callable[[Path, Spawn], int]) -> int:
             looked = time.monotonic()
             if not root.is_dir():
                 return 0  # the runs folder is gone
+            if parent is not None and not process_alive(*parent):
+                _give_up(root, me)  # the server (or supervisor) that started it has ended
+                return 0
             marker = _marker(root)
             if marker is not None and marker.get("pid") != me:
                 return 0  # another standby took this one's place
