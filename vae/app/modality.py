@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 import torch
 
-from vae.images import display_scale, grid, upscale
+from vae.app.pictures import picture
 from vae.modalities import for_kind
 from vae.modalities.base import Modality
 from vae.runs.catalog import ModelInfo
@@ -62,10 +62,9 @@ def show(
 def strip(modality: Modality, x: torch.Tensor, caption: str, target: int = 80) -> None:
     """A sequence of examples (a walk, a path, frames) in one row, with one caption."""
     if modality.shows_pictures:
-        picture = grid(x, ncol=x.shape[0])
         st.image(
-            upscale(picture, display_scale(x.shape[-2], target)), caption=caption,
-            width="stretch", output_format="PNG",
+            picture(x, ncol=x.shape[0], target=target), caption=caption, width="stretch",
+            output_format="PNG",
         )  # fmt: skip
     else:
         st.caption(caption)
@@ -78,11 +77,10 @@ def show_pairs(
     """Originals beside their reconstructions: two picture grids, or one table of both."""
     if modality.shows_pictures:
         ncol = min(len(x), 12)
-        scale = display_scale(x.shape[-2], 48)
         left, right = st.columns(2)
-        left.image(upscale(grid(x, ncol=ncol), scale), caption="originals", output_format="PNG")
+        left.image(picture(x, ncol=ncol, target=48), caption="originals", output_format="PNG")
         right.image(
-            upscale(grid(recon, ncol=ncol), scale), caption="reconstructions", output_format="PNG"
+            picture(recon, ncol=ncol, target=48), caption="reconstructions", output_format="PNG"
         )
         return
     names = names or [str(i) for i in range(len(x))]

@@ -15,9 +15,8 @@ SCORES = (("mig", "MIG"), ("dci_disentanglement", "DCI disentanglement"), ("udr"
 
 
 def _scores(folder: Path) -> tuple[int, dict]:
-    config = runs.RunDir(folder).config()
-    seed = int((config.train.get("seed") if config else 0) or 0)
-    return seed, runs.read_json(folder / runs.SUMMARY_FILE, {}) or {}
+    """The folder's seed and its summary.json."""
+    return recipe(folder)[1], runs.read_json(folder / runs.SUMMARY_FILE, {}) or {}
 
 
 def section(chosen: list[Selected]) -> None:
@@ -25,10 +24,10 @@ def section(chosen: list[Selected]) -> None:
     recipes, figures, seen = [], {title: [] for _, title in SCORES}, set()
     for selected in chosen:
         siblings = seed_siblings(selected.path)
-        key = recipe(selected.path)[0] if siblings else None
-        if key is None or key in seen:
+        settings = recipe(selected.path)[0] if siblings else None
+        if settings is None or settings in seen:
             continue  # no other seed, or its recipe is shown already (two seeds of it chosen)
-        seen.add(key)
+        seen.add(settings)
         recipes.append(selected.entry.name)
         summaries = sorted(_scores(f) for f in [selected.path, *siblings])
         for key, title in SCORES:
