@@ -81,7 +81,9 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         group = groups.setdefault(title, p.add_argument_group(title))
         text = f"{s.help} ({_default_text(s)})".replace("%", "%%")
         if s.kind is bool:
-            group.add_argument(s.option, action="store_true", default=None, help=text)
+            # A flag that is on by default is turned off with --no-<flag>.
+            action = argparse.BooleanOptionalAction if s.default else "store_true"
+            group.add_argument(s.option, action=action, default=None, help=text)
         else:
             group.add_argument(
                 s.option,

@@ -33,6 +33,7 @@ from vae.data import Dataset, load_dataset
 from vae.errors import ConfigError, RunError
 from vae.io import atomic_write_json
 from vae.metrics import registry
+from vae.model import text_evaluation
 from vae.model.autoencoder import VAE
 from vae.model.evaluation import (
     active_units,
@@ -65,7 +66,10 @@ def dataset_of(run_dir: Path) -> Dataset:
         raise RunError(
             f"{run_dir}/config.json does not say which data set the model was trained on."
         )
-    return load_dataset(name, image_size=train.get("image_size"), data_dir=train.get("data_dir"))
+    return load_dataset(
+        name, image_size=train.get("image_size"), data_dir=train.get("data_dir"),
+        tokens=train.get("tokens"),
+    )  # fmt: skip
 
 
 def evaluate_model(
@@ -117,6 +121,10 @@ def evaluate_model(
             base_means, logvars, seed, TC_EXAMPLES[quick]
         )
         how["total_correlation"] = "standard error over the samples z_n ~ q(z|x_n)"
+        if model.is_text:
+            found["mutual_information"] = text_evaluation.mutual_information(
+                base_means, logvars, seed
+            )
         protocol["total_correlation"] = (
             f"mixture of up to {TC_EXAMPLES[quick]} test posteriors (of the base Gaussian "
             "for a flow), one sample each; Chen et al. 2018's estimator on the whole set"
@@ -133,6 +141,9 @@ def evaluate_model(
         found["bits_per_dim"] = bits_per_dim(found["log_likelihood"], math.prod(model.input_shape))
         errors["log_likelihood"] = float(ll.std() / math.sqrt(n)) if n > 1 else 0.0
         how["log_likelihood"] = "standard error over the test examples"
+        if model.is_text:
+            found.update(text_evaluation.per_token(-ll, test.x[:n]))
+            errors["nll"], how["nll"] = errors["log_likelihood"], how["log_likelihood"]
     if "representation" in groups and data.has_labels and test.y is not None:
         report("representation", 0.0)
         probes = _representation(model, data, means, seed)
@@ -241,6 +252,10 @@ def evaluate_run(
         model, data, k=k, metrics=metrics, quick=quick, seed=seed, progress=progress,
         binarize=binarize, n_bootstrap=n_bootstrap,
     )  # fmt: skip
+    if model.is_text and (metrics is None or "likelihood" in metrics):
+        baseline = runs.read_json(run_dir / "baseline" / runs.SUMMARY_FILE, {}) or {}
+        for key in ("nll", "nll_per_token", "perplexity"):
+            result[f"baseline_{key}"] = baseline.get(key)
     if metrics is None or "disentanglement" in metrics:  # needs seeds, not factors
         from vae.analysis.seeds import add_udr
 

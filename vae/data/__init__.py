@@ -44,7 +44,7 @@ BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
     n: dict(e.defaults) for n, e in registry.entries().items()
 }
 
-FILE_KINDS = ".npz (x, optional y), .npy, .csv, a .zip or folder of images"
+FILE_KINDS = ".npz (x, optional y), .npy, .csv, .txt (one example per line), a .zip or folder of images"
 
 
 def load_dataset(
@@ -53,6 +53,7 @@ def load_dataset(
     image_size: int | None = None,
     data_dir: str | None = None,
     seed: int = 0,
+    tokens: str | None = None,
 ) -> Dataset:
     """A data set by built-in name or path, with a fixed train/test split.
 
@@ -60,7 +61,7 @@ def load_dataset(
     image_size × image_size; ``data_dir`` is where ``mnist``, ``fashion-mnist``
     and ``dsprites`` files are looked for first; ``seed`` fixes the split (and
     the points of the 2-D data sets): the same name and seed always give the
-    same data. Bad input raises ``DataError`` with one sentence saying why.
+    same data. ``tokens`` (word or char) tokenises a ``.txt`` file. Bad input raises ``DataError`` with one sentence saying why.
     """
     if not isinstance(name_or_path, str | os.PathLike) or not str(name_or_path).strip():
         raise DataError(
@@ -72,14 +73,15 @@ def load_dataset(
     key = str(name_or_path).strip().lower().replace("_", "-")
     if key in BUILTIN_DATASETS:
         return _load_builtin(key, image_size=image_size, data_dir=data_dir, seed=seed)
-    return _load_path(Path(name_or_path).expanduser(), image_size=image_size, seed=seed)
+    return _load_path(Path(name_or_path).expanduser(), image_size=image_size, seed=seed,
+                      tokens=tokens)  # fmt: skip
 
 
 def _load_builtin(name: str, *, image_size: int | None, data_dir: str | None, seed: int) -> Dataset:
     return registry.get(name).load(image_size=image_size, data_dir=data_dir, seed=seed)
 
 
-def _load_path(path: Path, *, image_size: int | None, seed: int) -> Dataset:
+def _load_path(path: Path, *, image_size: int | None, seed: int, tokens: str | None) -> Dataset:
     if path.is_dir():
         from vae.data.images import load_image_folder
 
@@ -105,6 +107,10 @@ def _load_path(path: Path, *, image_size: int | None, seed: int) -> Dataset:
         from vae.data.files import load_csv
 
         return load_csv(path, seed=seed)
+    if suffix == ".txt":
+        from vae.data.text import load_text_file
+
+        return load_text_file(path, tokens=tokens, seed=seed)
     if suffix == ".zip":
         from vae.data.images import load_image_zip
 

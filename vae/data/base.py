@@ -84,8 +84,8 @@ class Dataset:
     train: Split
     test: TensorSplit
     input_shape: tuple[int, ...]
-    kind: str  # "image", "points" or "tabular"
-    likelihood: str  # the likelihood that suits the data: "bernoulli" or "gaussian"
+    kind: str  # "image", "points", "tabular" or "text"
+    likelihood: str  # the likelihood that suits the data: bernoulli, gaussian or categorical
     default_architecture: str = "mlp"
     class_names: list[str] | None = None
     factor_names: list[str] | None = None
@@ -96,6 +96,8 @@ class Dataset:
     mean: torch.Tensor | None = None
     std: torch.Tensor | None = None
     defaults: dict = field(default_factory=dict)
+    # For text: the tokens its id rows stand for (vae.data.vocabulary.Vocabulary).
+    vocabulary: Any = None
 
     @classmethod
     def binary_images(

@@ -116,6 +116,26 @@ METRICS: tuple[Metric, ...] = (
         columns=(("log_likelihood", "log-likelihood"),),
     ),
     Metric(
+        "text_likelihood", "likelihood",
+        ("nll", "nll_per_token", "perplexity", "tokens_per_example"),
+        "text models: −log p(x) per sentence from the same importance-weighted bound (nats), "
+        "per predicted token (every token and `<eos>`), and the perplexity exp(NLL per token)",
+        "Bowman et al. 2016", uncertain=("nll",),
+    ),
+    Metric(
+        "baseline", "likelihood",
+        ("baseline_nll", "baseline_nll_per_token", "baseline_perplexity"),
+        "text models: the same figures of a plain GRU language model of the decoder's size "
+        "trained on the same split and budget (exact NLL; `RUN/baseline/`), null without one",
+        "Bowman et al. 2016", uncertain=(),
+    ),
+    Metric(
+        "mutual_information", "elbo", ("mutual_information",),
+        "text models: I(x; z) under q(x, z) = p_data(x) q(z\\|x), nats (0 when z says nothing "
+        "of x; at most log n)",
+        "He et al. 2019", uncertain=(),
+    ),
+    Metric(
         "active_units", "elbo", ("active_units", "posterior_mean_variance"),
         "dimensions whose posterior mean varies over the data: Var_x E_q[z_d] > 0.01 "
         "(`posterior_mean_variance`: that variance per dimension)",

@@ -7,6 +7,8 @@
     loss = recon + regularizer    (asked of ``model.objective``, vae.model.objectives)
 
 A conditional VAE (Sohn et al. 2015) gives the one-hot label to both networks.
+Text models (``gru``, ``chunk``: vae.model.text_networks) read int64 token ids,
+their p(x|z) is a categorical per token, and ``decode`` returns token ids.
 Double dropout drops input pixels before the encoder and latent units before
 the decoder, in training only. Weights are stored as safetensors, the config
 as JSON: nothing is ever unpickled.
@@ -36,6 +38,7 @@ from vae.model.flows import Flow
 from vae.model.networks import build_networks
 from vae.model.objectives.base import ELBOTerms, ForwardPass
 from vae.model.priors import Prior, StandardNormal
+from vae.model.text_networks import build_text_networks
 
 FORMAT = "vae-lab-model/1"
 
@@ -100,14 +103,16 @@ class VAE(nn.Module):
         self.input_shape = input_shape
         d = config.latent_dim
         self.cond_dim = config.n_classes if config.conditional else 0
-        self.encoder, self.decoder, feat = build_networks(
-            config.architecture,
-            input_shape,
-            d,
-            config.hidden_dims,
-            config.conv_channels,
-            self.cond_dim,
-        )
+        if self.is_text:
+            self.encoder, self.decoder, feat = build_text_networks(
+                config.architecture, input_shape[0], config.vocab_size, config.embedding_dim,
+                config.hidden_dims, d, self.cond_dim, config.input_dropout,
+            )  # fmt: skip
+        else:
+            self.encoder, self.decoder, feat = build_networks(
+                config.architecture, input_shape, d, config.hidden_dims, config.conv_channels,
+                self.cond_dim,
+            )  # fmt: skip
         self.mean_head = nn.Linear(feat, d)
         self.logvar_head = nn.Linear(feat, d)
         self.flow = Flow(config.flow, d, config.flow_length) if config.has_flow else None
@@ -120,7 +125,8 @@ class VAE(nn.Module):
             )
         else:
             self.log_scale = None
-        self.input_dropout = nn.Dropout(config.input_dropout)
+        # Text networks drop tokens themselves (word dropout, masking): ids cannot be scaled.
+        self.input_dropout = nn.Dropout(0.0 if self.is_text else config.input_dropout)
         self.latent_dropout = nn.Dropout(config.latent_dropout)
         # p(z): a module without parameters, so the weights file is what it always was.
         self.prior: Prior = StandardNormal(d)
@@ -131,6 +137,17 @@ class VAE(nn.Module):
         self.train_dtype: torch.dtype | None = None
 
     # --- the model -----------------------------------------------------------------------
+
+    @property
+    def is_text(self) -> bool:
+        """A text model: token ids in, a categorical per token out."""
+        return self.config.likelihood == "categorical"
+
+    @property
+    def decoded_size(self) -> int:
+        """Numbers of p(x|z)'s parameters per example (values, or logits for text)."""
+        per_value = self.config.vocab_size if self.is_text else 1
+        return math.prod(self.input_shape) * per_value
 
     @property
     def device(self) -> torch.device:
@@ -167,16 +184,43 @@ class VAE(nn.Module):
         params = self.flow_head(h) if self.flow_head is not None else None
         return Posterior(self.mean_head(h), logvar, self.flow, params, self.prior)
 
-    def decoder_params(self, z: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
-        """Parameters of p(x|z): logits (Bernoulli) or means (Gaussian)."""
+    def decoder_params(
+        self, z: torch.Tensor, c: torch.Tensor | None, x: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Parameters of p(x|z): logits (Bernoulli, categorical) or means (Gaussian).
+
+        An autoregressive text decoder reads ``x`` (teacher forcing): its logits at
+        position t are those of p(x_t | x_<t, z).
+        """
         if c is not None and z.dim() > c.dim():
             c = c.expand(*z.shape[:-1], c.shape[-1])
+        if self.is_text:
+            return self._body(self.decoder, z, c, x)
         return self._body(self.decoder, z, c)
 
     def decode(self, z: torch.Tensor, y: torch.Tensor | int | None = None) -> torch.Tensor:
-        """The mean of p(x|z) in data space (pixels in [0, 1] for a Bernoulli likelihood)."""
+        """The mean of p(x|z) in data space (pixels in [0, 1] for a Bernoulli likelihood); for
+        text, the greedy decoding of each z as token ids (n, T)."""
+        if self.is_text:
+            return self.generate(z, y)
         params = self.decoder_params(z, self.condition(y, z.shape[0]))
         return torch.sigmoid(params) if self.config.likelihood == "bernoulli" else params
+
+    @torch.no_grad()
+    def generate(
+        self, z: torch.Tensor, y: torch.Tensor | int | None = None, method: str = "greedy",
+        temperature: float = 1.0, beam: int = 5,
+    ) -> torch.Tensor:  # fmt: skip
+        """Token ids (n, T) of a text model decoded from z (n, d): greedy, sample or beam."""
+        if not self.is_text:
+            raise ConfigError("generate decodes text models; use decode for other data.")
+        was_training = self.training
+        self.eval()
+        try:
+            c = self.condition(y, z.shape[0])
+            return self.decoder.generate(z, c, method, temperature, beam)
+        finally:
+            self.train(was_training)
 
     @torch.no_grad()
     def sample(
@@ -209,7 +253,7 @@ class VAE(nn.Module):
         c = self.condition(y, x.shape[0])
         posterior = self._posterior(self._body(self.encoder, self.input_dropout(x), c))
         z, log_q = posterior.rsample()
-        x_params = self.decoder_params(self.latent_dropout(z), c)
+        x_params = self.decoder_params(self.latent_dropout(z), c, x)
         batch = ForwardPass(
             x=x,
             x_params=x_params,
@@ -224,7 +268,9 @@ class VAE(nn.Module):
         )
         return self.objective(batch, beta, capacity)
 
-    def _body(self, net: nn.Module, inputs: torch.Tensor, c: torch.Tensor | None) -> torch.Tensor:
+    def _body(
+        self, net: nn.Module, inputs: torch.Tensor, c: torch.Tensor | None, *extra: torch.Tensor
+    ) -> torch.Tensor:
         """The encoder or decoder body, in ``train_dtype`` when training with mixed precision.
 
         Only the bodies (convolutions and dense layers) run in low precision; their
@@ -232,9 +278,9 @@ class VAE(nn.Module):
         Evaluation (``eval()`` mode) is always fp32.
         """
         if self.train_dtype is None or not self.training:
-            return net(inputs, c)
+            return net(inputs, c, *extra)
         with torch.autocast(self.device.type, dtype=self.train_dtype):
-            out = net(inputs, c)
+            out = net(inputs, c, *extra)
         return out.float()
 
     @torch.no_grad()
@@ -248,7 +294,7 @@ class VAE(nn.Module):
         c = self.condition(y, x.shape[0])
         posterior = self.encode(x, y)
         z, log_q = posterior.rsample(k)  # (k, batch, d), (k, batch)
-        x_params = self.decoder_params(z, c)
+        x_params = self.decoder_params(z, c, x)
         log_px = log_likelihood(x, x_params, self.config.likelihood, self.log_scale)
         return (log_px + self.prior.log_prob(z) - log_q).T
 
@@ -327,6 +373,17 @@ class VAE(nn.Module):
 def _check_shape(config: VAEConfig, input_shape: tuple[int, ...]) -> None:
     if not input_shape or any(s < 1 for s in input_shape):
         raise ConfigError(f"input_shape must be positive sizes, got {input_shape!r}.")
+    text = config.architecture in ("gru", "chunk")
+    if text != (config.likelihood == "categorical"):
+        raise ConfigError(
+            "text architectures (gru, chunk) go with the categorical likelihood and it with them, "
+            f"got architecture {config.architecture!r} and likelihood {config.likelihood!r}."
+        )
+    if text and (len(input_shape) != 1 or config.vocab_size is None):
+        raise ConfigError(
+            f"architecture {config.architecture!r} reads rows of token ids (shape (length,)) with "
+            f"a vocabulary size, got shape {input_shape!r} and vocab_size {config.vocab_size!r}."
+        )
     if config.architecture == "conv" and (len(input_shape) != 3 or min(input_shape[1:]) < 8):
         raise ConfigError(
             "architecture 'conv' needs images of shape (channels, height, width) of at least 8×8, "

@@ -38,8 +38,13 @@ def log_likelihood(
     """log p(x|z) per example (summed over all data dimensions), in nats.
 
     ``params`` are logits for a Bernoulli and means for a Gaussian; both may carry
-    extra leading sample dimensions in front of x's batch dimension.
+    extra leading sample dimensions in front of x's batch dimension. For text
+    (``categorical``), x holds token ids (n, T) and params logits (..., n, T, V):
+    log p(x|z) = Σ_t log softmax(logits_t)[x_t] over the real tokens (``<eos>``
+    included, ``<pad>`` (id 0) left out).
     """
+    if likelihood == "categorical":
+        return categorical_log_likelihood(x, params)
     n_data = x.dim() - 1
     dims = tuple(range(-n_data, 0))
     if likelihood == "bernoulli":
@@ -50,3 +55,11 @@ def log_likelihood(
     return -0.5 * (LOG_2PI + 2 * log_scale + (x - params).pow(2) * torch.exp(-2 * log_scale)).sum(
         dims
     )
+
+
+def categorical_log_likelihood(x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+    """Σ_t log p(x_t) of token ids x (n, T) under logits (..., n, T, V), skipping id 0 (padding)."""
+    log_p = F.log_softmax(logits.float(), dim=-1)
+    ids = x.expand(log_p.shape[:-1])
+    picked = log_p.gather(-1, ids.unsqueeze(-1)).squeeze(-1)
+    return (picked * (ids != 0)).sum(-1)

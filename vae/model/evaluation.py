@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 import torch
 
+from vae.model import text_evaluation
 from vae.model.autoencoder import VAE
 
 ACTIVE_UNIT_THRESHOLD = 0.01  # Burda et al. 2015: Cov_x E_q[z_d] above this is "active"
@@ -110,8 +111,7 @@ def iwae_log_likelihood(
     """
     model.eval()
     n = x.shape[0]
-    pixels = max(1, math.prod(model.input_shape))
-    per_chunk = max(1, max_weights // pixels)  # images decoded at once
+    per_chunk = max(1, max_weights // max(1, model.decoded_size))  # examples decoded at once
     k_chunk = min(k, per_chunk)
     ex_chunk = max(1, per_chunk // k_chunk)
     out = torch.empty(n, dtype=torch.float64)
@@ -164,6 +164,11 @@ def summarize(
         out["log_likelihood_k"] = k
         out["log_likelihood_n"] = m
         out["bits_per_dim"] = bits_per_dim(float(ll.mean()), math.prod(model.input_shape))
+        if model.is_text:
+            out.update(text_evaluation.per_token(-ll, x[:m]))
+    if model.is_text:
+        _, base, logvars = encode_posteriors(model, x, y)
+        out["mutual_information"] = text_evaluation.mutual_information(base, logvars, seed)
     return out
 
 

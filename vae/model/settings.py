@@ -25,8 +25,8 @@ from vae.model.setting import TRAIN, Setting, parse_ints
 
 # --- the table -------------------------------------------------------------------------------
 
-ARCHITECTURES = ("mlp", "conv")
-LIKELIHOODS = ("bernoulli", "gaussian")
+ARCHITECTURES = ("mlp", "conv", "gru", "chunk")
+LIKELIHOODS = ("bernoulli", "gaussian", "categorical")
 FLOWS = ("none", "planar", "radial", "iaf")
 BETA_SCHEDULES = ("constant", "linear", "cyclical", "capacity")
 FREE_BITS_MODES = ("batch", "example")
@@ -45,10 +45,14 @@ CORE: tuple[Setting, ...] = (
             dataset_default=True, label="Architecture"),
     Setting("hidden_dims", tuple, (512, 256), "MLP hidden layer sizes, comma separated",
             dataset_default=True, label="MLP hidden sizes"),
+    Setting("embedding_dim", int, 64, "token embedding size of a text model (gru, chunk)",
+            low=1, high=4096, dataset_default=True, form=False),
+    Setting("vocab_size", int, None, "tokens a text model knows (from the data)", low=5,
+            high=1_000_000, nullable=True, cli=False, form=False),
     Setting("conv_channels", tuple, (32, 32, 64, 64), "conv channels per layer, comma separated",
             form=False),
     Setting("likelihood", str, "bernoulli", "p(x|z): bernoulli for images, gaussian for points "
-            "and tabular data", choices=LIKELIHOODS, dataset_default=True,
+            "and tabular data, categorical for text", choices=LIKELIHOODS, dataset_default=True,
             label="Likelihood p(x|z)"),
     Setting("gaussian_scale", float, None, "standard deviation of a Gaussian p(x|z); "
             "left out: learn one scale per data dimension", low=0, low_open=True, nullable=True,
@@ -77,7 +81,9 @@ CORE: tuple[Setting, ...] = (
     Setting("free_bits_mode", str, "batch", "batch: floor the batch-averaged KL (Kingma et al. "
             "2016); example: clamp each example's KL (CALM)", choices=FREE_BITS_MODES,
             group="Objective", label="Free-bits mode"),
-    Setting("input_dropout", float, 0.0, "dropout on the input x in training (CALM: 0.15)",
+    Setting("input_dropout", float, 0.0, "dropout on the input x in training (CALM: 0.15); "
+            "for text, the fraction of tokens replaced by <unk>: the decoder's input words of a "
+            "gru model (Bowman's word dropout), the encoder's input tokens of a chunk model",
             low=0, high=1, high_open=True, group="Objective", label="Input dropout", step=0.05,
             slider=True, accepts="a probability in [0, 1)"),
     Setting("latent_dropout", float, 0.0, "dropout on the latent z in training (CALM: 0.15)",
@@ -115,6 +121,12 @@ CORE: tuple[Setting, ...] = (
             section=TRAIN, low=4, high=256, nullable=True, group="Training",
             label="Image size (pixels a side)", step=4,
             accepts="an integer from 4 to 256 or null"),
+    Setting("tokens", str, None, "how a .txt file is tokenised: word or char (left out: word)",
+            section=TRAIN, choices=("word", "char"), nullable=True, form=False,
+            accepts="word or char"),
+    Setting("baseline", bool, True, "after a gru text model, train a plain GRU language model "
+            "of its decoder's size on the same split and budget (Bowman's baseline)",
+            section=TRAIN, form=False),
     Setting("data_dir", str, None, "folder with MNIST/Fashion-MNIST IDX files or the dSprites "
             ".npz (else $VAE_LAB_DATA, else the download cache)", section=TRAIN, nullable=True,
             group="Training",

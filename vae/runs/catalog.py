@@ -147,10 +147,13 @@ def load_model(path: Path) -> VAE:
 
 
 @lru_cache(maxsize=8)
-def _dataset(name: str, image_size: int | None, data_dir: str | None) -> Dataset:
-    return load_dataset(name, image_size=image_size, data_dir=data_dir)
+def _dataset(
+    name: str, image_size: int | None, data_dir: str | None, tokens: str | None = None
+) -> Dataset:
+    return load_dataset(name, image_size=image_size, data_dir=data_dir, tokens=tokens)
 
 
 def dataset_for(info: ModelInfo) -> Dataset:
     """The data set a model was trained on (built once per process and shared)."""
-    return _dataset(info.dataset, info.image_size, info.data_dir)
+    tokens = (info.config.get("train") or {}).get("tokens")
+    return _dataset(info.dataset, info.image_size, info.data_dir, tokens)

@@ -26,8 +26,9 @@ def configs_for(
     name = overrides.get("dataset", "digits")
     if data is None:
         data = load_dataset(
-            name, image_size=overrides.get("image_size"), data_dir=overrides.get("data_dir")
-        )
+            name, image_size=overrides.get("image_size"), data_dir=overrides.get("data_dir"),
+            tokens=overrides.get("tokens"),
+        )  # fmt: skip
     objective = overrides.get("objective") or data.defaults.get("objective") or "vae"
     merged = {
         "architecture": data.default_architecture,
@@ -55,7 +56,19 @@ def configs_for(
 
 
 def prepare_config(model_config: VAEConfig, data: Dataset) -> VAEConfig:
-    """Fill what the data decides (the class count of a conditional model); refuse misfits."""
+    """Fill what the data decides (the class count of a conditional model, the vocabulary size of
+    a text model); refuse misfits."""
+    text = model_config.likelihood == "categorical" or model_config.architecture in ("gru", "chunk")
+    if text != (data.kind == "text"):
+        raise ConfigError(
+            f"{data.name} holds {data.kind} data and the model is set for "
+            f"{'text' if text else 'non-text data'} (architecture {model_config.architecture}, "
+            f"likelihood {model_config.likelihood}); text takes gru or chunk with categorical."
+        )
+    if text and model_config.vocab_size != len(data.vocabulary):
+        model_config = VAEConfig.from_dict(
+            {**model_config.to_dict(), "vocab_size": len(data.vocabulary)}
+        )
     if model_config.conditional:
         if not data.has_labels:
             raise ConfigError(

@@ -85,6 +85,7 @@ class Trainer:
             image_size=train_config.image_size,
             data_dir=train_config.data_dir,
             seed=0,
+            tokens=train_config.tokens,
         )
         self.model_config = prepare_config(model_config, self.data)
         self.device = distributed.rank_device(self.world, train_config.device) or resolve_device(
@@ -144,6 +145,8 @@ class Trainer:
             precision_used=precision_name(self.model.train_dtype),
             threads=torch.get_num_threads(),  # vae.training.train.run_threads: resume keeps it
         )
+        if data.vocabulary is not None:  # what a text model's ids mean, beside its weights
+            data.vocabulary.save(self.run_dir)
 
     def save_checkpoint(self) -> None:
         tensors = {"rng_torch": torch.get_rng_state(), "rng_data": self.generator.get_state()}

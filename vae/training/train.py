@@ -137,6 +137,14 @@ def _train(trainer: Trainer, resume: bool) -> Path:
         trainer.status("stopped", message="stopped on request; resume to continue")
     elif outcome == "completed":
         trainer.finish(replica_diff)
+        if trainer.train_config.baseline and trainer.model_config.architecture == "gru":
+            from vae.training.baseline import train_language_model
+
+            trainer.status("running", message="training the baseline language model")
+            figures = train_language_model(
+                trainer.data, trainer.model_config, trainer.train_config, run.path
+            )
+            run.write_summary({**run.summary(), "baseline": figures})
         trainer.status("completed", message="")
     run.clear_stop()
     return run.path
