@@ -44,7 +44,9 @@ BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
     n: dict(e.defaults) for n, e in registry.entries().items()
 }
 
-FILE_KINDS = ".npz (x, optional y), .npy, .csv, .txt (one example per line), a .zip or folder of images"
+FILE_KINDS = (
+    ".npz (x, optional y), .npy, .csv, .txt (one example per line), a .zip or folder of images"
+)
 
 
 def load_dataset(
