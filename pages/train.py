@@ -69,6 +69,9 @@ def setup() -> None:
                 shell.report_error(exc)
                 return
     shape = "×".join(str(s) for s in data.input_shape)
+    if data.vocabulary is not None:  # text: rows of token ids
+        shape = (f"up to {data.input_shape[0] - 1} {data.vocabulary.tokenisation} tokens "
+                 f"(a vocabulary of {len(data.vocabulary):,})")  # fmt: skip
     labels = f", {data.n_classes} classes" if data.has_labels else ", no labels"
     st.caption(f"{len(data.train)} training and {len(data.test)} test examples of {shape}{labels}.")
 

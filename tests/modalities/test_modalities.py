@@ -83,3 +83,42 @@ def test_sessions_asking_at_once_on_a_fresh_process_all_find_their_modality():
     for _ in range(5):  # a race: several fresh processes
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
         assert result.returncode == 0, result.stderr[-600:]
+
+
+def _text():
+    from vae.modalities.text import Text
+    from vae.model.vocabulary import Vocabulary
+
+    return Text(Vocabulary.build([["the", "cat", "sat", "on", "mat"]], "word"))
+
+
+def test_text_renders_its_rows_as_sentences_and_escapes_the_hover():
+    text = _text()
+    x = text.read(["the cat sat", "the dog"], 6)
+    assert text.render(x) == ["the cat sat", "the <unk>"]
+    assert text.hover(x)[1] == "the &lt;unk&gt;"  # a tooltip would drop "<unk>" as a tag
+    assert text.display == "text" and "text" in text.inputs and text.can_corrupt
+    with pytest.raises(DataError, match="bind the modality"):
+        for_kind("text").render(x)
+
+
+def test_text_corruptions_mask_or_drop_words_but_never_the_end():
+    text = _text()
+    x = text.read(["the cat sat on the mat"] * 50, 8)
+    masked, missing = text.corrupt(x, "mask", 0.5, seed=1)
+    assert (masked[missing] == 1).all() and torch.equal(masked[~missing], x[~missing])
+    assert 0.4 < float(missing[:, :6].double().mean()) < 0.6 and not missing[:, 6:].any()
+    dropped, none = text.corrupt(x, "drop", 0.5, seed=1)
+    assert not none.any()
+    kept = (dropped != 0).sum(1) - 1  # words left before <eos>
+    assert torch.equal(kept, 6 - missing.sum(1))  # the same words hit, removed instead
+    assert (dropped.gather(1, kept[:, None]) == 3).all()  # each row still ends with <eos>
+
+
+def test_text_distance_is_the_share_of_places_that_differ():
+    text = _text()
+    a = text.read(["the cat sat"], 6)
+    b = text.read(["the cat sat", "the mat sat", "on on on on"], 6)
+    torch.testing.assert_close(
+        text.distance(a, b), torch.tensor([[0.0, 0.25, 1.0]], dtype=torch.float64)
+    )

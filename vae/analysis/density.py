@@ -150,6 +150,8 @@ def ood_sets(
     Uniform noise; the test images flipped left–right, upside down and inverted
     (1 − x); all-black images; and another data set resized.
     """
+    if x_test.dtype == torch.long:  # rows of token ids: a text model
+        return text_ood_sets(x_test, n, seed)
     if len(input_shape) != 3:
         raise ConfigError(
             f"Out-of-distribution image sets need an image model; this one takes {tuple(input_shape)}."
@@ -165,6 +167,23 @@ def ood_sets(
         "all black": torch.zeros((min(x.shape[0], 16), *input_shape)),
         f"other data: {other_name}": other,
     }
+
+
+def text_ood_sets(x_test: torch.Tensor, n: int, seed: int = 0) -> dict[str, torch.Tensor]:
+    """Sentences the model never saw, ``n`` of each: the test sentences with their words in a
+    random order, reversed, and rows of words drawn uniformly from the vocabulary (same lengths).
+
+    Shuffled words keep every word and lose the order: the test for a model of *sentences*."""
+    g = torch.Generator().manual_seed(seed)
+    x = x_test[:n]
+    vocab = int(x_test.max()) + 1
+    shuffled, reversed_, random = x.clone(), x.clone(), x.clone()
+    for row in range(x.shape[0]):
+        words = int(((x[row] != 0) & (x[row] != 3)).sum())  # ids before <eos> (3); 0 is <pad>
+        shuffled[row, :words] = x[row, :words][torch.randperm(words, generator=g)]
+        reversed_[row, :words] = x[row, :words].flip(0)
+        random[row, :words] = torch.randint(4, max(vocab, 5), (words,), generator=g)
+    return {"words shuffled": shuffled, "words reversed": reversed_, "random words": random}
 
 
 # --- 2-D point clouds ---------------------------------------------------------------------------

@@ -179,6 +179,7 @@ def decoder_sensitivity(
     when that coordinate of each code moves by ±``delta`` (prior standard deviations).
 
     A collapsed dimension is one the decoder has learned to ignore: its value is ≈ 0.
+    For a text model: the share of greedily decoded tokens that change.
     """
     model.eval()
     base = model.decode(means, y)
@@ -188,6 +189,9 @@ def decoder_sensitivity(
         shift[:, d] = delta
         up = model.decode(means + shift, y)
         down = model.decode(means - shift, y)
+        if model.is_text:  # token ids: the share of decoded tokens that change
+            out.append(0.5 * float((up != base).float().mean() + (down != base).float().mean()))
+            continue
         out.append(0.5 * float((up - base).abs().mean() + (down - base).abs().mean()))
     return np.array(out)
 

@@ -217,6 +217,8 @@ def _representation(
     ours = classifier_accuracy(
         train_means.numpy(), train.y.numpy(), test_means.numpy(), data.test.y.numpy()
     )
+    if model.is_text:  # PCA of token ids means nothing: the probes of the codes only
+        return {"knn_accuracy": ours["knn"], "logreg_accuracy": ours["logreg"]}
     pca = pca_baseline(
         train.x.numpy(),
         train.y.numpy(),

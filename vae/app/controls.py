@@ -15,13 +15,16 @@ import streamlit as st
 import torch
 
 from vae.analysis import latent
-from vae.app import caching, links, modality, own_input
+from vae.app import caching, links, modality, own_input, shell
 from vae.app.shell import Selected
+from vae.errors import DataError
+from vae.modalities.text import MAX_TYPED_CHARS
 from vae.model.evaluation import elbo_stats
 
 log = logging.getLogger(__name__)
 
 OWN = "Your own input"
+TYPED = "Your sentence"
 SOURCES = ("Test example", OWN, "Prior sample")
 
 
@@ -138,7 +141,7 @@ def test_example(selected: Selected, index: int) -> tuple[torch.Tensor, int | No
 
 
 # How a link names the start: ?a_from=test&a=7 or ?a_from=prior&a_seed=5 (see start_picker).
-SOURCE_TOKENS = {"test": "Test example", "own": OWN, "prior": "Prior sample"}
+SOURCE_TOKENS = {"test": "Test example", "own": OWN, "prior": "Prior sample", "text": TYPED}
 
 
 def start_picker(selected: Selected, key: str, link: bool = False) -> Start | None:
@@ -149,8 +152,11 @@ def start_picker(selected: Selected, key: str, link: bool = False) -> Start | No
     test example) and ``a_seed`` (the prior sample's seed).
     """
     model, test = selected.model, selected.data.test
-    own = "draw" in modality.of(selected.info).inputs  # own input: drawn or uploaded
+    seam = modality.of(selected.info)
+    own = "draw" in seam.inputs  # own input: drawn or uploaded
     sources = list(SOURCES) if own else ["Test example", "Prior sample"]
+    if "text" in seam.inputs:
+        sources.insert(1, TYPED)
     if link:
         tokens = {t: s for t, s in SOURCE_TOKENS.items() if s in sources}
         links.bind("a_from", f"{key}_source", links.choice(tokens), sources[0])
@@ -167,6 +173,12 @@ def start_picker(selected: Selected, key: str, link: bool = False) -> Start | No
         z = latent.encode_mean(model, x[None], None if y is None else torch.tensor([y]))[0]
         name = _class_name(selected, label)
         return Start(z, x, y, f"test example {index}{name}", f"test:{index}:{y}")
+    if source == TYPED:
+        x = typed_sentence(selected, "Your sentence", f"{key}_typed")
+        if x is None:
+            return None
+        z = latent.encode_mean(model, x[None])[0]
+        return Start(z, x, None, "your sentence", f"typed:{seam.render(x[None])[0]}")
     if source == OWN:
         mine = own_input.picker(selected, f"{key}_own")
         if mine is None:
@@ -179,6 +191,27 @@ def start_picker(selected: Selected, key: str, link: bool = False) -> Start | No
     y = class_picker(selected, "Class given to the model", f"{key}_class") if conditional else None
     z = latent.prior_samples(1, model.config.latent_dim, seed=seed)[0]
     return Start(z, None, y, f"a prior sample z ~ N(0, I) (seed {seed})", f"prior:{seed}:{y}")
+
+
+def typed_sentence(
+    selected: Selected, label: str, key: str, default: str = "the weather was sunny and warm"
+) -> torch.Tensor | None:
+    """A sentence typed in a text box, as the model's row of token ids (None, with the reason
+    shown, when it cannot be read); words the model does not know are named."""
+    seam = modality.of(selected.info)
+    text = st.text_input(label, default, key=key, max_chars=MAX_TYPED_CHARS)
+    try:
+        x = seam.read([text], selected.model.input_shape[0])[0]
+    except DataError as exc:
+        st.error(str(exc))
+        return None
+    unknown = seam.unknown_words(text)
+    if unknown:
+        st.caption("Read as <unk> (not in the model's vocabulary): "
+                   + ", ".join(shell.plain(w) for w in unknown[:10]))  # fmt: skip
+    if len(text.split()) >= selected.model.input_shape[0]:
+        st.caption(f"Cut to the model's {selected.model.input_shape[0] - 1} tokens.")
+    return x
 
 
 def _class_name(selected: Selected, label: int | None) -> str:

@@ -51,6 +51,9 @@ def ood_log_likelihood(selected: Selected, name: str, k: int) -> np.ndarray:
 
 
 def one_log_likelihood(selected: Selected, x: torch.Tensor, k: int) -> float:
+    """log p(x) of one example (with or without its batch dimension), nats."""
+    if x.dim() == len(selected.model.input_shape):
+        x = x[None]
     digest = hash(x.numpy().tobytes())
     return memo(
         selected,

@@ -21,8 +21,8 @@ from vae.runs.catalog import ModelInfo
 
 
 def of(info: ModelInfo) -> Modality:
-    """The modality of a model's data."""
-    return for_kind(info.kind)
+    """The modality of a model's data, bound to the model (a text model's vocabulary)."""
+    return for_kind(info.kind).bind(info.path)
 
 
 def show(
@@ -98,3 +98,13 @@ def show_pairs(
         ),
         hide_index=True, width="stretch",
     )  # fmt: skip
+
+
+def text_grid(modality: Modality, x: torch.Tensor, rows: list[str], columns: list[str]) -> None:
+    """Decoded texts laid out as a table: one row per label of ``rows``, one column per value."""
+    items = modality.render(x)
+    n = len(columns)
+    table = pd.DataFrame(
+        [items[r * n : (r + 1) * n] for r in range(len(rows))], index=rows, columns=columns
+    )
+    st.dataframe(table)

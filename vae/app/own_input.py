@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -37,7 +38,7 @@ SOURCES = ("Draw", "Upload")
 class OwnInput:
     """The input as the model takes it, the class a conditional model is given, where it came from."""
 
-    x: torch.Tensor  # (C, H, W) in [0, 1]
+    x: torch.Tensor  # (C, H, W) in [0, 1], or a row of token ids
     y: int | None
     name: str
     signature: str
@@ -65,6 +66,8 @@ def picker(selected: Selected, key: str) -> OwnInput | None:
     """Draw or upload; returns the newest input (or the one kept from before), errors shown."""
     info = selected.info
     kind = modality.of(info)
+    if "text" in kind.inputs:
+        return _typed(selected, kind, key)
     if "draw" not in kind.inputs:
         st.info(f"Your own input needs a model you can draw for; this one models {kind.plural}.")
         return None
@@ -136,6 +139,23 @@ def from_drawing(selected: Selected, rgba: np.ndarray, y: int | None = None) -> 
     return OwnInput(x, y, "your drawing", f"drawing:{digest}:{y}")
 
 
+def _typed(selected: Selected, kind: Any, key: str) -> OwnInput | None:
+    """A sentence typed in a text box, read with the model's vocabulary."""
+    text = st.text_input("Your sentence", "the children played in the garden", key=f"{key}_text",
+                         max_chars=1000)  # fmt: skip
+    try:
+        x = kind.read([text], selected.model.input_shape[0])[0]
+    except VAELabError as exc:
+        shell.report_error(exc)
+        return stored(selected)
+    unknown = kind.unknown_words(text)
+    if unknown:
+        st.caption("Read as <unk> (not in the model's vocabulary): "
+                   + ", ".join(shell.plain(w) for w in unknown[:10]))  # fmt: skip
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    return _keep(selected, OwnInput(x, None, "your sentence", f"text:{digest}"))
+
+
 def _uploaded(selected: Selected, key: str, y: int | None) -> OwnInput | None:
     file = st.file_uploader(
         "An image (PNG, JPEG, BMP, GIF)", type=["png", "jpg", "jpeg", "bmp", "gif"],
@@ -205,14 +225,20 @@ def answer(selected: Selected, own: OwnInput, reference_ll: np.ndarray, k: int =
 
 def show(selected: Selected, own: OwnInput, found: Answer) -> None:
     """The input as the model sees it, its reconstruction, how likely it is, its neighbours."""
+    kind = modality.of(selected.info)
     seen, recon, facts = st.columns([1, 1, 2])
-    seen.image(
-        picture(own.x[None], target=112), caption="as the model sees it", output_format="PNG"
-    )
-    recon.image(
-        picture(found.reconstruction[None], target=112),
-        caption="reconstruction: decode(mean of q(z|x))", output_format="PNG",
-    )  # fmt: skip
+    if kind.display == "text":
+        seen.markdown("**as the model reads it:** " + shell.plain(kind.render(own.x[None])[0]))
+        recon.markdown("**reconstruction** (greedy decoding of the mean of q(z|x)): "
+                       + shell.plain(kind.render(found.reconstruction[None])[0]))  # fmt: skip
+    else:
+        seen.image(
+            picture(own.x[None], target=112), caption="as the model sees it", output_format="PNG"
+        )
+        recon.image(
+            picture(found.reconstruction[None], target=112),
+            caption="reconstruction: decode(mean of q(z|x))", output_format="PNG",
+        )  # fmt: skip
     verdict = "typical" if found.typical else "unusual"
     facts.markdown(
         f"**log p(x) ≈ {found.log_likelihood:.1f} nats**: {verdict} — "

@@ -19,6 +19,7 @@ TWO_D_DEFAULTS = ("mnist-2d", "digits-2d")
 COLLAPSE_PAIRS = {
     "mnist-5k": ("mnist-collapse", "mnist-cured"),
     "digits": ("digits-collapse", "digits-cured"),
+    "sentences": ("sentences-collapse", "sentences-cured"),
 }
 
 
@@ -73,3 +74,24 @@ def collapse_numbers(selected: Selected) -> dict[str, np.ndarray]:
         compute,
         f"Measuring every latent dimension of {selected.entry.title}…",
     )
+
+
+# --- CALM: a code that survives noise -------------------------------------------------------------
+
+CHUNK_MODELS = ("chunks-ae", "chunks-vae", "chunks-calm")
+
+
+def chunk_curves() -> dict[str, dict[str, Any]]:
+    """The bundled chunk autoencoders' token accuracy under noise on z (measured when they were
+    built, ``summary.json``'s ``noise_curve``), by title; the models missing are left out."""
+    from vae.runs import catalog
+
+    out = {}
+    for name in CHUNK_MODELS:
+        entry = catalog.find_bundled(name)
+        if entry is None:
+            continue
+        curve = catalog.model_info(entry.path).summary.get("noise_curve")
+        if curve:
+            out[entry.title] = curve
+    return out

@@ -119,17 +119,20 @@ def _load_model(path: str, fingerprint: str) -> VAE:
 
 
 @st.cache_resource(show_spinner="Loading the data set…", max_entries=8)
-def _load_data(name: str, image_size: int | None, data_dir: str | None) -> Dataset:
+def _load_data(
+    name: str, image_size: int | None, data_dir: str | None, tokens: str | None = None
+) -> Dataset:
     from vae.data import load_dataset
 
-    return load_dataset(name, image_size=image_size, data_dir=data_dir)
+    return load_dataset(name, image_size=image_size, data_dir=data_dir, tokens=tokens)
 
 
 def load(entry: ModelEntry) -> Selected:
     """Model, card facts and data set of one entry (cached)."""
     info = catalog.model_info(entry.path)
     model = _load_model(str(entry.path), cache.model_fingerprint(entry.path))
-    data = _load_data(info.dataset, info.image_size, info.data_dir)
+    tokens = (info.config.get("train") or {}).get("tokens")
+    data = _load_data(info.dataset, info.image_size, info.data_dir, tokens)
     return Selected(entry, info, model, data)
 
 

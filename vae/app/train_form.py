@@ -121,13 +121,20 @@ def _help(s: Setting) -> str:
     return s.help[0].upper() + s.help[1:] + "." + extra
 
 
+TEXT_ARCHITECTURES = ("gru", "chunk")
+
+
 def widget(s: Setting, where: Any, data: Dataset) -> None:
     """Draw the widget of one setting (its value lives in session state under its key)."""
     key, label = PREFIX + s.name, s.title
     if s.choices is not None:
         choices = list(s.choices)
-        if s.name == "architecture" and len(data.input_shape) != 3:
-            choices = [c for c in choices if c != "conv"]  # convolutions need a (C, H, W) grid
+        text = data.kind == "text"
+        if s.name == "architecture":  # text takes the text networks; conv needs a (C, H, W) grid
+            choices = [c for c in choices if (c in TEXT_ARCHITECTURES) == text
+                       and (c != "conv" or len(data.input_shape) == 3)]  # fmt: skip
+        if s.name == "likelihood":  # token ids take a categorical, everything else not
+            choices = [c for c in choices if (c == "categorical") == text]
         if st.session_state.get(key) not in choices:
             st.session_state[key] = choices[0]
         where.selectbox(label, choices, key=key, help=_help(s))

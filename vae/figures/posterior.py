@@ -149,3 +149,29 @@ def per_dim_bars(
         legend={"orientation": "h", "y": -0.3},
     )
     return fig
+
+
+def noise_curves(curves: dict[str, dict]) -> go.Figure:
+    """Token accuracy (%) against the σ of Gaussian noise added to the code, one line per model;
+    a diamond marks each model's accuracy at its own posterior scale."""
+    fig = go.Figure()
+    for i, (name, curve) in enumerate(curves.items()):
+        colour = RUN_COLOURS[i % len(RUN_COLOURS)]
+        fig.add_trace(go.Scatter(
+            x=curve["sigma"], y=[100 * a for a in curve["accuracy"]], mode="lines+markers",
+            name=name, line={"color": colour},
+        ))  # fmt: skip
+        fig.add_trace(go.Scatter(
+            x=[curve["posterior_scale"]], y=[100 * curve["accuracy_at_posterior_scale"]],
+            mode="markers", marker={"symbol": "diamond", "size": 12, "color": colour},
+            name=f"{name}: at its posterior scale", showlegend=False,
+            hovertemplate="σ = posterior scale %{x:.3f}<br>accuracy %{y:.2f}%<extra></extra>",
+        ))  # fmt: skip
+    fig.update_layout(
+        title="Token accuracy when the code is pushed by noise: z = μ(x) + σ s ε",
+        xaxis_title="σ: noise relative to the codes' spread s over the data (per dimension)",
+        yaxis={"title": "tokens decoded right (%)", "range": [0, 101]},
+        height=360, margin={"l": 10, "r": 10, "t": 40, "b": 40},
+        legend={"orientation": "h", "y": -0.3},
+    )  # fmt: skip
+    return fig

@@ -13,7 +13,8 @@ An *example* is one row of a data set's tensors (an image (C, H, W), a point
   unknown; an empty dict means the modality offers none;
 - ``hover``: a short text per example for a point of the map (or None where the
   selection's gallery shows it better than a tooltip can);
-- ``distance``: what "nearest" means between two batches of examples.
+- ``distance``: what "nearest" means between two batches of examples;
+- ``bind``: the modality for one model (text needs the model's vocabulary).
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ class Modality:
     inputs: ClassVar[tuple[str, ...]] = ()
     upload_types: ClassVar[tuple[str, ...]] = ()
     corruptions: ClassVar[dict[str, str]] = {}
+
+    def bind(self, directory: Any) -> Modality:
+        """This modality for the model in ``directory`` (text reads its vocabulary there)."""
+        return self
 
     def render(self, x: torch.Tensor | np.ndarray, target: int = 96) -> list[Any]:
         """One displayable item per example of the batch ``x``."""

@@ -181,16 +181,25 @@ class ChunkEncoder(nn.Module):
 
 
 class ChunkDecoder(nn.Module):
+    """z → an MLP → K vectors of the embedding's size → logits against the encoder's own token
+    embeddings at each position (weight tying, as in language models): a word's one vector is
+    both what the encoder reads and what the decoder aims at, so a rare word is reconstructed as
+    well as a common one once the map between the two is learned."""
+
     def __init__(
-        self, vocab: int, length: int, hidden: tuple[int, ...], latent: int, cond_dim: int
-    ) -> None:
+        self, embed: nn.Embedding, length: int, hidden: tuple[int, ...], latent: int,
+        cond_dim: int,
+    ) -> None:  # fmt: skip
         super().__init__()
+        vocab, embedding = embed.weight.shape
         layers: list[nn.Module] = []
         sizes = [latent + cond_dim, *reversed(hidden)]
         for a, b in zip(sizes[:-1], sizes[1:], strict=True):
             layers += [nn.Linear(a, b), nn.GELU()]
-        self.net = nn.Sequential(*layers, nn.Linear(sizes[-1], length * vocab))
-        self.length, self.vocab = length, vocab
+        self.net = nn.Sequential(*layers, nn.Linear(sizes[-1], length * embedding))
+        self.bias = nn.Parameter(torch.zeros(vocab))
+        self._tied = [embed]  # a list: the encoder owns (and saves) the embedding
+        self.length, self.vocab, self.embedding = length, vocab, embedding
 
     def forward(
         self, z: torch.Tensor, c: torch.Tensor | None, x: torch.Tensor | None = None
@@ -198,7 +207,8 @@ class ChunkDecoder(nn.Module):
         if c is not None:
             c = c.expand(*z.shape[:-1], c.shape[-1]) if z.dim() > c.dim() else c
             z = torch.cat([z, c], dim=-1)
-        return self.net(z).view(*z.shape[:-1], self.length, self.vocab)
+        h = self.net(z).view(*z.shape[:-1], self.length, self.embedding)
+        return F.linear(h, self._tied[0].weight, self.bias)
 
     @torch.no_grad()
     def generate(
@@ -239,5 +249,5 @@ def build_text_networks(
         decoder = GRUDecoder(vocab, embedding, hidden[0], latent, cond_dim, length, token_dropout)
         return encoder, decoder, encoder.out_dim
     encoder = ChunkEncoder(vocab, embedding, length, hidden, cond_dim, token_dropout)
-    decoder = ChunkDecoder(vocab, length, hidden, latent, cond_dim)
+    decoder = ChunkDecoder(encoder.embed, length, hidden, latent, cond_dim)
     return encoder, decoder, encoder.out_dim
