@@ -37,7 +37,7 @@ inactive_note = (
 st.markdown(
     "Start from an example's code (its posterior mean) or a draw from the prior N(0, I). The "
     "sliders are ordered by how much each dimension carries (its KL, in nats): the top ones "
-    f"change the picture most. {n_active} of {len(dims.kl)} dimensions are active.{inactive_note}"
+    f"change the decoded example most. {n_active} of {len(dims.kl)} dimensions are active.{inactive_note}"
 )
 start = controls.start_picker(selected, "interp", link=True)  # ?a_from= ?a= ?a_seed=
 if start is None:

@@ -229,7 +229,8 @@ for name in image_runs:
 
 st.header("3 · A code that survives noise (CALM)")
 st.markdown(
-    "CALM (Shao et al. 2025) compresses a chunk of K = 4 tokens into one vector and trains a "
+    "CALM (Shao et al. 2025) compresses a chunk of K tokens (here 8 characters) into one vector "
+    "and trains a "
     "language model to *predict the next vector*. A predicted vector is never exact, so the "
     "decoder must give back the same tokens from any z near the code. Here each chunk "
     "autoencoder decodes z = μ(x) + σ s ε for growing σ, where s is each dimension's spread of "

@@ -35,6 +35,7 @@ def test_an_eos_inside_a_chunk_shows_as_a_pilcrow():
 def test_words_and_marks_are_tokenised_and_joined_back():
     assert tokenise("Don't stop, Sam!", "word") == ["don", "'", "t", "stop", ",", "sam", "!"]
     assert join(tokenise("Don't stop, Sam!", "word"), "word") == "don't stop, sam!"
+    assert join(tokenise("a good-looking job", "word"), "word") == "a good-looking job"
     assert tokenise("Ab c", "char") == ["a", "b", " ", "c"]
 
 

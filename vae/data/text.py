@@ -61,7 +61,7 @@ SENTENCE_DEFAULTS = {
 WORD_DEFAULTS = {**SENTENCE_DEFAULTS, "latent_dim": 8, "hidden_dims": (128,), "embedding_dim": 32,
                  "input_dropout": 0.25, "epochs": 10}  # fmt: skip
 CHUNK_DEFAULTS = {
-    "architecture": "chunk", "likelihood": "categorical", "latent_dim": 32,
+    "architecture": "chunk", "likelihood": "categorical", "latent_dim": 128,
     "hidden_dims": (256, 256), "embedding_dim": 32, "epochs": 20, "batch_size": 256,
     "lr": 1e-3, "beta": 0.001, "free_bits": 0.5, "free_bits_mode": "example",
     "input_dropout": 0.15, "latent_dropout": 0.15,

@@ -43,7 +43,7 @@ def join(tokens: Sequence[str], tokenisation: str) -> str:
     """Tokens back to text: characters run together, words spaced, marks close to their word."""
     if tokenisation == "char":
         return "".join(tokens)
-    text = " ".join(tokens).replace(" ' ", "'")
+    text = " ".join(tokens).replace(" ' ", "'").replace(" - ", "-")
     return re.sub(r" ([,.;:!?)'])", r"\1", re.sub(r"([(]) ", r"\1", text))
 
 
