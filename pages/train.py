@@ -10,6 +10,7 @@ from vae.errors import VAELabError
 from vae.figures.training import compare_figure
 from vae.jobs import arguments, supervisor
 from vae.jobs import queue as run_queue
+from vae.model import settings as settings_table
 from vae.runs import store as runs
 from vae.runs import uploads
 
@@ -84,9 +85,16 @@ def setup() -> None:
         st.success(
             f"Started **{shell.plain(started)}**: follow it under Runs at the top of the page."
         )
-    if st.button("Start training", type="primary", key="start", icon=":material/play_arrow:"):
+    refused = train_form.problem(name, native)
+    if refused:
+        st.error(f"Not started: {refused}", icon=":material/error:")
+    if st.button("Start training", type="primary", key="start", icon=":material/play_arrow:",
+                 disabled=bool(refused)):  # fmt: skip
+        settings = train_form.values(name, native)
+        if train.pressed_again(settings):
+            st.info("That run was started a moment ago; one press starts one run.")
+            return
         try:
-            settings = train_form.values(name, native)
             arguments.validate(settings, data)
             run_dir = run_queue.submit(settings, st.session_state.get("train_name") or None)
         except VAELabError as exc:
@@ -131,8 +139,11 @@ def actions(info: runs.RunInfo) -> None:
             run_queue.cancel(info.path)
             st.rerun()
     else:
+        # A run from the CLI or an older version may record more epochs than the form allows:
+        # the box starts inside its bounds instead of raising.
+        high = int(settings_table.by_name()["epochs"].high)
         epochs = c[1].number_input(
-            "Train up to epoch", 1, 10000, value=max(info.epochs, 1), key="resume_epochs"
+            "Train up to epoch", 1, high, value=min(max(info.epochs, 1), high), key="resume_epochs"
         )
         verb = "Continue" if info.state == "completed" else "Resume"
         if c[0].button(verb, key="resume", icon=":material/replay:"):

@@ -447,8 +447,8 @@ def test_missing_paths_unknown_names_and_extensions(tmp_path):
     refused(tmp_path / "absent.npz")
     message = refused("no-such-data")
     assert all(name in message for name in ("digits", "shapes", "mnist"))
-    (tmp_path / "notes.txt").write_text("1,2\n")
-    assert ".csv" in refused(tmp_path / "notes.txt")
+    (tmp_path / "notes.doc").write_text("1,2\n")
+    assert ".csv" in refused(tmp_path / "notes.doc") and ".txt" in refused(tmp_path / "notes.doc")
 
 
 def test_csv_with_header_and_label_column(tmp_path):

@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from vae.data import image_to_tensor
-from vae.data.images import MAX_UPLOAD_SIDE, _read_upload, decode_image
+from vae.data.images import MAX_UPLOAD_SIDE, UPLOAD_FIT, _read_upload, decode_image
 from vae.errors import DataError
 
 INK_THRESHOLD = 0.1  # of the brightest pixel: fainter pixels are paper, not ink
@@ -144,7 +144,7 @@ def from_upload(file_or_bytes: Any, dataset: str, input_shape: tuple[int, ...]) 
     if framing is None:
         return image_to_tensor(file_or_bytes, tuple(input_shape))
     data, source = _read_upload(file_or_bytes)
-    image = decode_image(data, source, MAX_UPLOAD_SIDE)
+    image = decode_image(data, source, MAX_UPLOAD_SIDE, UPLOAD_FIT)
     return frame_digit(ink_from_picture(image), framing)
 
 

@@ -76,6 +76,24 @@ def any_active(infos: list[runs.RunInfo]) -> bool:
     return any(is_active(i.state) for i in infos)
 
 
+PRESS_KEY = "train_last_start"
+PRESS_WINDOW_S = 3.0
+
+
+def pressed_again(settings: dict[str, Any]) -> bool:
+    """True for a Start with the same settings within ``PRESS_WINDOW_S`` of this session's last
+    one (a double click, or a click while the first is being submitted): one press, one run."""
+    import json
+
+    signature = json.dumps(settings, sort_keys=True, default=str)
+    last = st.session_state.get(PRESS_KEY)
+    now = time.monotonic()
+    if last is not None and last[0] == signature and now - last[1] < PRESS_WINDOW_S:
+        return True
+    st.session_state[PRESS_KEY] = (signature, now)
+    return False
+
+
 def started_here(name: str) -> None:
     """Remember that this session pressed Start for ``name``: its live view polls fast."""
     st.session_state[STARTED_KEY] = {"name": name, "since": None}

@@ -153,21 +153,33 @@ def widget(s: Setting, where: Any, data: Dataset) -> None:
 
 
 def _number(s: Setting, where: Any, key: str, label: str) -> None:
+    # No min_value/max_value: a browser refuses to commit a value outside them and keeps the old
+    # one while the box shows the new (a run then started with values nobody saw). Every value
+    # is committed, and ``problem`` names the first one the settings table refuses.
     integer = s.kind is int
-    low = 0 if s.nullable or s.low is None else s.low
-    if s.low_open and not s.nullable:
-        low = None  # (0, …]: the bound itself is refused by the settings check, in one sentence
     cast = int if integer else float
     step = cast(s.step or (1 if integer else _float_step(s.default)))
     where.number_input(
         label,
-        min_value=None if low is None else cast(low),
-        max_value=None if s.high is None else cast(s.high),
         step=step,
         format=None if integer else ("%.5f" if step < 0.01 else None),
         key=key,
         help=_help(s),
     )
+
+
+def problem(dataset_name: str, native: int | None = None) -> str | None:
+    """The first form value the settings table refuses, as its one sentence (None if all pass)."""
+    from vae.errors import VAELabError
+
+    try:
+        for name, value in values(dataset_name, native).items():
+            s = table.by_name().get(name)
+            if s is not None and name != "dataset":
+                s.check(value)
+    except VAELabError as exc:
+        return str(exc)
+    return None
 
 
 def _float_step(default: Any) -> float:

@@ -9,16 +9,16 @@ is decompressed.
 from __future__ import annotations
 
 import csv
-import io
 import logging
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from vae.data.arrays import dataset_from_arrays
 from vae.data.base import Dataset
-from vae.data.common import MAX_UNCOMPRESSED_BYTES, check_file_size, human_bytes
+from vae.data.common import MAX_UNCOMPRESSED_BYTES, MAX_VALUES, check_file_size, human_bytes
 from vae.errors import DataError
 
 logger = logging.getLogger(__name__)
@@ -72,9 +72,37 @@ def load_npz(path: Path, *, image_size: int | None = None, seed: int = 0) -> Dat
     )
 
 
+def npy_header(handle: Any, source: str) -> tuple[tuple[int, ...], np.dtype]:
+    """The shape and dtype an ``.npy`` stream declares, read before anything is allocated; an
+    array of more than ``MAX_VALUES`` values is refused here, not by a ``MemoryError``."""
+    try:
+        version = np.lib.format.read_magic(handle)
+        read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                else np.lib.format.read_array_header_2_0)  # fmt: skip
+        shape, _, dtype = read(handle)
+    except (ValueError, OSError, EOFError) as exc:
+        raise DataError(
+            f"{source} is not a readable .npy array ({exc}); expected {_ACCEPTED}."
+        ) from None
+    values = int(np.prod(shape, dtype=object))
+    if values > MAX_VALUES:
+        raise DataError(
+            f"{source} declares an array of {values:,} values (shape {tuple(shape)}); up to "
+            f"{MAX_VALUES:,} are accepted."
+        )
+    return tuple(shape), dtype
+
+
 def load_npy(path: Path, *, image_size: int | None = None, seed: int = 0) -> Dataset:
     """A data set from the single array ``x`` of a ``.npy`` file, without labels."""
     check_file_size(path)
+    with open(path, "rb") as handle:
+        shape, dtype = npy_header(handle, str(path))
+    if not dtype.hasobject and int(np.prod(shape)) * dtype.itemsize > path.stat().st_size:
+        raise DataError(
+            f"{path} declares {int(np.prod(shape)) * dtype.itemsize:,} bytes of data but holds "
+            f"{path.stat().st_size:,}; the file is truncated."
+        )
     try:
         x = _load_array(None, path, None)
     except (OSError, EOFError) as exc:
@@ -92,6 +120,14 @@ def _is_number(text: str) -> bool:
     return True
 
 
+# A table is read row by row and each row kept as float64 at once, so memory follows the cells
+# (8 bytes each, at most MAX_CSV_CELLS: 128 MiB), not the text: a long cell, a wide row or a
+# large file is refused in one sentence before it is held.
+MAX_CSV_BYTES = 256 * 1024**2
+MAX_CSV_CELLS = 16 * 1024**2
+MAX_CELL_CHARS = 100  # a number never needs more; a label neither
+
+
 def load_csv(path: Path, *, seed: int = 0) -> Dataset:
     """A table of numbers; a column named label, y, class or target holds the labels.
 
@@ -99,55 +135,83 @@ def load_csv(path: Path, *, seed: int = 0) -> Dataset:
     tabs are recognised as separators.
     """
     check_file_size(path)
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise DataError(
+            f"{path} is {human_bytes(size)}; .csv files up to {human_bytes(MAX_CSV_BYTES)} are "
+            "accepted."
+        )
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            first = handle.readline(64 * 1024)
+            handle.seek(0)
+            delimiter = max(",;\t", key=first.count)
+            header, x, y = _read_table(csv.reader(handle, delimiter=delimiter), path)
     except (OSError, UnicodeDecodeError) as exc:
         raise DataError(
             f"{path} cannot be read as text ({exc}); expected a .csv file of numbers."
         ) from None
-    first = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first.count)
-    rows = [
-        row
-        for row in csv.reader(io.StringIO(text), delimiter=delimiter)
-        if any(c.strip() for c in row)
-    ]
+    if y is not None and all(_is_number(v) for v in y):
+        y = np.array(y, dtype=np.float64)
+    elif y is not None:
+        y = np.array(y, dtype=str)
+    return dataset_from_arrays(x, y, source=str(path), name=path.stem, seed=seed)
+
+
+def _read_table(reader: Any, path: Path) -> tuple[list[str] | None, np.ndarray, list[str] | None]:
+    """(header, features as float64 (rows, columns), labels or None), row by row, bounded."""
+    header: list[str] | None = None
+    width = label_col = None
+    rows: list[np.ndarray] = []
+    labels: list[str] = []
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not any(c.strip() for c in row):
+                continue
+            long = next((c for c in row if len(c) > MAX_CELL_CHARS), None)
+            if long is not None:
+                raise DataError(
+                    f"{path} has a value of {len(long):,} characters on line {line}; values of "
+                    f"up to {MAX_CELL_CHARS} characters are accepted."
+                )
+            if width is None:
+                width = len(row)
+                if not all(_is_number(cell) for cell in row):
+                    header = [cell.strip() for cell in row]
+                    matches = [i for i, h in enumerate(header) if h.lower() in LABEL_COLUMNS]
+                    label_col = matches[0] if matches else None
+                    if width - (label_col is not None) == 0:
+                        raise DataError(f"{path} has no feature columns besides its labels; "
+                                        "expected columns of numbers.")  # fmt: skip
+                    continue
+            if len(row) != width:
+                raise DataError(
+                    f"{path} has {len(row)} values on line {line} but {width} on the first; expected the same number on every line."
+                )
+            if (len(rows) + 1) * width > MAX_CSV_CELLS:
+                raise DataError(
+                    f"{path} has more than {MAX_CSV_CELLS:,} values; tables of up to that many "
+                    "are accepted."
+                )
+            if label_col is not None:
+                labels.append(row[label_col].strip())
+                row = row[:label_col] + row[label_col + 1 :]
+            try:
+                rows.append(np.array(row, dtype=np.float64))
+            except ValueError:
+                bad = next(cell for cell in row if not _is_number(cell))
+                raise DataError(
+                    f"{path} has {bad!r} on line {line}, which is not a number; "
+                    "expected numbers in every column except one named label, y, class or target."
+                ) from None
+    except csv.Error as exc:
+        raise DataError(
+            f"{path} cannot be read as CSV on line {reader.line_num} ({exc}); expected a .csv "
+            f"file of numbers, values of up to {MAX_CELL_CHARS} characters."
+        ) from None
     if not rows:
         raise DataError(
             f"{path} is empty; expected a .csv file with one row of numbers per example."
         )
-    header = None
-    if not all(_is_number(cell) for cell in rows[0]):
-        header, rows = [cell.strip() for cell in rows[0]], rows[1:]
-    width = len(header) if header is not None else len(rows[0]) if rows else 0
-    for line, row in enumerate(rows, start=2 if header else 1):
-        if len(row) != width:
-            raise DataError(
-                f"{path} has {len(row)} values on line {line} but {width} on the first; expected the same number on every line."
-            )
-
-    label_col = None
-    if header is not None:
-        matches = [i for i, h in enumerate(header) if h.lower() in LABEL_COLUMNS]
-        label_col = matches[0] if matches else None
-    table = np.array(rows, dtype=str).reshape(len(rows), width)
-    y = None
-    if label_col is not None:
-        y = np.char.strip(table[:, label_col])
-        if all(_is_number(v) for v in y):
-            y = y.astype(np.float64)
-        table = np.delete(table, label_col, axis=1)
-    if table.shape[1] == 0:
-        raise DataError(
-            f"{path} has no feature columns besides its labels; expected columns of numbers."
-        )
-    try:
-        x = table.astype(np.float64)
-    except ValueError:
-        bad = next((r, c) for r, c in np.ndindex(table.shape) if not _is_number(table[r, c]))
-        line = bad[0] + (2 if header else 1)
-        raise DataError(
-            f"{path} has {str(table[bad])!r} on line {line}, which is not a number; "
-            "expected numbers in every column except one named label, y, class or target."
-        ) from None
-    return dataset_from_arrays(x, y, source=str(path), name=path.stem, seed=seed)
+    return header, np.stack(rows), labels if label_col is not None else None

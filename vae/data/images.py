@@ -46,12 +46,26 @@ logger = logging.getLogger(__name__)
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 ACCEPTED = "PNG, JPEG, BMP or GIF images"
 MAX_IMAGE_FILE_BYTES = 64 * 1024**2
-MAX_UPLOAD_SIDE = 8192  # one uploaded photo may be large: it is resized to the model's size
+# One uploaded photo may be large (a phone's 4032×3024): it is reduced in 8-bit by PIL to at
+# most UPLOAD_FIT a side before it becomes float32 (an 8192² photo took 2 GB and 15 s), then
+# resized to the model's size. Decoding it whole costs at most 4096² × 4 bytes = 64 MiB.
+MAX_UPLOAD_SIDE = 4096
+UPLOAD_FIT = 1024
+# An image set whose pictures are larger than this a side and given no image size is resized to
+# it (the Train form shows the size and takes another): 85 blank 1024² PNGs in a 16 KB zip
+# would otherwise hold 1.6 GB.
+DEFAULT_MAX_SIDE = 64
 _GRAY_MODES = {"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
 
 
-def decode_image(data: bytes, source: str, max_side: int = MAX_IMAGE_SIDE) -> np.ndarray:
-    """One image file's bytes as float32 (H, W, C) in [0, 1], C = 1 for grayscale, else 3."""
+def decode_image(
+    data: bytes, source: str, max_side: int = MAX_IMAGE_SIDE, fit: int | None = None
+) -> np.ndarray:
+    """One image file's bytes as float32 (H, W, C) in [0, 1], C = 1 for grayscale, else 3.
+
+    With ``fit``, a larger image is first reduced (8-bit, by PIL, aspect kept) to at most
+    ``fit`` pixels a side, so that the float copy stays small.
+    """
     try:
         with Image.open(io.BytesIO(data)) as im:
             width, height = im.size
@@ -59,6 +73,10 @@ def decode_image(data: bytes, source: str, max_side: int = MAX_IMAGE_SIDE) -> np
                 raise DataError(
                     f"{source} is {width}×{height} pixels; images up to {max_side}×{max_side} are accepted."
                 )
+            if fit is not None and max(width, height) > fit:
+                im.draft(im.mode, (fit, fit))  # JPEG: decode at a reduced scale
+                im.thumbnail((fit, fit), Image.Resampling.LANCZOS)
+                return _to_array(im)
             im.load()
             return _to_array(im)
     except DataError:
@@ -209,8 +227,11 @@ def images_to_dataset(
 
     images: list[np.ndarray] = []
     total = 0
+    resized_to = None
     for _, item, read in entries:
         image = decode_image(read(), item)
+        if size is None and max(image.shape[:2]) > DEFAULT_MAX_SIDE:
+            size = resized_to = DEFAULT_MAX_SIDE
         if size is not None:
             tensor = torch.from_numpy(image).permute(2, 0, 1).unsqueeze(0)
             image = resize_images(tensor, size)[0].permute(1, 2, 0).numpy()
@@ -237,7 +258,13 @@ def images_to_dataset(
         class_names = sorted(set(labels))
         code = {label: i for i, label in enumerate(class_names)}
         y = np.array([code[label] for label in labels], dtype=np.int64)
-    return dataset_from_arrays(x, y, source=source, name=name, seed=seed, class_names=class_names)
+    data = dataset_from_arrays(x, y, source=source, name=name, seed=seed, class_names=class_names)
+    if resized_to is not None:
+        logger.info("%s: images larger than %d pixels a side resized to %d×%d", source,
+                    DEFAULT_MAX_SIDE, resized_to, resized_to)  # fmt: skip
+        data.description = (f"{len(images)} images resized to {resized_to}×{resized_to} (their "
+                            "own size is larger; choose another image size to change it)")  # fmt: skip
+    return data
 
 
 def load_image_folder(path: Path, *, image_size: int | None = None, seed: int = 0) -> Dataset:
@@ -303,7 +330,9 @@ def image_to_tensor(file_or_bytes: Any, input_shape: tuple[int, ...]) -> torch.T
         )
     channels, height, width = (int(d) for d in input_shape)
     data, source = _read_upload(file_or_bytes)
-    image = torch.from_numpy(decode_image(data, source, MAX_UPLOAD_SIDE)).permute(2, 0, 1)
+    image = torch.from_numpy(decode_image(data, source, MAX_UPLOAD_SIDE, UPLOAD_FIT)).permute(
+        2, 0, 1
+    )
     if channels == 1 and image.shape[0] == 3:
         # ITU-R 601 luma, the weights PIL's own conversion to grayscale uses.
         image = (image * torch.tensor([0.299, 0.587, 0.114]).view(3, 1, 1)).sum(0, keepdim=True)

@@ -50,6 +50,8 @@ class Setting:
     form: bool = True
     # What the message says is accepted, where the bounds alone say it badly.
     accepts: str = ""
+    # A tuple's longest accepted length (its items are bounded by ``high``).
+    max_items: int = 8
 
     @property
     def option(self) -> str:
@@ -68,7 +70,8 @@ class Setting:
         elif self.kind is bool:
             text = "true or false"
         elif self.kind is tuple:
-            text = "one or more positive integers"
+            most = "" if self.high is None else f" of at most {self.high:g}"
+            text = f"one to {self.max_items} positive integers{most}"
         else:
             text = _range_text(self)
         return text + (" or null" if self.nullable and not self.accepts else "")
@@ -78,7 +81,7 @@ class Setting:
         if value is None and self.nullable:
             return
         if not self._ok(value):
-            raise ConfigError(f"{self.name} must be {self.accepted()}, got {value!r}.")
+            raise ConfigError(f"{self.name} must be {self.accepted()}, got {_shown(value)}.")
 
     def _ok(self, value: Any) -> bool:
         if self.choices is not None:
@@ -90,14 +93,20 @@ class Setting:
         if self.kind is tuple:
             return (
                 isinstance(value, tuple | list)
-                and len(value) >= 1
-                and all(is_int(v) and v >= 1 for v in value)
+                and 1 <= len(value) <= self.max_items
+                and all(is_int(v) and 1 <= v <= (self.high or v) for v in value)
             )
         if self.kind is int and not is_int(value):
             return False
         if self.kind is float and not is_number(value):
             return False
         return _in_bounds(self, value)
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value as a message quotes it, cut to ``limit`` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def is_number(value: Any) -> bool:

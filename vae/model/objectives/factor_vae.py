@@ -79,7 +79,7 @@ class FactorVAE(VAEObjective):
                 accepts="a number in (0, 1]"),
         Setting("discriminator_hidden", tuple, (1000,) * 6, "FactorVAE: hidden layer "
                 "sizes of the discriminator MLP, comma separated (the paper's: 6 of 1000)",
-                objective="factor-vae", group="Objective", label="Discriminator hidden sizes"),
+                high=4096, objective="factor-vae", group="Objective", label="Discriminator hidden sizes"),
     )  # fmt: skip
 
     def __init__(self, config: VAEConfig, n_train: int | None = None) -> None:
