@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from vae.data import image_to_tensor, load_dataset
 from vae.data import files as files_module
+from vae.data import image_to_tensor, load_dataset
 from vae.data.images import DEFAULT_MAX_SIDE, MAX_UPLOAD_SIDE
 from vae.errors import DataError
 
