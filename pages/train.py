@@ -94,13 +94,18 @@ def setup() -> None:
         if train.pressed_again(settings):
             st.info("That run was started a moment ago; one press starts one run.")
             return
+        capped = train.over_session_cap()
+        if capped:
+            st.error(capped)
+            return
         try:
             arguments.validate(settings, data)
             run_dir = run_queue.submit(settings, st.session_state.get("train_name") or None)
         except VAELabError as exc:
             shell.report_error(exc)
             return
-        st.session_state[train.WATCH_KEY] = run_dir.name
+        # The watch box is drawn above the form: its value changes on the next run, before it.
+        st.session_state[train.WATCH_NEXT_KEY] = run_dir.name
         train.started_here(run_dir.name)
         st.session_state["train_name_used"] = True
         st.session_state["train_started"] = run_dir.name
@@ -199,6 +204,8 @@ def runs_section() -> None:
     polling = train.any_active(infos)
     st.fragment(run_list, run_every=train.POLL_SECONDS if polling else None)()
     names = [i.name for i in infos]
+    if st.session_state.get(train.WATCH_NEXT_KEY) in names:
+        st.session_state[train.WATCH_KEY] = st.session_state.pop(train.WATCH_NEXT_KEY)
     if st.session_state.get(train.WATCH_KEY) not in names:
         st.session_state[train.WATCH_KEY] = names[0]
     name = st.selectbox("Watch run", names, key=train.WATCH_KEY)

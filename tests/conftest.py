@@ -46,3 +46,48 @@ def runs_dir(tmp_path, monkeypatch):
     path = tmp_path / "runs"
     monkeypatch.setenv("VAE_LAB_RUNS", str(path))
     return path
+
+
+# --- nothing outlives the suite ----------------------------------------------------------------
+
+LEFTOVER_GRACE_S = 10.0  # a waiting standby ends within a second of its server (issue 24)
+
+
+def _leftovers() -> list[tuple[int, str]]:
+    """Training, supervisor and standby processes started for the tests that still run: their
+    command lines name a pytest temporary folder."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                cmdline = handle.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        ours = "-m vae " in cmdline or "vae.launcher" in cmdline
+        if ours and "pytest-of" in cmdline:  # a run or runs folder of a test, not a person's
+            found.append((int(entry), cmdline[:160]))
+    return found
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The suite leaves nothing running: processes it started are gone at its end, or the run
+    fails naming them (and they are ended)."""
+    import contextlib
+    import signal
+    import time
+
+    if hasattr(session.config, "workerinput"):  # an xdist worker: the controller checks once
+        return
+    deadline = time.monotonic() + LEFTOVER_GRACE_S
+    while _leftovers() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    left = _leftovers()
+    if left:
+        for pid, _ in left:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        session.exitstatus = 1
+        lines = "\n".join(f"  {pid}: {cmd}" for pid, cmd in left)
+        print(f"\nThe test suite left {len(left)} process(es) running (now killed):\n{lines}")

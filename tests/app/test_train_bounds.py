@@ -62,3 +62,21 @@ def test_a_run_recorded_beyond_the_bounds_still_draws_with_resume(runs_dir):
     assert at.button(key="resume").label == "Resume"
     assert at.number_input(key="resume_epochs").value == 10_000
     assert at.button(key="delete") is not None
+
+
+def test_one_tab_may_hold_two_runs_of_the_queue_at_once(runs_dir, monkeypatch):
+    def submit(settings, name=None):
+        path = runs_dir / f"mine{settings['epochs']}"
+        path.mkdir(parents=True)
+        runs.write_status(path, "queued")
+        return path
+
+    monkeypatch.setattr(run_queue, "submit", submit)
+    monkeypatch.setattr(run_queue, "dispatch", lambda root=None: [])  # nothing really starts
+    at = open_page("train")
+    for epochs in (2, 3, 4):
+        at.number_input(key="train_epochs").set_value(epochs).run()
+        at.button(key="start").click().run()
+        _no_exception(at)
+    assert sorted(p.name for p in runs_dir.glob("mine*")) == ["mine2", "mine3"]
+    assert any("up to 2 at once are accepted" in e.value for e in at.error)

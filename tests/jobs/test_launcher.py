@@ -76,6 +76,9 @@ def test_max_trainings_from_the_environment(monkeypatch):
 def test_tiny_training_runs_to_completion_in_its_own_process(runs_dir):
     run_dir = run_queue.submit(TINY, name="tiny")
     assert (run_dir / store.LAUNCH_FILE).is_file()
+    # Below the web server: the supervisor (and what it starts) runs at a lower priority.
+    launcher = runs.read_status(run_dir)["launcher_pid"]
+    assert os.getpriority(os.PRIO_PROCESS, launcher) >= run_queue.TRAINING_NICE
     wait_for(lambda: state(run_dir) == "completed")
     epochs = runs.read_metrics(run_dir, "epoch")
     assert [r["epoch"] for r in epochs] == [1, 2]
@@ -142,3 +145,13 @@ def test_stop_checkpoints_and_cancel_takes_a_queued_run_off(runs_dir, monkeypatc
     wait_for(lambda: state(first) == "stopped")
     assert (first / runs.CHECKPOINT_FILE).is_file()
     assert state(second) == "stopped"  # a cancelled run is not started by the freed slot
+
+
+def test_a_full_queue_refuses_another_run_in_one_sentence(runs_dir, monkeypatch):
+    monkeypatch.setenv(run_queue.QUEUE_ENV, "2")
+    for i in range(2):
+        (runs_dir / f"waiting{i}").mkdir(parents=True)
+        runs.write_status(runs_dir / f"waiting{i}", "queued")
+    with pytest.raises(RunError, match=r"The queue is full \(2 runs waiting, at most 2\)"):
+        run_queue.submit(TINY, name="one-more")
+    assert not (runs_dir / "one-more").exists()

@@ -26,6 +26,7 @@ from vae.runs import store as runs
 log = logging.getLogger(__name__)
 
 WATCH_KEY = "train_watch"
+WATCH_NEXT_KEY = "train_watch_next"  # the run to watch from the next page run on
 CONFIRM_KEY = "train_confirm_delete"
 STARTED_KEY = "train_started_here"  # {"name": the run this session started, "since": time}
 POLL_SECONDS = 1.5  # the run list, and the live view once a run's curves have points
@@ -94,9 +95,35 @@ def pressed_again(settings: dict[str, Any]) -> bool:
     return False
 
 
+MINE_KEY = "train_mine"
+PER_SESSION_ENV = "VAE_LAB_MAX_PER_SESSION"
+
+
+def over_session_cap() -> str | None:
+    """Why this session may not start another run now (None if it may): at most
+    ``$VAE_LAB_MAX_PER_SESSION`` (default 2) of its runs queued or training at once, so that one
+    student cannot hold a class's queue."""
+    import os
+
+    try:
+        cap = max(1, int(os.environ.get(PER_SESSION_ENV, "2")))
+    except ValueError:
+        cap = 2
+    mine = st.session_state.get(MINE_KEY, [])
+    root = runs.runs_root()
+    busy = [n for n in mine
+            if runs.read_status(root / n).get("state") in ("queued", "running", "stopping")]  # fmt: skip
+    if len(busy) >= cap:
+        return (f"This tab already has {len(busy)} runs queued or training ({', '.join(busy)}); "
+                f"up to {cap} at once are accepted, so wait for one to finish or stop one.")  # fmt: skip
+    return None
+
+
 def started_here(name: str) -> None:
-    """Remember that this session pressed Start for ``name``: its live view polls fast."""
+    """Remember that this session pressed Start for ``name``: its live view polls fast, and it
+    counts towards the session's cap."""
     st.session_state[STARTED_KEY] = {"name": name, "since": None}
+    st.session_state[MINE_KEY] = [*st.session_state.get(MINE_KEY, []), name][-20:]
 
 
 def has_points(run_dir: Path) -> bool:

@@ -46,6 +46,22 @@ MAX_ENV = "VAE_LAB_MAX_TRAININGS"
 _children: dict[int, subprocess.Popen] = {}
 
 
+QUEUE_ENV = "VAE_LAB_MAX_QUEUED"
+# Trainings started from the app run at this niceness, below the web server: a class's queue
+# must not make the pages slow (children, the training itself among them, inherit it).
+TRAINING_NICE = 10
+
+
+def max_queued() -> int:
+    """How many runs may wait for a slot at once: ``$VAE_LAB_MAX_QUEUED`` (default 8)."""
+    raw = os.environ.get(QUEUE_ENV, "8")
+    try:
+        return max(1, int(raw))
+    except ValueError:
+        log.warning("%s=%r is not an integer; using 8", QUEUE_ENV, raw)
+        return 8
+
+
 def max_trainings() -> int:
     """How many trainings may run at once: ``$VAE_LAB_MAX_TRAININGS`` (default 1)."""
     raw = os.environ.get(MAX_ENV, "1")
@@ -89,6 +105,12 @@ def check_run_name(name: str) -> str:
 def submit(settings: dict[str, Any], name: str | None = None, root: Path | None = None) -> Path:
     """Queue a new training with these settings and start it if a slot is free."""
     root = runs_root() if root is None else Path(root)
+    waiting = len(queue(root))
+    if waiting >= max_queued():
+        raise RunError(
+            f"The queue is full ({waiting} runs waiting, at most {max_queued()}); start this one "
+            "when one of them has started, or stop one."
+        )
     name = run_name(settings, root) if not name else check_run_name(name)
     run = RunDir(root / name)
     if run.path.exists():
@@ -298,6 +320,10 @@ def _start(run_dir: Path) -> None:
         )
         _children[proc.pid] = proc
         pid, started = proc.pid, process_start(proc.pid)  # unreaped child: /proc entry stays
+    try:  # below the server; what it starts inherits the niceness
+        os.setpriority(os.PRIO_PROCESS, pid, TRAINING_NICE)
+    except OSError:
+        log.warning("could not lower the priority of training supervisor %d", pid)
     status.update(
         state="queued",
         launcher_pid=pid,
