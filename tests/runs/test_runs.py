@@ -94,3 +94,30 @@ def test_find_looks_up_bundled_models_then_runs(runs_dir):
     mine.write_status("completed")
     mine.weights_file.write_bytes(b"weights")
     assert catalog.find("mine").source == "run"
+
+
+def test_kept_uploads_live_under_a_quota_and_the_ones_runs_use_stay(tmp_path, monkeypatch):
+    import io
+    import json
+    import os
+
+    import numpy as np
+
+    from vae.runs import uploads
+
+    def npz(seed: int) -> bytes:
+        buffer = io.BytesIO()
+        np.savez(buffer, x=np.random.default_rng(seed).random((40, 3)))
+        return buffer.getvalue()
+
+    root = tmp_path / "runs"
+    first = uploads.store_upload("a.npz", npz(0), root)
+    (root / "trained").mkdir()
+    (root / "trained" / "config.json").write_text(json.dumps({"train": {"dataset": str(first)}}))
+    second = uploads.store_upload("b.npz", npz(1), root)
+    os.utime(first, (1, 1))  # the oldest
+    os.utime(second, (2, 2))
+    monkeypatch.setattr(uploads, "UPLOAD_QUOTA_BYTES", first.stat().st_size * 2 + 10)
+    third = uploads.store_upload("c.npz", npz(2), root)
+    # Over the quota: the oldest upload no run uses goes; the one a run was trained on stays.
+    assert first.exists() and not second.exists() and third.exists()
