@@ -272,6 +272,6 @@ def test_points_model_shows_the_decoded_point_and_path():
     assert not at.get("image")
     charts = at.get("plotly_chart")
     assert len(charts) == 3  # live point, latent path, decoded path
-    assert any("Traversal grids need an image model" in i.value for i in at.info)
+    assert any("Traversal grids need an image or text model" in i.value for i in at.info)
     at.slider(key="zslider_pinwheel-2d_0").set_value(1.5).run()
     assert_ok(at)

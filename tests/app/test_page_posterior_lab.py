@@ -29,7 +29,8 @@ def _ellipse(figure: dict, label: str) -> np.ndarray:
 def test_default_page_draws_both_posteriors_and_the_collapse_pair():
     at = open_page("posterior_lab", "digits-2d")
     figures = plotly_figures(at)
-    assert len(figures) == 5  # two posteriors, KL bars, activity bars, decoder sensitivity
+    # two posteriors, KL bars, activity bars, decoder sensitivity, the chunk models' noise curves
+    assert len(figures) == 6
     gaps = [m.value for m in at.markdown if "gap KL(q ‖ p(z|x))" in m.value]
     assert len(gaps) == 2
     # The drawn 1σ ellipse is the encoder's: mean ± std of test example 0 under digits-2d.

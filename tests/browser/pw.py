@@ -66,6 +66,8 @@ def open_app_page(page, app_url: str, path: str = "", model: str | None = None) 
 def choose_model(page, title_fragment: str) -> None:
     box = page.locator(".st-key-model_name")
     box.click()
+    # Typing filters the list: with 26 models the dropdown draws only the options in view.
+    page.keyboard.type(title_fragment)
     page.get_by_role("option", name=title_fragment).first.click()
     wait_idle(page)
 

@@ -25,11 +25,14 @@ def test_the_sentences_are_wordnet_examples_without_unknown_words(sentences):
     assert torch.equal(again.test.x, x)  # the same split every time
 
 
-def test_chunks_cut_the_same_sentences_into_four_token_rows(sentences):
+def test_chunks_cut_the_same_sentences_into_rows_of_eight_characters(sentences):
     chunks = load_dataset("chunks")
-    assert chunks.input_shape == (4,) and chunks.vocabulary == sentences.vocabulary
-    stream = sentences.test.x[sentences.test.x != PAD]
-    assert torch.equal(chunks.test.x.flatten(), stream[: chunks.test.x.numel()])
+    chars = load_dataset("chunks").vocabulary
+    assert chunks.input_shape == (8,) and chars.tokenisation == "char"
+    text = chars.decode(chunks.test.x[:3].reshape(1, -1))[0]
+    first = sentences.vocabulary.decode(sentences.test.x[:1])[0]
+    assert text.startswith(first[:20])  # the test sentences' characters, in order
+    assert len(chunks.train) == 149301 and len(chunks.test) == 4191
 
 
 def test_words_are_characters(tmp_path):
