@@ -6,7 +6,7 @@ import torch
 from vae.data import load_dataset
 from vae.data.text import MAX_LINE_TOKENS, MAX_TEXT_BYTES
 from vae.errors import DataError
-from vae.model.vocabulary import EOS, PAD
+from vae.model.vocabulary import EOS
 
 
 @pytest.fixture(scope="module")
