@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from vae import names as dim_names
 from vae.analysis import latent
 from vae.app import (
     attributes,
@@ -135,7 +136,7 @@ def map_view() -> None:
     if (st.session_state.get(latent_map.POINT_KEY) or 0) >= n:
         st.session_state[latent_map.POINT_KEY] = None
     chosen = st.session_state.get(latent_map.POINT_KEY)
-    names = ("z₁", "z₂", "z₃") if method == "latent" else None
+    names = tuple(dim_names.latents(3)) if method == "latent" else None
     axes = names or tuple(f"{projection.METHODS[method]} {i}" for i in (1, 2, 3))
     codes = glue.codes(selected, n)
     merged = projection.check_params(method, params, n)

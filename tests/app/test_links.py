@@ -260,3 +260,21 @@ def test_a_latent_map_link_reopens_its_projection_view_and_colouring():
     assert at.query_params["view"] == "3d"
     bad = open_link("latent_map", projection="nonsense")
     assert any("Ignored `?projection=nonsense`" in w for w in warnings(bad))
+
+
+def test_every_page_names_latent_dimensions_one_way():
+    """z0 … z{d−1} in every figure's axis titles, trace names and tick labels (issue 27)."""
+    import json
+    import re
+
+    from tests.app_helpers import plotly_figures
+
+    wrong = re.compile(r"z[₀-₉]|\bz_\{?\d")
+    for page, model in (("posterior_lab", "mnist-2d"), ("latent_map", "mnist-2d"),
+                        ("interpolate", "mnist-16d"), ("beta_comparison", "shapes-beta4")):  # fmt: skip
+        at = open_app(page, model)
+        text = json.dumps(plotly_figures(at), ensure_ascii=False)
+        assert not wrong.findall(text), (page, sorted(set(wrong.findall(text))))
+        if page == "posterior_lab":
+            bars = [t for f in plotly_figures(at) for t in f["data"] if t.get("type") == "bar"]
+            assert bars and list(bars[0]["x"])[:2] == ["z0", "z1"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from vae import names
 from vae.app import caching
 from vae.app.shell import Selected
 from vae.figures.map_movie import movie_figure
@@ -60,7 +61,7 @@ def section(selected: Selected) -> None:
         "anew for each frame and the points would jump."
     )
     labels = data.test.y.numpy() if data.test.y is not None else None
-    axes = ("z₁", "z₂") if method == "latent" else ("PC 1", "PC 2")
+    axes = (names.latent(0), names.latent(1)) if method == "latent" else ("PC 1", "PC 2")
     fig = movie_figure(found, labels, data.class_names, axes)
     st.plotly_chart(
         fig, key="movie_chart", width="stretch",

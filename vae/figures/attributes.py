@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from vae import names
 from vae.figures.latent_map import PALETTE
 
 
@@ -15,7 +16,7 @@ def loadings_figure(direction: np.ndarray, share: np.ndarray) -> go.Figure:
     d = len(direction)
     fig = go.Figure(
         go.Bar(
-            x=[f"z{i}" for i in range(d)], y=np.asarray(direction, dtype=float),
+            x=names.latents(d), y=np.asarray(direction, dtype=float),
             marker={"color": np.asarray(share, dtype=float), "colorscale": "Blues", "cmin": 0, "cmax": 1},
             text=[f"{s * 100:.0f} %" for s in share], textposition="outside",
             hovertemplate="%{x}: %{y:+.2f} (%{text} of ‖v‖²)<extra></extra>",

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from vae import names
+
 ACTIVE_COLOR = "#1f77b4"
 INACTIVE_COLOR = "#c7c7c7"
 
@@ -24,7 +26,7 @@ def kl_bars(
     colors = [ACTIVE_COLOR if active_arr[d] else INACTIVE_COLOR for d in order]
     fig = go.Figure(
         go.Bar(
-            x=[f"z{d}" for d in order],
+            x=[names.latent(d) for d in order],
             y=kl[order],
             marker_color=colors,
             hovertemplate="%{x}: %{y:.3f} nats<extra></extra>",
@@ -116,7 +118,7 @@ def factor_heatmap(
     m = np.asarray(matrix, dtype=np.float64)
     order = list(range(m.shape[1])) if dims is None else [int(d) for d in dims]
     held = list(factor_of_dim) if factor_of_dim is not None else [None] * m.shape[1]
-    columns = [f"z{d}" for d in order]
+    columns = [names.latent(d) for d in order]
     # Numbers in the cells only while they fit; the hover always has them.
     small = len(order) <= 6
     fig = go.Figure(

@@ -14,6 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
+from vae import names
 from vae.images import png_bytes, upscale
 
 PALETTE = qualitative.D3 + qualitative.Pastel1
@@ -223,9 +224,9 @@ def manifold_figure(
                 marker={"size": 5, "color": PALETTE[0], "opacity": 0.7},
                 hovertemplate="#%{customdata}<extra></extra>",
             )  # fmt: skip
-    fig.update_xaxes(range=[x0, x1], title_text="z₁", showgrid=False, zeroline=False)
+    fig.update_xaxes(range=[x0, x1], title_text=names.latent(0), showgrid=False, zeroline=False)
     fig.update_yaxes(
-        range=[y0, y1], title_text="z₂", showgrid=False, zeroline=False, scaleanchor="x"
+        range=[y0, y1], title_text=names.latent(1), showgrid=False, zeroline=False, scaleanchor="x"
     )
     fig.update_layout(
         height=620, margin={"l": 40, "r": 10, "t": 10, "b": 40}, legend={"itemsizing": "constant"}

@@ -14,6 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from vae import names
 from vae.figures.latent_map import PALETTE
 from vae.maps.movie import Movie
 
@@ -54,13 +55,13 @@ def movie_figure(
     d = movie.kl_per_dim.shape[1] if movie.kl_per_dim.size else 0
     if d:
         fig.add_heatmap(
-            z=movie.kl_per_dim.T, x=movie.kl_epochs, y=[f"z{i}" for i in range(d)],
+            z=movie.kl_per_dim.T, x=movie.kl_epochs, y=names.latents(d),
             colorscale="Viridis", zmin=0, colorbar={"title": {"text": "nats"}, "x": 1.0},
             hovertemplate="epoch %{x}, %{y}: %{z:.3f} nats<extra></extra>", row=1, col=2,
         )  # fmt: skip
     # The frame's epoch as a line over the heat map's rows (category names: a number would
     # add rows to the categorical axis).
-    span_rows = ["z0", f"z{max(d - 1, 0)}"]
+    span_rows = [names.latent(0), names.latent(max(d - 1, 0))]
     line = {"color": "red", "width": 3}
     fig.add_scatter(
         x=[movie.epochs[-1]] * 2, y=span_rows, mode="lines", line=line, name="this frame",

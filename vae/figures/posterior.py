@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from vae import names
 from vae.analysis.posterior import gaussian_ellipse, mass_within
 from vae.figures.plane import curve_trace, points_trace
 
@@ -107,8 +108,8 @@ def posterior_figure(
         hi = np.array([grid["xs"][-1], grid["ys"][-1]])
     fig.update_layout(
         title=title,
-        xaxis={"range": [lo[0], hi[0]], "title": "z₁", "constrain": "domain"},
-        yaxis={"range": [lo[1], hi[1]], "title": "z₂", "scaleanchor": "x"},
+        xaxis={"range": [lo[0], hi[0]], "title": names.latent(0), "constrain": "domain"},
+        yaxis={"range": [lo[1], hi[1]], "title": names.latent(1), "scaleanchor": "x"},
         height=480,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         legend={"orientation": "h", "y": -0.12, "font": {"size": 11}},
@@ -129,7 +130,7 @@ def per_dim_bars(
     for i, (name, values) in enumerate(runs.items()):
         fig.add_trace(
             go.Bar(
-                x=[f"z{d + 1}" for d in range(len(values))],
+                x=names.latents(len(values)),
                 y=np.asarray(values, dtype=float),
                 name=name,
                 marker_color=RUN_COLOURS[i % len(RUN_COLOURS)],

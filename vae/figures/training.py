@@ -16,6 +16,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from vae import names
+
 TRAIN_COLOR = "#7fa6d9"
 BETA_COLOR = "#e07b39"
 TEST_COLOR = "#6C4AB6"
@@ -106,7 +108,7 @@ def kl_heatmap(epochs: Sequence[dict[str, Any]]) -> go.Figure:
         fig.add_heatmap(
             z=z,
             x=[r["epoch"] for r in epochs],
-            y=[f"z{d}" for d in range(z.shape[0])],
+            y=names.latents(z.shape[0]),
             colorscale="Viridis",
             zmin=0,
             colorbar={"title": {"text": "nats"}},
