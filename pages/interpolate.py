@@ -130,8 +130,9 @@ with c1:
         st.caption(f"B is {mine.name}.")
     elif b_source == "Test example":
         b_index = controls.index_picker(
-            "B: test example", "ab_b_index", len(selected.data.test), 1, param="b"
-        )
+            "B: test example", "ab_b_index", len(selected.data.test),
+            controls.other_class_index(selected, start), param="b",
+        )  # fmt: skip
         b_x, b_label = controls.test_example(selected, b_index)
         b_y = None if start.y is None else b_label
         z_b = latent.encode_mean(model, b_x[None], None if b_y is None else [b_y])[0]

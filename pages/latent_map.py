@@ -7,6 +7,7 @@ import streamlit as st
 
 from vae import names as dim_names
 from vae.analysis import latent
+from vae.analysis.own_input import framing_for
 from vae.app import (
     attributes,
     charts,
@@ -55,7 +56,10 @@ def own_input_section() -> None:
         with picked:
             mine = own_input.picker(selected, "map_own")
         if mine is None:
-            answered.info(("Type a sentence" if typed else "Draw a digit (or upload a picture)")
+            # Digit data sets frame a drawing as their digits were made; others take any picture.
+            digits = framing_for(info.dataset, tuple(info.input_shape)) is not None
+            drawing = "Draw a digit" if digits else "Draw a picture"
+            answered.info(("Type a sentence" if typed else f"{drawing} (or upload a picture)")
                           + " to see where it lands on the map.")  # fmt: skip
             return
         with answered:

@@ -20,7 +20,7 @@ st.title("Train a VAE")
 st.caption(
     "Training runs as `python -m vae train` in its own process: it goes on when you leave the "
     f"page and its run folder (`{runs.runs_root()}`) keeps everything. At most "
-    f"{run_queue.max_trainings()} training(s) run at once (`{run_queue.MAX_ENV}`); the others wait "
+    f"{'one training runs' if run_queue.max_trainings() == 1 else f'{run_queue.max_trainings()} trainings run'} at once (`{run_queue.MAX_ENV}`); the others wait "
     "in the queue below and start by themselves."
 )
 

@@ -275,3 +275,12 @@ def test_points_model_shows_the_decoded_point_and_path():
     assert any("Traversal grids need an image or text model" in i.value for i in at.info)
     at.slider(key="zslider_pinwheel-2d_0").set_value(1.5).run()
     assert_ok(at)
+
+
+def test_the_first_path_goes_from_one_class_to_another():
+    at = open_app("interpolate", "mnist-16d")
+    a, b = at.number_input(key="interp_index").value, at.number_input(key="ab_b_index").value
+    from vae.data import load_dataset
+
+    y = load_dataset("mnist-5k").test.y
+    assert int(y[a]) != int(y[b])  # test examples 0 and 1 are both zeros: B is the next class

@@ -208,11 +208,14 @@ def _save(selected: Selected, vector: attributes.AttributeVector) -> None:
     name = st.session_state.get("attr_name") or vector.name
     try:
         kept = attributes.AttributeVector(**{**vector.__dict__, "name": name})
-        path = attributes.save_vector(selected.path, kept)
+        attributes.save_vector(selected.path, kept)
     except (VAELabError, OSError) as exc:
         st.session_state[SAVED_MESSAGE_KEY] = ("error", str(exc))
     else:
-        st.session_state[SAVED_MESSAGE_KEY] = ("success", f"Saved “{name.strip()}” to {path}.")
+        st.session_state[SAVED_MESSAGE_KEY] = (
+            "success",
+            f"Saved “{name.strip()}”: it is offered under *Saved vector* for this model from now on.",
+        )
 
 
 def save_box(selected: Selected, vector: attributes.AttributeVector) -> None:

@@ -91,6 +91,18 @@ def _new_seed(key: str) -> None:
     st.session_state[key] = int(np.random.default_rng().integers(100_000))
 
 
+def other_class_index(selected: Selected, start: Start, fallback: int = 1) -> int:
+    """The first test example of another class than the start's (a test example's): B's
+    default, so that the first A → B path a person sees crosses classes (test examples 0 and 1
+    are both zeros in mnist-5k). ``fallback`` without labels or a test-example start."""
+    test = selected.data.test
+    if test.y is None or not start.signature.startswith("test:"):
+        return fallback
+    a = int(start.signature.split(":")[1])
+    others = (test.y != test.y[a]).nonzero()
+    return int(others[0, 0]) if len(others) else fallback
+
+
 def index_picker(
     label: str, key: str, n: int, default: int = 0, container=None, param: str | None = None
 ) -> int:
