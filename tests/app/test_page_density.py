@@ -65,3 +65,17 @@ def test_conditional_model_is_scored_without_labels():
         )
     )
     assert auroc["uniform noise"] > 0.95
+
+
+def test_a_far_foreign_set_does_not_squeeze_the_test_set_into_a_spike():
+    import numpy as np
+
+    from vae.figures.density import ll_histogram
+
+    test = np.random.default_rng(0).normal(-100, 10, 500)
+    far = np.full(200, -5000.0)
+    fig = ll_histogram({"test set": test, "uniform noise": far}).to_dict()
+    bins = fig["data"][0]["xbins"]
+    assert bins["start"] >= test.min() - 2 * np.ptp(test) - 1e-9  # not −5,000
+    assert (bins["end"] - bins["start"]) / bins["size"] > 100  # the test set spans many bars
+    assert "200 values lie beyond the axis" in fig["layout"]["title"]["text"]

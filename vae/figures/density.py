@@ -14,17 +14,24 @@ PALETTE = ["#6C4AB6", "#E4572E", "#17BEBB", "#FFC914", "#76B041", "#8D6A9F", "#2
 def ll_histogram(groups: dict[str, np.ndarray], marker: float | None = None) -> go.Figure:
     """Overlaid histograms of log-likelihood (nats), one per group; the first is the test set.
 
-    ``marker`` draws a vertical line (an uploaded image's score).
+    The axis spans the test set and at most twice its spread beyond either end: a foreign set
+    at −5,000 nats would squeeze the test set into one bar. Values beyond are drawn at the
+    edge, and the title says how many. ``marker`` draws a vertical line (an upload's score).
     """
     finite = [v[np.isfinite(v)] for v in groups.values() if len(v)]
     lo = min((float(v.min()) for v in finite if len(v)), default=-1.0)
     hi = max((float(v.max()) for v in finite if len(v)), default=0.0)
+    if finite and len(finite[0]):
+        t_lo, t_hi = float(finite[0].min()), float(finite[0].max())
+        spread = max(t_hi - t_lo, 1e-3)
+        lo, hi = max(lo, t_lo - 2 * spread), min(hi, t_hi + 2 * spread)
+    clipped = sum(int(((v < lo) | (v > hi)).sum()) for v in finite)
     size = max((hi - lo) / 150, 1e-3)
     fig = go.Figure()
     for i, (name, values) in enumerate(groups.items()):
         fig.add_trace(
             go.Histogram(
-                x=np.asarray(values, dtype=float),
+                x=np.clip(np.asarray(values, dtype=float), lo, hi),
                 name=name,
                 xbins={"start": lo, "end": hi + size, "size": size},
                 histnorm="probability",
@@ -42,6 +49,9 @@ def ll_histogram(groups: dict[str, np.ndarray], marker: float | None = None) -> 
         barmode="overlay",
         legend={"orientation": "h", "y": -0.25},
     )
+    if clipped:
+        noun = "value lies" if clipped == 1 else "values lie"
+        fig.update_layout(title=f"{clipped} {noun} beyond the axis, drawn at its edge")
     return fig
 
 
