@@ -278,3 +278,22 @@ def test_every_page_names_latent_dimensions_one_way():
         if page == "posterior_lab":
             bars = [t for f in plotly_figures(at) for t in f["data"] if t.get("type") == "bar"]
             assert bars and list(bars[0]["x"])[:2] == ["z0", "z1"]
+
+
+def test_a_class_has_one_colour_on_the_latent_map_and_interpolate():
+    from tests.app_helpers import plotly_figures
+
+    def colours(page: str) -> dict[str, str]:
+        at = open_app(page, "mnist-16d")
+        found = {}
+        for figure in plotly_figures(at):
+            for trace in figure["data"]:
+                colour = (trace.get("marker") or {}).get("color")
+                if isinstance(colour, str) and trace.get("name", "").isdigit():
+                    found.setdefault(trace["name"], colour)
+        return found
+
+    on_map, on_path = colours("latent_map"), colours("interpolate")
+    shared = sorted(set(on_map) & set(on_path))
+    assert len(shared) == 10, (on_map, on_path)
+    assert all(on_map[c] == on_path[c] for c in shared), (on_map, on_path)

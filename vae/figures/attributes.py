@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from vae import names
-from vae.figures.latent_map import PALETTE
+from vae.figures.palette import class_colour
 
 
 def loadings_figure(direction: np.ndarray, share: np.ndarray) -> go.Figure:
@@ -36,7 +36,7 @@ def probe_figure(alphas: np.ndarray, probabilities: np.ndarray, names: Sequence[
     for c, name in enumerate(names):
         fig.add_scatter(
             x=np.asarray(alphas, dtype=float), y=probabilities[:, c], mode="lines+markers",
-            name=str(name), line={"color": PALETTE[c % len(PALETTE)]},
+            name=str(name), line={"color": class_colour(c)},
             hovertemplate=f"class {name}: p=%{{y:.2f}} at α=%{{x:.1f}}<extra></extra>",
         )  # fmt: skip
     fig.update_layout(

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from vae.figures.palette import class_colour
+
 PATH_COLOR = "#d62728"
 
 
@@ -32,7 +34,7 @@ def _class_traces(
                 y=points[mask, 1],
                 mode="markers",
                 name=str(name),
-                marker=marker,
+                marker={**marker, "color": class_colour(int(c))},  # as on the Latent map
                 hoverinfo="name",
             )  # fmt: skip
         )

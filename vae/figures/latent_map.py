@@ -12,12 +12,12 @@ from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import qualitative
 
 from vae import names
+from vae.figures.palette import CLASSES, class_colour
 from vae.images import png_bytes, upscale
 
-PALETTE = qualitative.D3 + qualitative.Pastel1
+PALETTE = CLASSES  # the lab's class colours (vae.figures.palette)
 SELECTED_NAME = "selected"
 CHOSEN_NAME = "chosen"
 
@@ -62,7 +62,7 @@ def _point_traces(
         for c, name in enumerate(categories):
             mask = codes == c
             if mask.any():
-                marker = {"size": size, "color": PALETTE[c % len(PALETTE)], "opacity": 0.85}
+                marker = {"size": size, "color": class_colour(c), "opacity": 0.85}
                 traces.append(
                     at(mask) | {"name": str(name), "marker": marker, "hovertemplate": hover}
                 )
@@ -215,7 +215,7 @@ def manifold_figure(
                     fig.add_scattergl(
                         x=codes[mask, 0], y=codes[mask, 1], customdata=custom[mask], mode="markers",
                         name=str(name), hovertemplate="#%{customdata}<extra>%{fullData.name}</extra>",
-                        marker={"size": 5, "color": PALETTE[c % len(PALETTE)], "opacity": 0.7,
+                        marker={"size": 5, "color": class_colour(c), "opacity": 0.7,
                                 "line": {"width": 0.5, "color": "white"}},
                     )  # fmt: skip
         else:

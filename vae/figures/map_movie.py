@@ -16,6 +16,7 @@ from plotly.subplots import make_subplots
 
 from vae import names
 from vae.figures.latent_map import PALETTE
+from vae.figures.palette import class_colour
 from vae.maps.movie import Movie
 
 
@@ -25,7 +26,7 @@ def _groups(labels: np.ndarray | None, names: Sequence[str] | None, n: int) -> l
     labels = np.asarray(labels[:n]).astype(np.int64)
     names = list(names) if names else [str(c) for c in range(int(labels.max()) + 1)]
     return [
-        (str(name), np.flatnonzero(labels == c), PALETTE[c % len(PALETTE)])
+        (str(name), np.flatnonzero(labels == c), class_colour(c))
         for c, name in enumerate(names)
         if (labels == c).any()
     ]
