@@ -137,9 +137,14 @@ def watch(name: str, activity: dict[str, bool], poll: float | None) -> None:
 
 
 def actions(info: runs.RunInfo) -> None:
-    """Stop, resume, open and delete the watched run."""
+    """Stop, resume, open and delete the watched run (in class mode, only this tab's own)."""
     c = st.columns([1, 1.4, 1, 1])
-    if train.is_active(info.state):
+    if not train.may_control(info.name):
+        st.caption(
+            "Started from another tab: in class mode (`VAE_LAB_CLASS_MODE=1`) only the tab that "
+            "started a run stops, resumes or deletes it; you can still watch it and use it."
+        )
+    elif train.is_active(info.state):
         if c[0].button("Stop", key="stop", icon=":material/stop:"):
             run_queue.cancel(info.path)
             st.rerun()

@@ -80,3 +80,19 @@ def test_one_tab_may_hold_two_runs_of_the_queue_at_once(runs_dir, monkeypatch):
         _no_exception(at)
     assert sorted(p.name for p in runs_dir.glob("mine*")) == ["mine2", "mine3"]
     assert any("up to 2 at once are accepted" in e.value for e in at.error)
+
+
+def test_in_class_mode_a_tab_stops_and_deletes_only_its_own_runs(runs_dir, monkeypatch):
+    run_dir = runs_dir / "someone-else"
+    shutil.copytree(BUNDLED / "digits-2d", run_dir, ignore=shutil.ignore_patterns("cache"))
+    runs.write_status(run_dir, "stopped", epoch=3, epochs=60)
+    at = open_page("train")
+    assert at.button(key="delete") is not None  # a laptop: every run is the person's own
+    monkeypatch.setenv("VAE_LAB_CLASS_MODE", "1")
+    at = open_page("train")
+    _no_exception(at)
+    assert not [b for b in at.button if b.key in ("delete", "resume", "stop")]
+    assert any("Started from another tab" in c.value for c in at.caption)
+    at.session_state["train_mine"] = ["someone-else"]  # as if this tab had started it
+    at.run()
+    assert at.button(key="delete") is not None

@@ -119,6 +119,20 @@ def over_session_cap() -> str | None:
     return None
 
 
+CLASS_MODE_ENV = "VAE_LAB_CLASS_MODE"
+
+
+def may_control(name: str) -> bool:
+    """Whether this tab may stop, resume or delete run ``name``: always, unless the server runs
+    in class mode (``VAE_LAB_CLASS_MODE=1``, the teacher's setting for a shared server), where a
+    tab controls only the runs it started."""
+    import os
+
+    if os.environ.get(CLASS_MODE_ENV, "0") in ("", "0"):
+        return True
+    return name in st.session_state.get(MINE_KEY, [])
+
+
 def started_here(name: str) -> None:
     """Remember that this session pressed Start for ``name``: its live view polls fast, and it
     counts towards the session's cap."""
