@@ -35,10 +35,29 @@ FAST_POLL_LIMIT_S = 60.0  # ... at most this long after it left the queue
 SWITCH_DELAY_S = FAST_POLL_SECONDS / 2  # the poll after the one that drew the first point switches
 
 
-@st.cache_resource(show_spinner="Loading the data set…", max_entries=8)
 def dataset(name_or_path: str, image_size: int | None = None) -> Dataset:
-    """A data set (at ``image_size`` if given), loaded once per server (shared, never changed)."""
-    return load_dataset(name_or_path, image_size=image_size)
+    """A data set (at ``image_size`` if given), loaded once per server (shared, never changed).
+
+    Built-in sets share a cache of 8; uploaded ones a cache of 2, so that a class's uploads
+    (each up to 2²⁶ values, 256 MiB) cannot pile up in the server's memory."""
+    from vae.data import BUILTIN_DATASETS
+
+    if name_or_path in BUILTIN_DATASETS:
+        return _builtin(name_or_path, image_size)
+    return _uploaded(name_or_path, image_size)
+
+
+@st.cache_resource(show_spinner="Loading the data set…", max_entries=8)
+def _builtin(name: str, image_size: int | None) -> Dataset:
+    return load_dataset(name, image_size=image_size)
+
+
+UPLOADED_CACHE = 2
+
+
+@st.cache_resource(show_spinner="Loading the data set…", max_entries=UPLOADED_CACHE)
+def _uploaded(path: str, image_size: int | None) -> Dataset:
+    return load_dataset(path, image_size=image_size)
 
 
 def native_size(data: Dataset) -> int | None:
