@@ -15,10 +15,8 @@ import streamlit as st
 import torch
 
 from vae.analysis import latent
-from vae.app import caching, links, modality, own_input, shell
+from vae.app import caching, links, modality, own_input
 from vae.app.shell import Selected
-from vae.errors import DataError
-from vae.modalities.text import MAX_TYPED_CHARS
 from vae.model.evaluation import elbo_stats
 
 log = logging.getLogger(__name__)
@@ -208,22 +206,9 @@ def start_picker(selected: Selected, key: str, link: bool = False) -> Start | No
 def typed_sentence(
     selected: Selected, label: str, key: str, default: str = "the weather was sunny and warm"
 ) -> torch.Tensor | None:
-    """A sentence typed in a text box, as the model's row of token ids (None, with the reason
-    shown, when it cannot be read); words the model does not know are named."""
-    seam = modality.of(selected.info)
-    text = st.text_input(label, default, key=key, max_chars=MAX_TYPED_CHARS)
-    try:
-        x = seam.read([text], selected.model.input_shape[0])[0]
-    except DataError as exc:
-        st.error(str(exc))
-        return None
-    unknown = seam.unknown_words(text)
-    if unknown:
-        st.caption("Read as <unk> (not in the model's vocabulary): "
-                   + ", ".join(shell.plain(w) for w in unknown[:10]))  # fmt: skip
-    if len(text.split()) >= selected.model.input_shape[0]:
-        st.caption(f"Cut to the model's {selected.model.input_shape[0] - 1} tokens.")
-    return x
+    """A sentence typed in a text box as the model's row of token ids (see
+    ``own_input.read_typed``); None, with the reason shown, when it cannot be read."""
+    return own_input.read_typed(selected, label, key, default)
 
 
 def _class_name(selected: Selected, label: int | None) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -23,6 +22,7 @@ from vae.app import caching, modality, shell
 from vae.app.pictures import picture
 from vae.app.shell import Selected
 from vae.errors import VAELabError
+from vae.modalities.text import MAX_TYPED_CHARS
 from vae.model.evaluation import encode_means, iwae_log_likelihood
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ def picker(selected: Selected, key: str) -> OwnInput | None:
     info = selected.info
     kind = modality.of(info)
     if "text" in kind.inputs:
-        return _typed(selected, kind, key)
+        return _typed(selected, key)
     if "draw" not in kind.inputs:
         st.info(f"Your own input needs a model you can draw for; this one models {kind.plural}.")
         return None
@@ -139,20 +139,32 @@ def from_drawing(selected: Selected, rgba: np.ndarray, y: int | None = None) -> 
     return OwnInput(x, y, "your drawing", f"drawing:{digest}:{y}")
 
 
-def _typed(selected: Selected, kind: Any, key: str) -> OwnInput | None:
-    """A sentence typed in a text box, read with the model's vocabulary."""
-    text = st.text_input("Your sentence", "the children played in the garden", key=f"{key}_text",
-                         max_chars=1000)  # fmt: skip
+def read_typed(selected: Selected, label: str, key: str, default: str) -> torch.Tensor | None:
+    """A sentence typed in a text box, as the model's row of token ids (None, with the reason
+    shown, when it cannot be read); words the model does not know, and a cut, are named."""
+    kind = modality.of(selected.info)
+    length = selected.model.input_shape[0]
+    text = st.text_input(label, default, key=key, max_chars=MAX_TYPED_CHARS)
     try:
-        x = kind.read([text], selected.model.input_shape[0])[0]
+        x = kind.read([text], length)[0]
     except VAELabError as exc:
         shell.report_error(exc)
-        return stored(selected)
+        return None
     unknown = kind.unknown_words(text)
     if unknown:
         st.caption("Read as <unk> (not in the model's vocabulary): "
                    + ", ".join(shell.plain(w) for w in unknown[:10]))  # fmt: skip
-    digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+    if len(text.split()) >= length:
+        st.caption(f"Cut to the model's {length - 1} tokens.")
+    return x
+
+
+def _typed(selected: Selected, key: str) -> OwnInput | None:
+    """A typed sentence kept as this model's own input."""
+    x = read_typed(selected, "Your sentence", f"{key}_text", "the children played in the garden")
+    if x is None:
+        return stored(selected)
+    digest = hashlib.sha256(x.numpy().tobytes()).hexdigest()[:12]
     return _keep(selected, OwnInput(x, None, "your sentence", f"text:{digest}"))
 
 

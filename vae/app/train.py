@@ -8,7 +8,9 @@ the data set changes.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -103,8 +105,6 @@ PRESS_WINDOW_S = 3.0
 def pressed_again(settings: dict[str, Any]) -> bool:
     """True for a Start with the same settings within ``PRESS_WINDOW_S`` of this session's last
     one (a double click, or a click while the first is being submitted): one press, one run."""
-    import json
-
     signature = json.dumps(settings, sort_keys=True, default=str)
     last = st.session_state.get(PRESS_KEY)
     now = time.monotonic()
@@ -122,8 +122,6 @@ def over_session_cap() -> str | None:
     """Why this session may not start another run now (None if it may): at most
     ``$VAE_LAB_MAX_PER_SESSION`` (default 2) of its runs queued or training at once, so that one
     student cannot hold a class's queue."""
-    import os
-
     try:
         cap = max(1, int(os.environ.get(PER_SESSION_ENV, "2")))
     except ValueError:
@@ -145,8 +143,6 @@ def may_control(name: str) -> bool:
     """Whether this tab may stop, resume or delete run ``name``: always, unless the server runs
     in class mode (``VAE_LAB_CLASS_MODE=1``, the teacher's setting for a shared server), where a
     tab controls only the runs it started."""
-    import os
-
     if os.environ.get(CLASS_MODE_ENV, "0") in ("", "0"):
         return True
     return name in st.session_state.get(MINE_KEY, [])
