@@ -6,10 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
+import streamlit as st
 import torch
 
 from vae.analysis import inpainting
 from vae.analysis.corruption import Corruption, data_mean_image, default_corruption, show_missing
+from vae.analysis.text_restore import restorations, restore_scores
+from vae.app import controls, shell
 from vae.app.caching import cached, has_cached, memo
 from vae.app.examples import test_x, test_y
 from vae.app.shell import Selected
@@ -121,12 +125,6 @@ def restore_one(
 
 def text_view(selected: Selected, seam: Any) -> None:
     """Denoise for a text model: mask or drop words of a sentence, restore it, score the test set."""
-    import pandas as pd
-    import streamlit as st
-
-    from vae.analysis.text_restore import restorations, restore_scores
-    from vae.app import controls, shell
-
     model = selected.model
     st.header("1 · Damage a sentence")
     source_col, corrupt_col = st.columns(2, gap="large")

@@ -13,6 +13,7 @@ from vae.app import caching
 from vae.app.caching import cached, memo
 from vae.app.examples import MAX_TEST, example, test_x, test_y
 from vae.app.shell import Selected
+from vae.runs import catalog
 
 # The bundled models each section starts on: the MNIST ones, or the digits ones beside a digits model.
 TWO_D_DEFAULTS = ("mnist-2d", "digits-2d")
@@ -84,8 +85,6 @@ CHUNK_MODELS = ("chunks-ae", "chunks-vae", "chunks-calm")
 def chunk_curves() -> dict[str, dict[str, Any]]:
     """The bundled chunk autoencoders' token accuracy under noise on z (measured when they were
     built, ``summary.json``'s ``noise_curve``), by title; the models missing are left out."""
-    from vae.runs import catalog
-
     out = {}
     for name in CHUNK_MODELS:
         entry = catalog.find_bundled(name)

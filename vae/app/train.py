@@ -20,7 +20,7 @@ import streamlit as st
 from PIL import Image
 
 from vae.app import train_form
-from vae.data import Dataset, load_dataset
+from vae.data import BUILTIN_DATASETS, Dataset, load_dataset
 from vae.figures.training import curves_figure, kl_heatmap
 from vae.images import upscale
 from vae.runs import store as runs
@@ -42,8 +42,6 @@ def dataset(name_or_path: str, image_size: int | None = None) -> Dataset:
 
     Built-in sets share a cache of 8; uploaded ones a cache of 2, so that a class's uploads
     (each up to 2²⁶ values, 256 MiB) cannot pile up in the server's memory."""
-    from vae.data import BUILTIN_DATASETS
-
     if name_or_path in BUILTIN_DATASETS:
         return _builtin(name_or_path, image_size)
     return _uploaded(name_or_path, image_size)

@@ -16,7 +16,7 @@ import torch
 from vae.errors import DataError
 from vae.modalities import register
 from vae.modalities.base import Modality
-from vae.model.vocabulary import EOS, PAD, UNK, Vocabulary
+from vae.model.vocabulary import EOS, PAD, UNK, Vocabulary, tokenise
 
 CORRUPTIONS = {
     "mask": "words masked: that fraction of the words replaced by <unk>",
@@ -71,8 +71,6 @@ class Text(Modality):
 
     def unknown_words(self, text: str) -> list[str]:
         """The tokens of ``text`` the vocabulary does not know (they read as ``<unk>``)."""
-        from vae.model.vocabulary import tokenise
-
         vocabulary = self._vocabulary()
         index = vocabulary.index
         return [t for t in tokenise(text, vocabulary.tokenisation) if t not in index]

@@ -11,6 +11,7 @@ uploads that no run was trained on until the folder fits.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import tempfile
 from pathlib import Path
@@ -57,8 +58,6 @@ def store_upload(filename: str, data: bytes, root: Path | None = None) -> Path:
 
 def _in_use(root: Path) -> set[Path]:
     """The uploads some run was (or is to be) trained on: named by its config or launch file."""
-    import json
-
     used = set()
     for folder in root.iterdir() if root.is_dir() else ():
         for name, keys in (
