@@ -38,8 +38,9 @@ class FactorView:
         return f"z{d}: {held} (I/H {share:.2f})"
 
 
-def factor_view(selected: Selected) -> FactorView | None:
-    """The factor × dimension view of a model whose data has ground-truth factors, else None."""
+def factor_view(selected: Selected, measure: bool = True) -> FactorView | None:
+    """The factor × dimension view of a model whose data has ground-truth factors, else None
+    (also None without ``measure`` where neither the summary nor the cache holds it)."""
     truth = selected.data.ground_truth
     if truth is None:
         return None
@@ -63,6 +64,8 @@ def factor_view(selected: Selected) -> FactorView | None:
         return {"matrix": mi_matrix(codes, factors), "active": active_dims(codes)}
 
     params = {"n": SAMPLE, "seed": 0}
+    if not measure and not caching.has_cached(selected, "factor_view", params):
+        return None
     if caching.has_cached(selected, "factor_view", params):
         found = caching.cached(selected, "factor_view", params, compute)
     else:

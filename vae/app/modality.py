@@ -19,6 +19,8 @@ from vae.modalities import for_kind
 from vae.modalities.base import Modality
 from vae.runs.catalog import ModelInfo
 
+PAIRS_PLAYED = 6  # originals and reconstructions played in a row: 6 × 1.1 s
+
 
 def of(info: ModelInfo) -> Modality:
     """The modality of a model's data, bound to the model (a text model's vocabulary)."""
@@ -32,9 +34,11 @@ def show(
     ncol: int | None = None,
     target: int = 96,
 ) -> None:
-    """A batch of examples as the modality displays them, each with its caption."""
+    """A batch of examples as the modality displays them, each with its caption (a sound: its
+    spectrogram with a player under it)."""
     items = modality.render(x, target=target)
-    if modality.display == "picture":
+    if modality.shows_pictures:
+        sounds = modality.sound(x) if plays(modality) else None
         n = len(items)
         ncol = ncol or n
         for start in range(0, n, ncol):
@@ -43,11 +47,8 @@ def show(
                 if start + i < n:
                     caption = captions[start + i] if captions else None
                     col.image(items[start + i], caption=caption)
-    elif modality.display == "audio":
-        for i, item in enumerate(items):
-            if captions:
-                st.caption(captions[i])
-            st.audio(item, format="audio/wav")
+                    if sounds is not None:
+                        col.audio(sounds[start + i], format="audio/wav")
     elif modality.display == "text":
         for i, item in enumerate(items):
             label = f"**{html.escape(captions[i])}** · " if captions else ""
@@ -59,6 +60,29 @@ def show(
         st.dataframe(pd.DataFrame(table), hide_index=True)
 
 
+def plays(modality: Modality) -> bool:
+    """Whether the modality's examples are sounds, with players beside their spectrograms."""
+    return modality.display == "audio"
+
+
+def play(modality: Modality, x: torch.Tensor, where=st, caption: str | None = None) -> None:
+    """One player for one example (x: (1, ...) or (...)), where the modality is sound."""
+    if plays(modality):
+        if caption:
+            where.caption(caption)
+        where.audio(modality.sound(x.reshape(1, *x.shape[-3:]))[0], format="audio/wav")
+
+
+def play_sequence(
+    modality: Modality, x: torch.Tensor, where=st, caption: str | None = None
+) -> None:
+    """One player for a sequence (a walk, a row of a traversal), the sounds one after another."""
+    if plays(modality):
+        if caption:
+            where.caption(caption)
+        where.audio(modality.sequence(x), format="audio/wav")
+
+
 def strip(modality: Modality, x: torch.Tensor, caption: str, target: int = 80) -> None:
     """A sequence of examples (a walk, a path, frames) in one row, with one caption."""
     if modality.shows_pictures:
@@ -66,6 +90,7 @@ def strip(modality: Modality, x: torch.Tensor, caption: str, target: int = 80) -
             picture(x, ncol=x.shape[0], target=target), caption=caption, width="stretch",
             output_format="PNG",
         )  # fmt: skip
+        play_sequence(modality, x, caption="played one after the other, left to right")
     else:
         st.caption(caption)
         show(modality, x, [f"{i + 1}" for i in range(x.shape[0])])
@@ -82,15 +107,12 @@ def show_pairs(
         right.image(
             picture(recon, ncol=ncol, target=48), caption="reconstructions", output_format="PNG"
         )
+        if plays(modality):
+            n = min(len(x), PAIRS_PLAYED)
+            play_sequence(modality, x[:n], left, f"the first {n} originals, one after the other")
+            play_sequence(modality, recon[:n], right, f"their {n} reconstructions")
         return
     names = names or [str(i) for i in range(len(x))]
-    if modality.display == "audio":
-        for name, a, b in zip(names, modality.render(x), modality.render(recon), strict=True):
-            st.caption(name)
-            left, right = st.columns(2)
-            left.audio(a, format="audio/wav")
-            right.audio(b, format="audio/wav")
-        return
     st.dataframe(
         pd.DataFrame(
             {"example": names, "original": modality.render(x),

@@ -11,7 +11,7 @@ needs them, so importing ``vae.data`` stays cheap.
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import torch
@@ -45,7 +45,8 @@ BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 FILE_KINDS = (
-    ".npz (x, optional y), .npy, .csv, .txt (one example per line), a .zip or folder of images"
+    ".npz (x, optional y), .npy, .csv, .txt (one example per line), a .zip or folder of images "
+    "or of .wav sounds"
 )
 
 
@@ -85,8 +86,12 @@ def _load_builtin(name: str, *, image_size: int | None, data_dir: str | None, se
 
 def _load_path(path: Path, *, image_size: int | None, seed: int, tokens: str | None) -> Dataset:
     if path.is_dir():
+        from vae.data import sounds
         from vae.data.images import load_image_folder
 
+        names = [PurePosixPath(p.relative_to(path).as_posix()) for p in path.rglob("*.*")]
+        if sounds.is_sounds(names[: sounds.MAX_CLIPS * 2]):
+            return sounds.load_sound_folder(path, seed=seed)
         return load_image_folder(path, image_size=image_size, seed=seed)
     suffix = path.suffix.lower()
     if not path.exists():
@@ -114,13 +119,30 @@ def _load_path(path: Path, *, image_size: int | None, seed: int, tokens: str | N
 
         return load_text_file(path, tokens=tokens, seed=seed)
     if suffix == ".zip":
+        from vae.data import sounds
         from vae.data.images import load_image_zip
 
+        if sounds.is_sounds(_zip_names(path)):
+            return sounds.load_sound_zip(path, seed=seed)
         return load_image_zip(path, image_size=image_size, seed=seed)
     raise DataError(
         f"{path} has the extension {suffix or '(none)'!r}, which is not a data format this reads; "
         f"expected {FILE_KINDS}, or a built-in name ({', '.join(BUILTIN_DATASETS)})."
     )
+
+
+MAX_LISTED = 200_000  # zip members looked at to tell sounds from images
+
+
+def _zip_names(path: Path) -> list[PurePosixPath]:
+    """The member names of a zip (none where it cannot be read: the loader says why)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return [PurePosixPath(n) for n in archive.namelist()[:MAX_LISTED]]
+    except (zipfile.BadZipFile, OSError):
+        return []
 
 
 def image_to_tensor(file_or_bytes: Any, input_shape: tuple[int, ...]) -> torch.Tensor:

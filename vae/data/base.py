@@ -84,7 +84,7 @@ class Dataset:
     train: Split
     test: TensorSplit
     input_shape: tuple[int, ...]
-    kind: str  # "image", "points", "tabular" or "text"
+    kind: str  # "image", "points", "tabular", "text" or "audio"
     likelihood: str  # the likelihood that suits the data: bernoulli, gaussian or categorical
     default_architecture: str = "mlp"
     class_names: list[str] | None = None
@@ -129,7 +129,8 @@ class Dataset:
 
     @property
     def is_image(self) -> bool:
-        return self.kind == "image"
+        """Examples are pictures (C, H, W): images, and sounds as their spectrograms."""
+        return self.kind in ("image", "audio")
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,7 @@ def _to_array(im: Image.Image) -> np.ndarray:
 Entry = tuple[PurePosixPath, str, Callable[[], bytes]]
 
 
-def _folder_entries(root: Path) -> list[Entry]:
+def folder_entries(root: Path) -> list[Entry]:
     entries: list[Entry] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames.sort()
@@ -136,14 +136,14 @@ def _file_reader(path: Path) -> Callable[[], bytes]:
     def read() -> bytes:
         if path.stat().st_size > MAX_IMAGE_FILE_BYTES:
             raise DataError(
-                f"{path} is larger than {human_bytes(MAX_IMAGE_FILE_BYTES)}; smaller image files are accepted."
+                f"{path} is larger than {human_bytes(MAX_IMAGE_FILE_BYTES)}; smaller files are accepted."
             )
         return path.read_bytes()
 
     return read
 
 
-def _zip_entries(archive: zipfile.ZipFile, path: Path) -> list[Entry]:
+def zip_entries(archive: zipfile.ZipFile, path: Path) -> list[Entry]:
     infos = archive.infolist()
     if len(infos) > MAX_ARCHIVE_MEMBERS:
         raise DataError(
@@ -164,7 +164,7 @@ def _zip_entries(archive: zipfile.ZipFile, path: Path) -> list[Entry]:
             limit = min(MAX_IMAGE_FILE_BYTES, budget["left"])
             if info.file_size > limit:
                 raise DataError(
-                    f"{source} declares {human_bytes(info.file_size)}; image files up to {human_bytes(limit)} are accepted."
+                    f"{source} declares {human_bytes(info.file_size)}; files up to {human_bytes(limit)} are accepted."
                 )
             try:
                 with archive.open(info) as f:
@@ -181,7 +181,7 @@ def _zip_entries(archive: zipfile.ZipFile, path: Path) -> list[Entry]:
                 ) from None
             if len(data) > limit:
                 raise DataError(
-                    f"{source} holds more than {human_bytes(limit)}; smaller image files are accepted."
+                    f"{source} holds more than {human_bytes(limit)}; smaller files are accepted."
                 )
             budget["left"] -= len(data)
             return data
@@ -270,7 +270,7 @@ def images_to_dataset(
 def load_image_folder(path: Path, *, image_size: int | None = None, seed: int = 0) -> Dataset:
     """A data set from a folder of images, labelled by class sub-folders if it has them."""
     return images_to_dataset(
-        _folder_entries(path), source=str(path), name=path.name, image_size=image_size, seed=seed
+        folder_entries(path), source=str(path), name=path.name, image_size=image_size, seed=seed
     )
 
 
@@ -278,7 +278,7 @@ def load_image_zip(path: Path, *, image_size: int | None = None, seed: int = 0) 
     """A data set from a ``.zip`` of images, labelled by class sub-folders if it has them."""
     try:
         with zipfile.ZipFile(path) as archive:
-            entries = _zip_entries(archive, path)
+            entries = zip_entries(archive, path)
             return images_to_dataset(
                 entries, source=str(path), name=path.stem, image_size=image_size, seed=seed
             )
@@ -297,7 +297,7 @@ def _read_upload(file_or_bytes: Any) -> tuple[bytes, str]:
             raise DataError(f"{path} does not exist; expected a file of one {ACCEPTED[:-1]}.")
         if path.stat().st_size > MAX_IMAGE_FILE_BYTES:
             raise DataError(
-                f"{path} is larger than {human_bytes(MAX_IMAGE_FILE_BYTES)}; smaller image files are accepted."
+                f"{path} is larger than {human_bytes(MAX_IMAGE_FILE_BYTES)}; smaller files are accepted."
             )
         return path.read_bytes(), str(path)
     source = getattr(file_or_bytes, "name", None) or "The uploaded image"
@@ -311,7 +311,7 @@ def _read_upload(file_or_bytes: Any) -> tuple[bytes, str]:
         )
     if len(data) > MAX_IMAGE_FILE_BYTES:
         raise DataError(
-            f"{source} is larger than {human_bytes(MAX_IMAGE_FILE_BYTES)}; smaller image files are accepted."
+            f"{source} is larger than {human_bytes(MAX_IMAGE_FILE_BYTES)}; smaller files are accepted."
         )
     return bytes(data), str(source)
 

@@ -14,7 +14,7 @@ from vae.data.base import Entry
 from vae.errors import DataError
 
 # One line per module, in the order the CLI and the Train form list their data sets.
-MODULES = ("digits", "mnist5k", "shapes", "toys", "idx", "dsprites", "text")
+MODULES = ("digits", "mnist5k", "shapes", "toys", "idx", "dsprites", "text", "notes")
 
 _ENTRIES: dict[str, Entry] | None = None
 

@@ -15,7 +15,7 @@ from vae.errors import DataError
 from vae.modalities.base import Modality
 
 # The registry: one line per modality module.
-MODULES = ("image", "points", "text")
+MODULES = ("image", "points", "text", "audio")
 
 _REGISTRY: dict[str, type[Modality]] = {}
 _loaded = False
