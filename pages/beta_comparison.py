@@ -116,6 +116,9 @@ for column, selected in zip(columns, runs, strict=True):
             st.image(pictures.picture(grid, ncol=cols, target=48), output_format="PNG")
             named = [view.row_label(d) if view is not None else f"z{d}" for d in rows]
             st.caption("rows, top to bottom: " + ", ".join(named))
+            seam = modality.of(selected.info)
+            for r, name in enumerate(named):  # a sound model: each row heard, named by its factor
+                modality.play_sequence(seam, grid[r * cols : (r + 1) * cols], caption=name)
         else:
             st.caption("2-D points: no images to reconstruct or traverse.")
 

@@ -112,7 +112,7 @@ else:
 
 # --- 3. the whole test set ------------------------------------------------------------------------
 
-n_bench = examples.test_x(selected).shape[0]
+n_bench = denoise.bench_size(selected)
 st.header("3 · Over the test set")
 st.markdown(
     f"One example proves little. Here the same corruption (a fresh draw for each image) hits "

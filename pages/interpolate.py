@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from vae.analysis import latent
-from vae.app import controls, links, modality, own_input, pictures, shell
+from vae.app import controls, factors, links, modality, own_input, pictures, shell
 from vae.figures.interpolate import latent_path, points_path
 
 shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
@@ -75,11 +75,13 @@ def live_decoder() -> None:
                     caption=start.description,
                     output_format="PNG",
                 )
+                modality.play(seam, start.x, shown)
             decoded_col.image(
                 pictures.picture(decoded, target=160),
                 caption="decoded from the sliders",
                 output_format="PNG",
             )
+            modality.play(seam, decoded, decoded_col)
         elif shows_text:
             if start.x is not None:
                 st.markdown(
@@ -152,6 +154,7 @@ if shows_pictures:
     st.image(
         strip, caption=f"A → B in {steps} frames ({method})", width="stretch", output_format="PNG"
     )
+    modality.play_sequence(seam, frames, caption="the frames played from A to B")
     pictures.downloads("interpolation", strip, pictures.frames_of(frames, target=128), "ab")
 if shows_text:  # Bowman et al. 2016's homotopy: the sentences along a path between two codes
     modality.strip(seam, frames, f"A → B in {steps} steps ({method}), each decoded greedily")
@@ -203,15 +206,16 @@ if shows_text:
                        [f"{v:+.1f}" for v in values])  # fmt: skip
     st.caption(f"columns: z from {low:g} to {high:g}; centre code: {start.description}")
     st.stop()
+view = factors.factor_view(selected, measure=False)  # named where already known
 for r, d in enumerate(rows):
     label_col, row_col = st.columns([1, 8], vertical_alignment="center")
+    held = view.row_label(d) if view is not None else f"z{d}"
     label_col.markdown(
-        f"**z{d}**  \nKL {dims.kl[d]:.2f}" + ("" if dims.active[d] else "  \n*inactive*")
+        f"**{held}**  \nKL {dims.kl[d]:.2f}" + ("" if dims.active[d] else "  \n*inactive*")
     )
-    row_col.image(
-        pictures.picture(grid_images[r * cols : (r + 1) * cols], ncol=cols, target=64),
-        output_format="PNG",
-    )
+    row = grid_images[r * cols : (r + 1) * cols]
+    row_col.image(pictures.picture(row, ncol=cols, target=64), output_format="PNG")
+    modality.play_sequence(seam, row, row_col)
 st.caption(f"columns: z from {low:g} to {high:g}; centre code: {start.description}")
 whole = pictures.picture(grid_images, ncol=cols, target=64)
 animation = [

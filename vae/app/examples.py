@@ -8,7 +8,7 @@ import torch
 
 from vae.app import shell
 from vae.app.shell import Selected
-from vae.data import image_to_tensor
+from vae.data import image_to_tensor, sounds
 from vae.errors import VAELabError
 
 MAX_TEST = 1000  # examples a whole-test-set measurement uses at most
@@ -32,11 +32,18 @@ def test_y(selected: Selected, n: int | None = None) -> torch.Tensor | None:
 
 
 def upload(selected: Selected, key: str, label: str = "…or upload an image") -> torch.Tensor | None:
-    """An uploaded image as a (1, C, H, W) tensor at the model's shape, or None (errors shown)."""
-    file = st.file_uploader(label, type=["png", "jpg", "jpeg", "bmp", "gif"], key=key)
+    """An uploaded image (or, for a sound model, a ``.wav``) as a (1, C, H, W) tensor at the
+    model's shape, or None (errors shown)."""
+    sound = selected.info.kind == "audio"
+    if sound:
+        label = label.replace("an image", "a sound (.wav)").replace("image", "sound (.wav)")
+    types = ["wav"] if sound else ["png", "jpg", "jpeg", "bmp", "gif"]
+    file = st.file_uploader(label, type=types, key=key)
     if file is None:
         return None
     try:
+        if sound:
+            return sounds.sound_to_tensor(file.getvalue(), f"The sound “{file.name}”").unsqueeze(0)
         return image_to_tensor(file, tuple(selected.info.input_shape)).unsqueeze(0)
     except VAELabError as exc:
         shell.report_error(exc)

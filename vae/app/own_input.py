@@ -21,6 +21,7 @@ from vae.analysis.density import percentile_of
 from vae.app import caching, modality, shell
 from vae.app.pictures import picture
 from vae.app.shell import Selected
+from vae.data import sounds
 from vae.errors import VAELabError
 from vae.modalities.text import MAX_TYPED_CHARS
 from vae.model.evaluation import encode_means, iwae_log_likelihood
@@ -32,6 +33,7 @@ UNUSUAL_BELOW = 5.0  # percent of the test set: a log-likelihood lower than this
 LL_K = 100  # importance samples, as the test set's cached log-likelihoods (vae.maps.projection)
 MAX_TRAIN = 5000  # training examples searched for neighbours
 SOURCES = ("Draw", "Upload")
+HEARD = ("Record", "Upload a WAV")
 
 
 @dataclass
@@ -68,6 +70,8 @@ def picker(selected: Selected, key: str) -> OwnInput | None:
     kind = modality.of(info)
     if "text" in kind.inputs:
         return _typed(selected, key)
+    if "microphone" in kind.inputs:
+        return _heard(selected, key)
     if "draw" not in kind.inputs:
         st.info(f"Your own input needs a model you can draw for; this one models {kind.plural}.")
         return None
@@ -168,6 +172,31 @@ def _typed(selected: Selected, key: str) -> OwnInput | None:
     return _keep(selected, OwnInput(x, None, "your sentence", f"text:{digest}"))
 
 
+def _heard(selected: Selected, key: str) -> OwnInput | None:
+    """A sound recorded with the microphone (16 kHz) or uploaded as a ``.wav``, framed as the
+    model's data was made (``vae.data.sounds``)."""
+    source = st.radio("Your sound", HEARD, horizontal=True, key=f"{key}_source")
+    if source == HEARD[0]:
+        file = st.audio_input("Record up to a few seconds", sample_rate=16_000, key=f"{key}_mic")
+    else:
+        file = st.file_uploader("A sound (.wav, PCM)", type=["wav"], key=f"{key}_wav")
+    st.caption(
+        "Brought to the model's input as its data was made: mono, 16 kHz, one second from just "
+        "before the onset, peak scaled to 0.5, as a 64-band log-mel spectrogram."
+    )
+    if file is None:
+        return stored(selected)
+    data = file.getvalue()
+    name = "your recording" if source == HEARD[0] else f"your sound “{file.name}”"
+    try:
+        x = sounds.sound_to_tensor(data, name[0].upper() + name[1:])
+    except VAELabError as exc:
+        shell.report_error(exc)
+        return stored(selected)
+    digest = hashlib.sha256(data).hexdigest()[:12]
+    return _keep(selected, OwnInput(x, None, name, f"sound:{digest}"))
+
+
 def _uploaded(selected: Selected, key: str, y: int | None) -> OwnInput | None:
     file = st.file_uploader(
         "An image (PNG, JPEG, BMP, GIF)", type=["png", "jpg", "jpeg", "bmp", "gif"],
@@ -251,6 +280,8 @@ def show(selected: Selected, own: OwnInput, found: Answer) -> None:
             picture(found.reconstruction[None], target=112),
             caption="reconstruction: decode(mean of q(z|x))", output_format="PNG",
         )  # fmt: skip
+        modality.play(kind, own.x, seen)
+        modality.play(kind, found.reconstruction, recon)
     verdict = "typical" if found.typical else "unusual"
     facts.markdown(
         f"**log p(x) ≈ {found.log_likelihood:.1f} nats**: {verdict} — "

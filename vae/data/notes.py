@@ -1,18 +1,21 @@
 """``notes``: synthetic musical notes with known factors, the dSprites of sound.
 
 Each clip is one second at 16 kHz of an additive-synthesis note, made from
-six independent factors, each on a fixed grid (16 × 4 × 2 × 3 × 3 × 3 = 3,456
+six independent factors, each on a fixed grid (24 × 4 × 2 × 3 × 3 × 3 = 5,184
 notes; a flat index is the mixed-radix number of the codes, vibrato fastest):
 
-- ``pitch``: the fundamental, 16 values two semitones apart from 110 Hz (A2)
-  to 617 Hz (about D♯5), i.e. log-uniform;
+- ``pitch``: the fundamental, 24 values a semitone apart from 110 Hz (A2) to
+  415 Hz (G♯4), i.e. log-uniform (a pilot two semitones apart left neighbouring
+  pitches with hardly an overlapping harmonic, and no model put pitch on one
+  dimension);
 - ``tilt``: the spectral slope of the harmonics' amplitudes, −3, −6, −9 or
   −12 dB per octave (bright to dull);
 - ``odd_only``: every harmonic, or only the odd ones (a clarinet's hollow
   sound);
 - ``attack``: a linear rise over 5, 50 or 200 ms;
 - ``decay``: an exponential decay of time constant 0.1, 0.3 or 1 s;
-- ``vibrato``: 0, 0.3 or 0.6 semitones of sinusoidal vibrato at 5.5 Hz.
+- ``vibrato``: 0, 1 or 2 semitones of sinusoidal vibrato at 5.5 Hz (a mel band is about
+  1.5 semitones wide at 500 Hz, so less would not show).
 
 Harmonics stop below 7.6 kHz (under the 8 kHz Nyquist frequency) and at 48;
 their starting phases come from the note's index, so a note sounds the same
@@ -31,24 +34,24 @@ import time
 import numpy as np
 import torch
 
-from vae.data import spectrogram as spec
+import vae.data.spectrogram as spec
 from vae.data.base import Batch, Dataset, Entry, TensorSplit
 from vae.errors import DataError
 
 logger = logging.getLogger(__name__)
 
 FACTOR_NAMES = ["pitch", "tilt", "odd_only", "attack", "decay", "vibrato"]
-PITCHES = 110.0 * 2.0 ** (np.arange(16) * 2 / 12)  # Hz
+PITCHES = 110.0 * 2.0 ** (np.arange(24) / 12)  # Hz
 TILTS = np.array([-3.0, -6.0, -9.0, -12.0])  # dB per octave
 ODD_ONLY = np.array([0, 1])
 ATTACKS = np.array([0.005, 0.05, 0.2])  # s
 DECAYS = np.array([0.1, 0.3, 1.0])  # s, time constant
-VIBRATOS = np.array([0.0, 0.3, 0.6])  # semitones
+VIBRATOS = np.array([0.0, 1.0, 2.0])  # semitones
 VIBRATO_RATE = 5.5  # Hz
 VALUES = [PITCHES, TILTS, ODD_ONLY, ATTACKS, DECAYS, VIBRATOS]
 FACTOR_SIZES = [len(v) for v in VALUES]
 FACTOR_UNITS = ["Hz", "dB/octave", "", "s", "s", "semitones"]
-N_NOTES = math.prod(FACTOR_SIZES)  # 3,456
+N_NOTES = math.prod(FACTOR_SIZES)  # 5,184
 DURATION = 1.0  # s
 N_SAMPLES = int(DURATION * spec.SAMPLE_RATE)
 MAX_HARMONICS = 48
@@ -57,16 +60,16 @@ LOUDNESS = 0.5  # the sum of the harmonics' amplitudes
 N_TEST = 512
 _STRIDES = [math.prod(FACTOR_SIZES[i + 1 :]) for i in range(len(FACTOR_SIZES))]
 DESCRIPTION = (
-    "3,456 synthetic notes with 6 known factors (pitch, spectral tilt, odd harmonics, attack, "
+    "5,184 synthetic notes with 6 known factors (pitch, spectral tilt, odd harmonics, attack, "
     "decay, vibrato), 1 s at 16 kHz as 64-band log-mel spectrograms, made on demand"
 )
 DEFAULTS = {
     "architecture": "conv",
     "latent_dim": 10,
     "likelihood": "gaussian",
-    "gaussian_scale": 0.1,
+    "gaussian_scale": 0.2,
     "epochs": 60,
-    "epoch_size": 3456,
+    "epoch_size": 5184,
     "batch_size": 64,
     "lr": 1e-3,
 }
@@ -140,7 +143,7 @@ def render_notes(factors: torch.Tensor | np.ndarray) -> torch.Tensor:
     return spec.spectrogram(render_audio(factors))
 
 
-# Every note made so far, by flat index: the grid is small (3,456 × 32 KiB = 108 MiB at most),
+# Every note made so far, by flat index: the grid is small (5,184 × 32 KiB = 162 MiB at most),
 # and training, the test sample and the metrics' ground truth ask for the same notes again.
 _MADE: dict[int, torch.Tensor] = {}
 _MADE_LOCK = threading.Lock()
@@ -172,7 +175,7 @@ class NotesGroundTruth:
 
 
 class NotesSplit:
-    """All 3,456 notes, each made when first asked for."""
+    """All 5,184 notes, each made when first asked for."""
 
     def __len__(self) -> int:
         return N_NOTES

@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import torch
 
-from vae.data import spectrogram as spec
+import vae.data.spectrogram as spec
 from vae.data.base import Dataset, TensorSplit
 from vae.data.common import MIN_EXAMPLES, split_indices
 from vae.data.images import folder_entries, zip_entries
@@ -45,7 +45,7 @@ DEFAULTS = {
     "architecture": "conv",
     "latent_dim": 10,
     "likelihood": "gaussian",
-    "gaussian_scale": 0.1,
+    "gaussian_scale": 0.2,
     "epochs": 60,
     "batch_size": 32,
     "lr": 1e-3,
