@@ -182,7 +182,7 @@ def _heard(selected: Selected, key: str) -> OwnInput | None:
         file = st.file_uploader("A sound (.wav, PCM)", type=["wav"], key=f"{key}_wav")
     st.caption(
         "Brought to the model's input as its data was made: mono, 16 kHz, one second from just "
-        "before the onset, peak scaled to 0.5, as a 64-band log-mel spectrogram."
+        "before the onset, peak scaled to 0.5, as a 64-band log-frequency spectrogram."
     )
     if file is None:
         return stored(selected)

@@ -14,14 +14,14 @@ notes; a flat index is the mixed-radix number of the codes, vibrato fastest):
   sound);
 - ``attack``: a linear rise over 5, 50 or 200 ms;
 - ``decay``: an exponential decay of time constant 0.1, 0.3 or 1 s;
-- ``vibrato``: 0, 1 or 2 semitones of sinusoidal vibrato at 5.5 Hz (a mel band is about
-  1.5 semitones wide at 500 Hz, so less would not show).
+- ``vibrato``: 0, 1 or 2 semitones of sinusoidal vibrato at 5.5 Hz (a band is 1.3
+  semitones wide, so less would not show).
 
 Harmonics stop below 7.6 kHz (under the 8 kHz Nyquist frequency) and at 48;
 their starting phases come from the note's index, so a note sounds the same
 every time it is made. Loudness: the harmonics' amplitudes sum to 0.5 at the
 end of the attack. Nothing is stored: clips are rendered when a batch asks for
-them and turned into log-mel pictures (``vae.data.spectrogram``).
+them and turned into spectrogram pictures (``vae.data.spectrogram``).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ N_TEST = 512
 _STRIDES = [math.prod(FACTOR_SIZES[i + 1 :]) for i in range(len(FACTOR_SIZES))]
 DESCRIPTION = (
     "5,184 synthetic notes with 6 known factors (pitch, spectral tilt, odd harmonics, attack, "
-    "decay, vibrato), 1 s at 16 kHz as 64-band log-mel spectrograms, made on demand"
+    "decay, vibrato), 1 s at 16 kHz as 64-band log-frequency spectrograms, made on demand"
 )
 DEFAULTS = {
     "architecture": "conv",
@@ -139,7 +139,7 @@ def _note(values: list[float], codes: list[int], t: torch.Tensor) -> torch.Tenso
 
 
 def render_notes(factors: torch.Tensor | np.ndarray) -> torch.Tensor:
-    """The log-mel pictures (n, 1, 64, 126) of factor codes (n, 6)."""
+    """The spectrogram pictures (n, 1, 64, 126) of factor codes (n, 6)."""
     return spec.spectrogram(render_audio(factors))
 
 
@@ -150,7 +150,7 @@ _MADE_LOCK = threading.Lock()
 
 
 def notes_of(factors: torch.Tensor | np.ndarray) -> torch.Tensor:
-    """The log-mel pictures (n, 1, 64, 126) of factor codes (n, 6), each note made once."""
+    """The spectrogram pictures (n, 1, 64, 126) of factor codes (n, 6), each note made once."""
     keys = factors_to_index(factors).tolist()
     with _MADE_LOCK:
         todo = sorted({k for k in keys if k not in _MADE})
@@ -187,8 +187,8 @@ class NotesSplit:
 
 def load_notes(image_size: int | None = None, seed: int = 0, **_: object) -> Dataset:
     """The note grid; ``seed`` picks the fixed 512-note test sample (pages show its first notes)."""
-    if image_size not in (None, spec.N_MELS):
-        raise DataError("notes are 64 mel bands × 126 frames; leave the image size unset.")
+    if image_size not in (None, spec.N_BANDS):
+        raise DataError("notes are 64 frequency bands × 126 frames; leave the image size unset.")
     rng = np.random.default_rng(seed)
     test_index = torch.from_numpy(rng.choice(N_NOTES, size=N_TEST, replace=False))
     factors = index_to_factors(test_index)

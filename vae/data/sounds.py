@@ -4,7 +4,7 @@ Each clip is framed as the ``notes`` were made, so a model of them can read
 it: mixed to mono, resampled to 16 kHz (polyphase, ``scipy.signal``), started
 10 ms before its onset (the first sample above 1 % of its peak), cut or padded
 with silence to one second, and scaled so that its peak is 0.5 (a note's
-harmonics sum to 0.5); then turned into the lab's log-mel picture
+harmonics sum to 0.5); then turned into the lab's spectrogram picture
 (``vae.data.spectrogram``). A folder or zip is labelled by its class
 sub-folders, as image folders are.
 
@@ -116,7 +116,7 @@ def frame(samples: np.ndarray, source: str = "The sound") -> torch.Tensor:
 
 
 def sound_to_tensor(data: bytes, source: str = "The sound") -> torch.Tensor:
-    """A WAV file's bytes as the lab's log-mel picture (1, 64, 126)."""
+    """A WAV file's bytes as the lab's spectrogram picture (1, 64, 126)."""
     return spec.spectrogram(frame(read_wav(data, source), source)[None])[0]
 
 
@@ -165,7 +165,7 @@ def sounds_to_dataset(entries: list, *, source: str, name: str, seed: int) -> Da
         name=name, train=split(train_idx), test=split(test_idx), input_shape=tuple(x.shape[1:]),
         kind="audio", likelihood="gaussian", default_architecture="conv",
         class_names=class_names, defaults=dict(DEFAULTS),
-        description=f"{len(kept)} sounds from {Path(source).name}, 1 s log-mel spectrograms",
+        description=f"{len(kept)} sounds from {Path(source).name}, 1 s spectrograms",
     )  # fmt: skip
 
 

@@ -1,20 +1,29 @@
-"""Sound as a picture and back: log-mel spectrograms, Griffin-Lim and WAV bytes.
+"""Sound as a picture and back: log-frequency spectrograms, Griffin-Lim and WAV bytes.
 
 One convention for every sound of the lab: mono at 16 kHz, a Hann STFT of
-512 samples every 128 (32 ms every 8 ms), 64 triangular mel bands (HTK mel
-scale) from 40 Hz to 8 kHz, each band's power in dB mapped linearly from
+1,024 samples every 128 (64 ms every 8 ms), 64 triangular bands equally spaced
+in log frequency from 65 Hz (C2) to 8 kHz, 1.3 semitones apart (a
+constant-Q-like scale), each band's power in dB mapped linearly from
 [−40, 40] dB to [0, 1] and clipped. One second gives a (1, 64, 126) tensor in
 [0, 1], stored as a picture is: row 0 is the *highest* band, so that every
 picture of the lab shows low pitches at the bottom, as spectrograms are read.
 The absolute dB reference is fixed (not each clip's own peak), so a quiet
 sound stays quiet through the model and back to WAV.
 
+Why log frequency and not mel: on a log axis a change of pitch moves a note's
+whole harmonic pattern up or down unchanged, as a change of position moves a
+sprite in dSprites, and the notes' two octaves of pitch move it over 18 of the
+64 bands. On the mel scale (HTK, 40 Hz–8 kHz, 512-sample STFT, the first
+version here) the fundamentals of those two octaves moved over 8 bands, near
+linear, and no model of a pilot put pitch on one dimension (best I/H 0.29,
+β-TCVAE and β = 8 after 114,000 notes each). Bands narrower than the STFT's
+15.6 Hz bins are widened to one bin on each side, so no band is empty.
+
 Back to sound: dB → band power; a non-negative linear-frequency power whose
 bands give it back, found by 20 multiplicative updates of the Itakura-Saito
-divergence (scale-free, so quiet bands count as much as loud ones: the
-filterbank's pseudo-inverse, clipped at 0, was off by 10 dB on average on a
-low note whose lowest bands hold about one FFT bin each; these updates agree
-to 0.1 dB); then the fast Griffin-Lim of
+divergence (scale-free, so quiet bands count as much as loud ones: a
+pseudo-inverse clipped at 0 was off by 10 dB on average on a low note; these
+updates agree to 0.1 dB); then the fast Griffin-Lim of
 Perraudin et al. (2013, momentum 0.99, as torchaudio's) finds phases for it
 with ``torch.stft``/``torch.istft``. WAV bytes are 16-bit PCM written by the
 standard ``wave`` module without any normalisation, so relative loudness is
@@ -33,13 +42,13 @@ import numpy as np
 import torch
 
 SAMPLE_RATE = 16_000  # Hz
-N_FFT = 512  # samples: 32 ms
+N_FFT = 1024  # samples: 64 ms
 HOP = 128  # samples: 8 ms
-N_MELS = 64
-F_MIN, F_MAX = 40.0, 8_000.0  # Hz
+N_BANDS = 64
+F_MIN, F_MAX = 65.4, 8_000.0  # Hz: C2 to the Nyquist frequency
 DB_LOW, DB_HIGH = -40.0, 40.0  # dB of band power mapped to 0 and 1
 GRIFFIN_LIM_ITERATIONS = 32
-MEL_INVERSION_ITERATIONS = 20
+BAND_INVERSION_ITERATIONS = 20
 MOMENTUM = 0.99
 
 
@@ -48,34 +57,36 @@ def frames(n_samples: int) -> int:
     return 1 + n_samples // HOP
 
 
-def hz_to_mel(f: np.ndarray | float) -> np.ndarray:
-    return 2595.0 * np.log10(1.0 + np.asarray(f, dtype=np.float64) / 700.0)
-
-
-def mel_to_hz(m: np.ndarray | float) -> np.ndarray:
-    return 700.0 * (10.0 ** (np.asarray(m, dtype=np.float64) / 2595.0) - 1.0)
+def band_edges() -> np.ndarray:
+    """N_BANDS + 2 frequencies (Hz) equally spaced in log frequency: band b spans edges b to
+    b + 2 and peaks at edge b + 1."""
+    return F_MIN * (F_MAX / F_MIN) ** np.linspace(0.0, 1.0, N_BANDS + 2)
 
 
 def band_centres() -> np.ndarray:
-    """The centre frequency (Hz) of each mel band, lowest first."""
-    return mel_to_hz(np.linspace(hz_to_mel(F_MIN), hz_to_mel(F_MAX), N_MELS + 2))[1:-1]
+    """The centre frequency (Hz) of each band, lowest first."""
+    return band_edges()[1:-1]
 
 
 @functools.cache
-def mel_filterbank() -> torch.Tensor:
-    """(N_MELS, N_FFT // 2 + 1) triangles on the HTK mel scale, each peaking at 1 at its centre."""
-    edges = mel_to_hz(np.linspace(hz_to_mel(F_MIN), hz_to_mel(F_MAX), N_MELS + 2))
+def filterbank() -> torch.Tensor:
+    """(N_BANDS, N_FFT // 2 + 1) triangles on the log-frequency axis, each 1 at its centre;
+    a band narrower than the STFT's bins reaches at least one bin to each side."""
+    edges = band_edges()
     bins = np.linspace(0.0, SAMPLE_RATE / 2, N_FFT // 2 + 1)
-    lower, centre, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+    step = bins[1]
+    centre = edges[1:-1, None]
+    lower = np.minimum(edges[:-2, None], centre - step)
+    upper = np.maximum(edges[2:, None], centre + step)
     rising = (bins[None, :] - lower) / (centre - lower)
     falling = (upper - bins[None, :]) / (upper - centre)
     return torch.from_numpy(np.clip(np.minimum(rising, falling), 0.0, None)).float()
 
 
-def mel_to_linear(power: torch.Tensor, iterations: int = MEL_INVERSION_ITERATIONS) -> torch.Tensor:
-    """A non-negative power (…, N_FFT // 2 + 1, frames) whose mel bands are ``power`` (…, N_MELS,
+def bands_to_linear(power: torch.Tensor, iterations: int = BAND_INVERSION_ITERATIONS) -> torch.Tensor:
+    """A non-negative power (…, N_FFT // 2 + 1, frames) whose bands are ``power`` (…, N_BANDS,
     frames): multiplicative updates minimising the Itakura-Saito divergence, from Bᵀ·power."""
-    bank = mel_filterbank()
+    bank = filterbank()
     tiny = 1e-12
     linear = (bank.T @ power).clamp_min(tiny)
     for _ in range(iterations):
@@ -108,9 +119,9 @@ def istft(spec: torch.Tensor, length: int) -> torch.Tensor:
     return audio.reshape(*lead, length)
 
 
-def mel_power(audio: torch.Tensor) -> torch.Tensor:
-    """Band powers (…, N_MELS, frames), lowest band first, of ``audio`` (…, samples)."""
-    return mel_filterbank() @ stft(audio).abs().pow(2)
+def band_power(audio: torch.Tensor) -> torch.Tensor:
+    """Band powers (…, N_BANDS, frames), lowest band first, of ``audio`` (…, samples)."""
+    return filterbank() @ stft(audio).abs().pow(2)
 
 
 def to_unit(power: torch.Tensor) -> torch.Tensor:
@@ -127,8 +138,8 @@ def from_unit(x: torch.Tensor) -> torch.Tensor:
 
 
 def spectrogram(audio: torch.Tensor) -> torch.Tensor:
-    """Clips (n, samples) → log-mel pictures (n, 1, N_MELS, frames) in [0, 1], high bands on top."""
-    return to_unit(mel_power(audio)).flip(-2).unsqueeze(-3)
+    """Clips (n, samples) → pictures (n, 1, N_BANDS, frames) in [0, 1], high bands on top."""
+    return to_unit(band_power(audio)).flip(-2).unsqueeze(-3)
 
 
 def griffin_lim(
@@ -154,12 +165,12 @@ def griffin_lim(
 def to_audio(
     x: torch.Tensor | np.ndarray, iterations: int = GRIFFIN_LIM_ITERATIONS
 ) -> torch.Tensor:
-    """Log-mel pictures (n, 1, N_MELS, frames) → clips (n, samples) at ``SAMPLE_RATE``."""
+    """Spectrogram pictures (n, 1, N_BANDS, frames) → clips (n, samples) at ``SAMPLE_RATE``."""
     x = torch.as_tensor(np.asarray(x) if not torch.is_tensor(x) else x).float()
-    x = x.reshape(-1, N_MELS, x.shape[-1]).flip(-2).clamp(0.0, 1.0)
+    x = x.reshape(-1, N_BANDS, x.shape[-1]).flip(-2).clamp(0.0, 1.0)
     length = (x.shape[-1] - 1) * HOP
     with torch.no_grad():
-        return griffin_lim(mel_to_linear(from_unit(x)).sqrt(), length, iterations)
+        return griffin_lim(bands_to_linear(from_unit(x)).sqrt(), length, iterations)
 
 
 def spectral_convergence(target: torch.Tensor, audio: torch.Tensor) -> float:

@@ -1,9 +1,9 @@
-"""Sounds: log-mel spectrograms (1, 64, frames) shown as pictures and played as WAV.
+"""Sounds: log-frequency spectrograms (1, 64, frames) shown as pictures and played as WAV.
 
 A sound's example is its spectrogram (``vae.data.spectrogram``), a picture in
 [0, 1] with low bands at the bottom, so every picture path of the app (grids,
 traversals, maps, corruptions) shows it as it is; ``sound`` and ``sequence``
-turn the same tensors into WAV bytes (mel pseudo-inverse + Griffin-Lim) for
+turn the same tensors into WAV bytes (band inversion + Griffin-Lim) for
 the players the app puts beside them. Corruptions are the image ones, which on
 a spectrogram mean: noise on the levels, time-frequency cells missing, and a
 rectangle hidden (the top rows: the high frequencies; a column span: a gap in
