@@ -380,6 +380,10 @@ def table() -> str:
         "| model | objective | seed | trained | MIG | DCI D | DCI C | FactorVAE | β-VAE score | SAP | TC (nats) | UDR | x, y, scale held by |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]  # fmt: skip
+    sound = [
+        "| model | objective | trained | test ELBO (nats) | KL (nats) | MIG | DCI D | each factor's dimension: I/H, and the next dimension's |",
+        "|---|---|---|---|---|---|---|---|",
+    ]  # fmt: skip
     text = [
         "| model | settings | test ELBO | KL | NLL ≤ (k=100) | NLL/token | perplexity | baseline LM NLL | I(x; z) | active units | collapsed dims | token acc. at σ = 0 | at σ = posterior scale |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -410,6 +414,9 @@ def table() -> str:
         if summary.get("mig") is None:
             continue
         sd = summary.get("uncertainty", {})
+        if full.get("dataset", {}).get("kind") == "audio":
+            sound.append(_sound_row(name, config, full["train"], summary))
+            continue
         held = dict(zip(summary.get("factor_names") or [], [None] * 5, strict=False))
         for dim, factor in enumerate(summary.get("factor_of_dim") or []):
             if factor in held and held[factor] is None:
@@ -427,7 +434,26 @@ def table() -> str:
             )
             + f" | {where} |"
         )  # fmt: skip
-    return "\n".join(rows) + "\n\n" + "\n".join(factors) + "\n\n" + "\n".join(text)
+    return "\n\n".join("\n".join(t) for t in (rows, factors, sound, text))
+
+
+def _sound_row(name: str, config: dict, train: dict, summary: dict) -> str:
+    """A sound model: its scores with their ±, and each factor's best dimension with its I/H and
+    the runner-up's (a factor on one dimension: a high first, a low second)."""
+    sd = summary.get("uncertainty", {})
+    matrix, names = summary.get("mi_matrix") or [], summary.get("factor_names") or []
+    held = []
+    for factor, row in zip(names, matrix, strict=False):
+        order = sorted(range(len(row)), key=row.__getitem__, reverse=True)
+        held.append(f"{factor} z{order[0]} {row[order[0]]:.2f} (next {row[order[1]]:.2f})")
+    samples = summary.get("steps", 0) * train["batch_size"]
+    scores = " | ".join(
+        _fmt(summary.get(key), 3, sd.get(key)) for key in ("mig", "dci_disentanglement")
+    )
+    return (
+        f"| `{name}` | {_objective_text(config)} | {samples / 1e3:.0f} k notes | "
+        f"{_fmt(summary['elbo'], 0)} | {_fmt(summary['kl'])} | {scores} | {'; '.join(held)} |"
+    )
 
 
 def _perplexity(value: float | None) -> str:

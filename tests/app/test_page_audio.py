@@ -17,7 +17,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from tests.app_helpers import assert_ok, open_app
 from vae.data import spectrogram as spec
 
-PLAIN, PITCH = "notes-beta1", "notes-beta8"
+PLAIN, PITCH = "notes-beta1", "notes-tcvae"
 
 
 @pytest.fixture
@@ -104,3 +104,14 @@ def test_an_uploaded_wav_is_framed_reconstructed_placed_and_scored(media):
     at.file_uploader(key="map_own_wav").upload("bad.wav", b"not a sound", "audio/wav").run()
     assert not at.exception
     assert any("is not a PCM WAV file" in e.value for e in at.error)
+
+
+def test_the_train_form_takes_the_notes_with_their_own_settings():
+    from tests.app_helpers import open_page
+
+    at = open_page("train")
+    at.selectbox(key="train_dataset").set_value("notes").run()
+    assert_ok(at)
+    assert at.selectbox(key="train_architecture").value == "conv"
+    assert at.selectbox(key="train_likelihood").value == "gaussian"
+    assert any("5184 training and 512 test examples of 1×64×126" in c.value for c in at.caption)

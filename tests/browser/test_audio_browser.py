@@ -11,7 +11,7 @@ from __future__ import annotations
 from pw import no_exception, tall_screenshot
 from pw import open_app_page as open_page
 
-MODEL = "notes-beta8"
+MODEL = "notes-tcvae"
 
 DECODE = """async (audio) => {
     const bytes = await (await fetch(audio.src)).arrayBuffer();

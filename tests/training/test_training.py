@@ -327,3 +327,33 @@ def test_the_summary_records_images_seen_and_the_load_beside_the_wall_time(tmp_p
     assert len(loads) == 2 and all(value >= 0 for value in loads)
     assert summary["load_1min"] == {"mean": sum(loads) / 2, "max": max(loads)}
     assert summary["train_seconds"] > 0
+
+
+@pytest.mark.slow
+def test_train_and_evaluate_the_notes_and_a_zip_of_wavs_from_the_cli(tmp_path):
+    import zipfile
+
+    from tests.data.test_sound import wav_file
+
+    run = tmp_path / "notes"
+    trained = _cli("train", "--dataset", "notes", "--out", str(run), "--epochs", "1",
+                   "--epoch-size", "256", "--latent-dim", "4", "--quiet")  # fmt: skip
+    assert trained.returncode == 0, trained.stderr[-2000:]
+    result = _cli("evaluate", str(run), "--json", "--k", "5", "--quick")
+    assert result.returncode == 0, result.stderr[-2000:]
+    figures = json.loads(result.stdout)
+    assert figures["factor_names"] == ["pitch", "tilt", "odd_only", "attack", "decay", "vibrato"]
+    assert np.asarray(figures["mi_matrix"]).shape == (6, 4)
+    for key in ("mig", "dci_disentanglement", "factor_vae_score", "beta_vae_score", "sap"):
+        assert 0.0 <= figures[key] <= 1.0 and key in figures["uncertainty"], key
+    archive = tmp_path / "my_sounds.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for label, base in (("low", 150.0), ("high", 700.0)):
+            for i in range(6):
+                z.writestr(f"{label}/{i}.wav", wav_file(base * (1 + i / 40)))
+    own = _cli("train", "--dataset", str(archive), "--out", str(tmp_path / "own"), "--epochs",
+               "1", "--latent-dim", "3", "--quiet")  # fmt: skip
+    assert own.returncode == 0, own.stderr[-2000:]
+    result = _cli("evaluate", str(tmp_path / "own"), "--json", "--k", "5")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert json.loads(result.stdout)["dataset"] == "my_sounds"
