@@ -83,7 +83,9 @@ def filterbank() -> torch.Tensor:
     return torch.from_numpy(np.clip(np.minimum(rising, falling), 0.0, None)).float()
 
 
-def bands_to_linear(power: torch.Tensor, iterations: int = BAND_INVERSION_ITERATIONS) -> torch.Tensor:
+def bands_to_linear(
+    power: torch.Tensor, iterations: int = BAND_INVERSION_ITERATIONS
+) -> torch.Tensor:
     """A non-negative power (…, N_FFT // 2 + 1, frames) whose bands are ``power`` (…, N_BANDS,
     frames): multiplicative updates minimising the Itakura-Saito divergence, from Bᵀ·power."""
     bank = filterbank()
