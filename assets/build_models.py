@@ -241,12 +241,14 @@ MODELS: dict[str, dict] = {
         "title": "Notes, VAE β=1",
         "description": "A plain VAE of the synthetic notes: every factor spread over the code.",
         "eval_k": 100,
+        "warm_pages": True,
         "settings": {**NOTES, "epochs": 30},
     },
     "notes-tcvae": {
         "title": "Notes, β-TCVAE",
         "description": "β-TCVAE (TC ×8, dimension-wise KL ×4): pitch on one dimension.",
         "eval_k": 100,
+        "warm_pages": True,
         "settings": {
             **NOTES,
             "objective": "beta-tcvae",
@@ -361,7 +363,32 @@ def build(
         log.warning("vae.maps.projection is not available: latent maps not precomputed")
     else:
         precompute_defaults(target)
+    if spec.get("warm_pages"):
+        warm_pages(name)
     log.info("%s: trained in %.0f s, test ELBO %.2f", name, seconds, summary["elbo"])
+
+
+WARMED_PAGES = ("latent_map", "density", "denoise", "interpolate")
+
+
+def warm_pages(name: str) -> None:
+    """Open the pages once under AppTest so that what they compute at their default settings
+    (the test set's and the foreign sets' log p(x), the restore benchmark, the training codes
+    of the neighbours and attribute vectors) lands in the bundle's cache (VAE_LAB_SHIP_CACHE):
+    a sound model's IWAE over its test set takes minutes, too long for a page's first view."""
+    from streamlit.testing.v1 import AppTest
+
+    from vae.app.shell import MODEL_KEY
+
+    for page in WARMED_PAGES:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=1800)
+        at.session_state[MODEL_KEY] = name
+        at.run()
+        at.switch_page(f"pages/{page}.py").run()
+        failed = [e.message for e in at.exception] + [e.value for e in at.error]
+        if failed:
+            raise RuntimeError(f"{name}: {page} failed while warming: {failed}")
+        log.info("%s: %s warmed", name, page)
 
 
 RECONSTRUCTIONS_KEPT = 12  # a sound model's 90 epochs of pictures would be 5 MB
@@ -548,6 +575,8 @@ def main() -> None:
 
         for name in names:
             precompute_defaults(OUT / name)
+            if MODELS[name].get("warm_pages"):
+                warm_pages(name)
         return
     if args.evaluate_only:
         for name in names:

@@ -49,8 +49,12 @@ st.caption(
 
 def own_input_section() -> None:
     """Draw or upload an input: how the model sees it, answers it, and where it lands."""
-    typed = "text" in kind.inputs
-    title = "✏️ Your own sentence" if typed else "✏️ Your own input: draw or upload"
+    typed, heard = "text" in kind.inputs, "microphone" in kind.inputs
+    title = (
+        "✏️ Your own sentence" if typed
+        else "🎙️ Your own sound: record or upload" if heard
+        else "✏️ Your own input: draw or upload"
+    )  # fmt: skip
     with st.expander(title, expanded=True):
         picked, answered = st.columns([1, 2], gap="large")
         with picked:
@@ -59,8 +63,12 @@ def own_input_section() -> None:
             # Digit data sets frame a drawing as their digits were made; others take any picture.
             digits = framing_for(info.dataset, tuple(info.input_shape)) is not None
             drawing = "Draw a digit" if digits else "Draw a picture"
-            answered.info(("Type a sentence" if typed else f"{drawing} (or upload a picture)")
-                          + " to see where it lands on the map.")  # fmt: skip
+            ask = (
+                "Type a sentence" if typed
+                else "Record a sound (or upload a .wav)" if heard
+                else f"{drawing} (or upload a picture)"
+            )  # fmt: skip
+            answered.info(ask + " to see where it lands on the map.")
             return
         with answered:
             reference = latent_map.log_likelihood(selected, projection.default_n(n_test))
@@ -283,7 +291,7 @@ def decoded_manifold() -> None:
     )
 
 
-if "draw" in kind.inputs or "text" in kind.inputs:
+if {"draw", "text", "microphone"} & set(kind.inputs):
     own_input_section()
 map_view()
 if latent_dim == 2 and kind.shows_pictures:

@@ -89,7 +89,8 @@ def test_latent_map_density_denoise_and_posterior_lab_work_with_sounds(media):
 
 def test_conditional_says_why_not_and_offers_a_model():
     at = open_app("conditional", PITCH)
-    assert any("is not conditional" in i.value for i in at.info + at.warning + at.markdown)
+    said = [e.value for kind in ("info", "warning", "markdown") for e in getattr(at, kind)]
+    assert any("is not conditional" in text for text in said)
 
 
 def test_an_uploaded_wav_is_framed_reconstructed_placed_and_scored(media):

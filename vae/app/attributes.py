@@ -16,6 +16,7 @@ from vae.app import caching, modality, own_input, shell
 from vae.app.charts import png_config
 from vae.app.controls import index_picker
 from vae.app.shell import Selected
+from vae.data.base import labels_of
 from vae.errors import VAELabError
 from vae.figures.attributes import loadings_figure, probe_figure
 
@@ -132,7 +133,7 @@ def probe(selected: Selected) -> attributes.Probe | None:
 
     def fit() -> attributes.Probe:
         codes = own_input.train_means(selected)
-        labels = selected.data.train.get(own_input.train_indices(selected)).y.numpy()
+        labels = labels_of(selected.data.train, own_input.train_indices(selected)).numpy()
         return attributes.fit_probe(codes, labels)
 
     return caching.memo(selected, "class_probe", {"n": own_input.MAX_TRAIN}, fit)

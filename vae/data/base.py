@@ -38,6 +38,13 @@ class Split(Protocol):
         ...
 
 
+def labels_of(split: Split, idx: torch.Tensor) -> torch.Tensor | None:
+    """The labels at these indices, without making the examples where the split can say
+    them alone (a procedural split's ``labels``): the notes' labels are free, their sounds not."""
+    labels = getattr(split, "labels", None)
+    return labels(idx) if callable(labels) else split.get(idx).y
+
+
 @dataclass
 class TensorSplit:
     """A split held in memory: indexing is the whole cost of a batch."""

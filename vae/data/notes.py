@@ -184,6 +184,10 @@ class NotesSplit:
         factors = index_to_factors(idx)
         return Batch(notes_of(factors), factors[:, 0].clone(), factors)
 
+    def labels(self, idx: torch.Tensor) -> torch.Tensor:
+        """The labels (pitch codes) of these notes, without making them."""
+        return index_to_factors(idx)[:, 0].clone()
+
 
 def load_notes(image_size: int | None = None, seed: int = 0, **_: object) -> Dataset:
     """The note grid; ``seed`` picks the fixed 512-note test sample (pages show its first notes)."""
