@@ -11,35 +11,20 @@ import io
 import wave
 
 import numpy as np
-import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
+from tests.app.test_page_interpolate import media  # noqa: F401  (the media a run stores)
 from tests.app_helpers import assert_ok, open_app
 from vae.data import spectrogram as spec
 
 PLAIN, PITCH = "notes-beta1", "notes-tcvae"
 
 
-@pytest.fixture
-def media(monkeypatch) -> dict[str, bytes]:
-    files: dict[str, bytes] = {}
-    original = MemoryMediaFileStorage.load_and_get_id
-
-    def keep(self, path_or_data, mimetype, kind, filename=None):
-        file_id = original(self, path_or_data, mimetype, kind, filename)
-        files[file_id] = self._files_by_id[file_id].content
-        return file_id
-
-    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
-    return files
-
-
-def players(at, media: dict[str, bytes]) -> list[np.ndarray]:
+def players(at, stored: dict[str, bytes]) -> list[np.ndarray]:
     """The samples of every audio player on the page, each checked to be a 16 kHz mono WAV."""
     out = []
     for element in at.get("audio"):
         url = element.proto.url
-        data = media[url.rsplit("/", 1)[-1].split(".")[0]]
+        data = stored[url.rsplit("/", 1)[-1].split(".")[0]]
         with wave.open(io.BytesIO(data)) as w:
             assert (w.getnchannels(), w.getsampwidth(), w.getframerate()) == (1, 2, 16_000)
             out.append(np.frombuffer(w.readframes(w.getnframes()), "<i2") / 32767.0)
@@ -50,7 +35,7 @@ def captions(at) -> str:
     return " ".join(c.value for c in at.caption) + " ".join(m.value for m in at.markdown)
 
 
-def test_interpolate_plays_the_sliders_the_path_and_each_traversal_row(media):
+def test_interpolate_plays_the_sliders_the_path_and_each_traversal_row(media):  # noqa: F811
     at = open_app("interpolate", PITCH)
     sounds = players(at, media)
     one = spec.SAMPLE_RATE  # a second
@@ -62,7 +47,7 @@ def test_interpolate_plays_the_sliders_the_path_and_each_traversal_row(media):
     assert "pitch (I/H" in captions(at)  # traversal rows are named by the factor they hold
 
 
-def test_a_slider_changes_what_is_heard(media):
+def test_a_slider_changes_what_is_heard(media):  # noqa: F811
     at = open_app("interpolate", PITCH)
     before = players(at, media)[1]
     slider = next(s for s in at.slider if s.key.startswith(f"zslider_{PITCH}_"))
@@ -72,14 +57,14 @@ def test_a_slider_changes_what_is_heard(media):
     assert not np.allclose(before, after)
 
 
-def test_beta_comparison_shows_the_audio_factors_and_names_the_rows_it_plays(media):
+def test_beta_comparison_shows_the_audio_factors_and_names_the_rows_it_plays(media):  # noqa: F811
     at = open_app("beta_comparison", PLAIN, {"runs": f"{PLAIN},{PITCH}"})
     text = captions(at)
     assert "pitch" in text and "I/H" in text
     assert len(players(at, media)) >= 4  # rows of both models, each one player
 
 
-def test_latent_map_density_denoise_and_posterior_lab_work_with_sounds(media):
+def test_latent_map_density_denoise_and_posterior_lab_work_with_sounds(media):  # noqa: F811
     for page in ("latent_map", "density", "denoise", "posterior_lab"):
         at = open_app(page, PITCH)
         assert_ok(at)
@@ -93,7 +78,7 @@ def test_conditional_says_why_not_and_offers_a_model():
     assert any("is not conditional" in text for text in said)
 
 
-def test_an_uploaded_wav_is_framed_reconstructed_placed_and_scored(media):
+def test_an_uploaded_wav_is_framed_reconstructed_placed_and_scored(media):  # noqa: F811
     from tests.data.test_sound import wav_file
 
     at = open_app("latent_map", PITCH)

@@ -29,6 +29,7 @@ import vae.data.spectrogram as spec
 from vae.data.base import Dataset, TensorSplit
 from vae.data.common import MIN_EXAMPLES, split_indices
 from vae.data.images import folder_entries, zip_entries
+from vae.data.notes import DEFAULTS as NOTES_DEFAULTS
 from vae.errors import DataError
 
 logger = logging.getLogger(__name__)
@@ -41,15 +42,8 @@ PEAK = 0.5
 ONSET = 0.01  # of the peak
 LEAD_IN = 0.01  # s before the onset
 CLIP_SECONDS = 1.0
-DEFAULTS = {
-    "architecture": "conv",
-    "latent_dim": 10,
-    "likelihood": "gaussian",
-    "gaussian_scale": 0.2,
-    "epochs": 60,
-    "batch_size": 32,
-    "lr": 1e-3,
-}
+# The notes' settings, whose sounds are framed the same way (an epoch is the whole set).
+DEFAULTS = {k: v for k, v in NOTES_DEFAULTS.items() if k != "epoch_size"}
 
 
 def read_wav(data: bytes, source: str = "The sound") -> np.ndarray:
