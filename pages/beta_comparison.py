@@ -18,7 +18,7 @@ st.markdown(
     "(*disentanglement*). Other objectives aim at the same with a sharper tool: **β-TCVAE** "
     "penalises only the total correlation of the code, **FactorVAE** estimates it with a "
     "discriminator, **DIP-VAE** pushes the covariance of the codes to the identity. Pick runs "
-    "and compare them on the **same** input; on data with ground-truth factors (`shapes`) each "
+    "and compare them on the **same** input; on data with ground-truth factors (`shapes`, `notes`) each "
     "run shows which factor every dimension holds."
 )
 
@@ -128,7 +128,7 @@ st.header("Metrics")
 st.markdown(
     "ELBO, reconstruction and KL in nats per test example (ELBO and log-likelihood: higher is "
     "better). MIG, DCI, FactorVAE, β-VAE score and SAP measure disentanglement against the "
-    "ground-truth factors, so they exist only for data that has them (`shapes`). Blank: not known "
+    "ground-truth factors, so they exist only for data that has them (`shapes`, `notes`). Blank: not known "
     "yet, or not applicable."
 )
 if any(r.data.ground_truth is not None for r in runs):
