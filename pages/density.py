@@ -96,7 +96,7 @@ if kind.shows_pictures or shows_text:  # the foreign sets are built for images a
     if shows_text:
         uploaded = controls.typed_sentence(selected, "Score your own sentence", "dens_typed")
     else:
-        uploaded = examples.upload(selected, "dens_upload", "Score your own image")
+        uploaded = examples.upload(selected, "dens_upload", "Score your own {noun}")
     upload_ll = None if uploaded is None else likelihoods.one_log_likelihood(selected, uploaded, k)
     left, right = st.columns(2)
     left.plotly_chart(ll_histogram({"test set": ll, **scores}, upload_ll), key="dens_ood_hist")

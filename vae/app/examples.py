@@ -6,9 +6,8 @@ import numpy as np
 import streamlit as st
 import torch
 
-from vae.app import shell
+from vae.app import modality, shell
 from vae.app.shell import Selected
-from vae.data import image_to_tensor, sounds
 from vae.errors import VAELabError
 
 MAX_TEST = 1000  # examples a whole-test-set measurement uses at most
@@ -31,20 +30,23 @@ def test_y(selected: Selected, n: int | None = None) -> torch.Tensor | None:
     return y[: min(n or MAX_TEST, MAX_TEST, y.shape[0])]
 
 
-def upload(selected: Selected, key: str, label: str = "…or upload an image") -> torch.Tensor | None:
-    """An uploaded image (or, for a sound model, a ``.wav``) as a (1, C, H, W) tensor at the
-    model's shape, or None (errors shown)."""
-    sound = selected.info.kind == "audio"
-    if sound:
-        label = label.replace("an image", "a sound (.wav)").replace("image", "sound (.wav)")
-    types = ["wav"] if sound else ["png", "jpg", "jpeg", "bmp", "gif"]
-    file = st.file_uploader(label, type=types, key=key)
+def upload(selected: Selected, key: str, label: str = "…or upload {a_noun}") -> torch.Tensor | None:
+    """An uploaded example (an image, a ``.wav`` for a sound model: the seam's ``upload_types``)
+    as a (1, C, H, W) tensor at the model's shape, or None (errors shown). ``label`` may name
+    the example with ``{a_noun}`` or ``{noun}``."""
+    seam = modality.of(selected.info)
+    noun = f"{seam.noun} ({', '.join('.' + t for t in seam.upload_types)})"
+    a_noun = ("an " if noun[0] in "aeiou" else "a ") + noun
+    file = st.file_uploader(
+        label.format(noun=noun, a_noun=a_noun), type=list(seam.upload_types), key=key
+    )
     if file is None:
         return None
     try:
-        if sound:
-            return sounds.sound_to_tensor(file.getvalue(), f"The sound “{file.name}”").unsqueeze(0)
-        return image_to_tensor(file, tuple(selected.info.input_shape)).unsqueeze(0)
+        x = seam.read_upload(
+            file.getvalue(), f"The upload “{file.name}”", selected.info.input_shape
+        )
+        return x.unsqueeze(0)
     except VAELabError as exc:
         shell.report_error(exc)
         return None

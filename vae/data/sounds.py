@@ -67,8 +67,9 @@ def read_wav(data: bytes, source: str = "The sound") -> np.ndarray:
                 )
             raw = w.readframes(n)
     except (wave.Error, EOFError) as exc:
+        why = f" ({exc})" if str(exc) else ""
         raise DataError(
-            f"{source} is not a PCM WAV file ({exc}); expected a .wav of 8–32-bit integer samples."
+            f"{source} is not a PCM WAV file{why}; expected a .wav of 8–32-bit integer samples."
         ) from None
     samples = _pcm(raw, width).reshape(-1, channels).mean(1)
     return _resample(samples, rate)

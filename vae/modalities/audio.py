@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from vae.analysis.corruption import CORRUPTIONS
+from vae.data import sounds
 from vae.data import spectrogram as spec
 from vae.modalities import register
 from vae.modalities.image import Image
@@ -31,7 +31,6 @@ class Audio(Image):
     display = "audio"
     inputs = ("microphone", "upload")
     upload_types = ("wav",)
-    corruptions = CORRUPTIONS
 
     @property
     def shows_pictures(self) -> bool:
@@ -47,5 +46,6 @@ class Audio(Image):
         gap = torch.zeros(clips.shape[0], int(GAP_SECONDS * spec.SAMPLE_RATE))
         return spec.wav_bytes(torch.cat([clips, gap], dim=1).reshape(-1))
 
-    def hover(self, x: torch.Tensor | np.ndarray) -> list[str] | None:
-        return None
+    def read_upload(self, data: bytes, name: str, input_shape: tuple[int, ...]) -> torch.Tensor:
+        """A PCM WAV framed as the notes were made (``vae.data.sounds``): one spectrogram."""
+        return sounds.sound_to_tensor(data, name)

@@ -49,6 +49,10 @@ class Modality:
         """``(x_obs, missing)`` for the batch ``x``; ``missing`` is True where a value is unknown."""
         raise NotImplementedError(f"{self.plural} offer no corruption")
 
+    def read_upload(self, data: bytes, name: str, input_shape: tuple[int, ...]) -> torch.Tensor:
+        """An uploaded file (one of ``upload_types``) as one example at the model's shape."""
+        raise NotImplementedError(f"{self.plural} cannot be uploaded")
+
     def hover(self, x: torch.Tensor | np.ndarray) -> list[str] | None:
         return None
 

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 
 from vae.analysis.corruption import CORRUPTIONS, Corruption, corrupt
+from vae.data import image_to_tensor
 from vae.images import display_scale, grid, upscale
 from vae.modalities import register
 from vae.modalities.base import Modality
@@ -25,6 +26,10 @@ class Image(Modality):
         """Each image as a uint8 picture, enlarged so that small images stay legible."""
         scale = display_scale(x.shape[-2], target)
         return [upscale(grid(x[i : i + 1], ncol=1), scale) for i in range(x.shape[0])]
+
+    def read_upload(self, data: bytes, name: str, input_shape: tuple[int, ...]) -> torch.Tensor:
+        """A PNG/JPEG/BMP/GIF converted to the model's channels and resized to its H × W."""
+        return image_to_tensor(data, input_shape)
 
     def corrupt(
         self, x: torch.Tensor, kind: str, amount: float, seed: int = 0
