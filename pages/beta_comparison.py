@@ -88,7 +88,7 @@ for column, selected in zip(columns, runs, strict=True):
     with column:
         st.subheader(selected.entry.name)
         st.caption(
-            f"{selected.entry.title}  \n{compare.objective_caption(model.config)} · "
+            f"{selected.entry.title}  \n{compare.objective_caption(model.config, model.input_shape)} · "
             f"z = {model.config.latent_dim} · {int(dims.active.sum())} active · "
             f"`{selected.info.dataset}`"
         )

@@ -189,14 +189,18 @@ def test_the_metrics_table_downloads_as_csv(media):
     table = pd.read_csv(io.BytesIO(download(at, media, "cmp_csv")))
     shown = at.dataframe[0].value  # the table on the page: "run" holds the titles
     assert list(table.columns) == ["model", *shown.columns[1:]]
-    assert list(table.columns[:3]) == ["model", "β", "ELBO"]
+    assert list(table.columns[:4]) == ["model", "β", "β_norm", "ELBO"]
     for i, column in enumerate(table.columns):  # each uncertainty beside its score
         if column.endswith(" ±"):
             assert table.columns[i - 1] == column.removesuffix(" ±")
     assert list(table["model"]) == runs
     for name, (_, row) in zip(runs, table.iterrows(), strict=True):
-        summary = model_info(BUNDLED / name).summary
+        info = model_info(BUNDLED / name)
+        summary = info.summary
         assert row["ELBO"] == pytest.approx(summary["elbo"])
+        # Higgins et al.'s β·z/pixels: digits are 8×8, so β = 1 at z = 8 is 0.125.
+        latent = {"digits-8d": 8, "digits-collapse": 16}[name]
+        assert row["β_norm"] == pytest.approx(row["β"] * latent / 64)
         error = (summary.get("uncertainty") or {}).get("elbo")
         assert pd.isna(row["ELBO ±"]) if error is None else row["ELBO ±"] == pytest.approx(error)
 

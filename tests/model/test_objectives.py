@@ -272,3 +272,17 @@ def test_factor_vae_trains_as_kim_and_mnih_did():
     terms = model(torch.rand(8, 1, 32, 32).round())
     gamma = model_config.factor_gamma
     torch.testing.assert_close(terms.loss, terms.recon + terms.kl + gamma * terms.extra["tc"])
+
+
+def test_beta_is_also_stated_per_pixel_count():
+    # Higgins et al. 2017: β_norm = β·M/N. β = 4 at z = 10 weighs the KL 4× more on
+    # 32×32 pictures than on 64×64 ones, which is what the normalised figure shows.
+    assert objectives.normalised_beta(4.0, 10, (1, 32, 32)) == pytest.approx(4 * 10 / 1024)
+    assert objectives.normalised_beta(4.0, 10, (1, 64, 64)) == pytest.approx(
+        objectives.normalised_beta(1.0, 10, (1, 32, 32))
+    )
+    config = VAEConfig(latent_dim=10, beta=4.0)
+    assert objectives.caption(config) == "β = 4"
+    assert objectives.caption(config, input_shape=(1, 32, 32)) == "β = 4 (β_norm = βz/pixels 0.039)"
+    other = VAEConfig(latent_dim=10, objective="dip-vae-i")
+    assert "β_norm" not in objectives.caption(other, input_shape=(1, 32, 32))

@@ -45,6 +45,16 @@ def beta_of(selected: Selected) -> float | None:
     return float(config.beta) if config.objective == "vae" else None
 
 
+def normalised_beta_of(selected: Selected) -> float | None:
+    """β_norm = β·z/pixels of a β-VAE (Higgins et al. 2017), comparable across image sizes."""
+    from vae.model import objectives
+
+    beta = beta_of(selected)
+    model = selected.model
+    return None if beta is None else objectives.normalised_beta(beta, model.config.latent_dim,
+                                                                model.input_shape)  # fmt: skip
+
+
 def data_signature(selected: Selected) -> tuple:
     info = selected.info
     return (info.dataset, info.image_size, info.data_dir, tuple(info.input_shape))
@@ -76,6 +86,7 @@ def missing_groups(selected: Selected) -> list[str]:
 
 
 UNCERTAIN = " ±"  # the column beside a score with its standard deviation
+BETA_NORM = "β_norm"  # β·z/pixels, Higgins et al. 2017's β normalised by the input size
 # The scores evaluate gives a ± (the registry's), which the table asks for when absent.
 UNCERTAIN_KEYS = frozenset(scores())
 DISENTANGLEMENT = tuple((k, t) for k, t in METRICS if GROUP_OF[k] == "disentanglement")
@@ -132,7 +143,8 @@ def metrics_table(runs: list[Selected]) -> list[dict]:
     for selected in runs:
         have = run_metrics(selected)
         errors = have.get("uncertainty") or {}
-        row = {"run": selected.entry.title, "β": beta_of(selected)}
+        row = {"run": selected.entry.title, "β": beta_of(selected),
+               BETA_NORM: normalised_beta_of(selected)}  # fmt: skip
         for key, title in METRICS:
             value = have.get(key)
             row[title] = None if value is None else float(value)
@@ -140,7 +152,7 @@ def metrics_table(runs: list[Selected]) -> list[dict]:
                 row[title + UNCERTAIN] = float(errors[key])
                 uncertain.add(title)
         rows.append(row)
-    order = ["run", "β"]
+    order = ["run", "β", BETA_NORM]
     for _, title in METRICS:
         order += [title] + ([title + UNCERTAIN] if title in uncertain else [])
     return [{column: row.get(column) for column in order} for row in rows]
@@ -208,6 +220,8 @@ def metric_columns(table: pd.DataFrame) -> dict:
         )
         if column == "β":
             fmt = "%g"
+        if column == BETA_NORM:
+            fmt = "%.2g"
         config[column] = st.column_config.NumberColumn(column, format=fmt)
     return config
 
@@ -267,8 +281,8 @@ def compute_missing(runs: list[Selected], quick: bool) -> None:
         status.update(label="Metrics computed", state="complete", expanded=False)
 
 
-def objective_caption(config: Any) -> str:
+def objective_caption(config: Any, input_shape: Any = None) -> str:
     """The objective and its own weights as a person reads them (``vae.model.objectives.caption``)."""
     from vae.model import objectives
 
-    return objectives.caption(config)
+    return objectives.caption(config, input_shape=input_shape)

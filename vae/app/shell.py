@@ -244,11 +244,7 @@ def model_card(selected: Selected) -> None:
     lines = [
         f"**{selected.entry.title}**",
         f"data: `{info.dataset}` {tuple(info.input_shape)} · {cfg.architecture} · z={cfg.latent_dim}",
-        (
-            f"β={cfg.beta:g} ({cfg.beta_schedule})"
-            if cfg.objective == "vae"
-            else objectives.caption(cfg)
-        )
+        objectives.caption(cfg, input_shape=info.input_shape)
         + f" · flow: {cfg.flow}"
         + (f"×{cfg.flow_length}" if cfg.has_flow else "")
         + (f" · conditional ({cfg.n_classes} classes)" if cfg.conditional else ""),

@@ -17,6 +17,8 @@ by the trainer after the VAE's step and saved in the training checkpoint.
 from __future__ import annotations
 
 import importlib
+import math
+from collections.abc import Sequence
 
 from vae.model.objectives.base import Objective
 
@@ -67,9 +69,20 @@ def get(name: str) -> type[Objective]:
         ) from None
 
 
-def caption(config: object, separator: str = " · ") -> str:
+def normalised_beta(beta: float, latent_dim: int, input_shape: Sequence[int]) -> float:
+    """Higgins et al. 2017's β_norm = β·M/N: the KL weight times the latent size M over the
+    input size N, so that models of different image sizes compare (β = 4 at z = 10 is β_norm
+    0.039 on 32×32 pictures and 0.0098 on 64×64: the same β weighs the KL 4× more against a
+    reconstruction term of 4× fewer pixels)."""
+    return beta * latent_dim / math.prod(input_shape)
+
+
+def caption(
+    config: object, separator: str = " · ", input_shape: Sequence[int] | None = None
+) -> str:
     """The objective and its own weights as a person reads them, e.g. "β-TCVAE: MI weight α 1 ·
-    TC weight β 6 · Dimension-wise KL weight γ 1", or "β = 4 (linear)" for the β-VAE.
+    TC weight β 6 · Dimension-wise KL weight γ 1", or "β = 4 (linear)" for the β-VAE, with
+    its normalised β when ``input_shape`` is given: "β = 4 (β_norm = βz/pixels 0.039)".
 
     ``config`` is a VAEConfig or its dict (a run's config.json "model").
     """
@@ -77,7 +90,12 @@ def caption(config: object, separator: str = " · ") -> str:
     name = get_value("objective") or "vae"
     if name == "vae":
         schedule = get_value("beta_schedule") or "constant"
-        return f"β = {get_value('beta'):g}" + (f" ({schedule})" if schedule != "constant" else "")
+        text = f"β = {get_value('beta'):g}"
+        notes = [schedule] if schedule != "constant" else []
+        if input_shape is not None:
+            norm = normalised_beta(get_value("beta"), get_value("latent_dim"), input_shape)
+            notes.append(f"β_norm = βz/pixels {norm:.2g}")
+        return text + (f" ({', '.join(notes)})" if notes else "")
     objective = get(name)
     weights = separator.join(f"{s.title} {get_value(s.name):g}" for s in objective.settings[:3]
                              if isinstance(get_value(s.name), (int, float)))  # fmt: skip
