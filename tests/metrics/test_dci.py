@@ -15,12 +15,8 @@ from metric_codes import (
 )
 
 from vae.errors import ConfigError
-from vae.metrics.dci import (
-    completeness_from_importance,
-    dci,
-    disentanglement_from_importance,
-    gap_thresholds,
-)
+from vae.metrics.dci import completeness_from_importance, dci, disentanglement_from_importance
+from vae.metrics.dci_classifiers import gap_thresholds
 
 
 def test_dci_scores_of_importance_matrices_by_hand():

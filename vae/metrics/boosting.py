@@ -30,7 +30,7 @@ _EPSILON = float(np.finfo(np.float64).eps)  # a node this pure is a leaf (scikit
 _TIE = 1e-10  # splits this close in relative score are one partition found twice
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def grow_tree(x, xs, order, residual, hessian, depth, scale, feature, threshold, value, node):
     """One regression tree on ``residual``; its splits' error decreases are returned per feature."""
     n, d = x.shape
@@ -124,7 +124,7 @@ def grow_tree(x, xs, order, residual, hessian, depth, scale, feature, threshold,
     return decrease
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def boost(x, xs, order, target, init, rounds, rate, depth, seed, feature, threshold, value):
     """All rounds; ``target`` is one column per tree (two classes: one column)."""
     np.random.seed(seed)
@@ -164,7 +164,7 @@ def boost(x, xs, order, target, init, rounds, rate, depth, seed, feature, thresh
     return importance
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def decide(x, init, rate, depth, feature, threshold, value):
     """Raw scores of ``x`` (n, trees) under the fitted trees."""
     n = x.shape[0]

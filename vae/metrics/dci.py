@@ -17,144 +17,13 @@ fills a (code dims, factors) matrix R.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping
 from typing import Any, TypedDict, Unpack
 
 import numpy as np
 
-from vae.errors import ConfigError
 from vae.metrics._common import Sample, bootstrap_std, check_train_test
-
-logger = logging.getLogger(__name__)
-
-ESTIMATORS = (
-    "exact_boosting",
-    "hist_gradient_boosting",
-    "gradient_boosting",
-    "random_forest",
-    "hist_gradient_boosting_quantile",
-)
-MAX_BINS = 255  # HistGradientBoostingClassifier's most bins per feature
-
-
-def gap_thresholds(column: np.ndarray, n_bins: int = MAX_BINS) -> np.ndarray:
-    """At most ``n_bins - 1`` split thresholds for one code dimension, each in a gap of the data.
-
-    Histogram boosting may only split at the edges of its bins, and its
-    quantile edges fall wherever the quantiles do: inside a cluster of codes
-    of one factor value as often as between two clusters, so even a perfect
-    code is cut wrong and the later rounds spread importance over the other
-    dimensions to mend it (D = C = 0.97 on a perfect code). Here each
-    quantile edge moves to the midpoint of the widest gap between sorted
-    values within one quantile cell either side of it: for clustered codes
-    the edges land between the clusters, for smooth codes they stay near the
-    quantiles. With no more distinct values than bins, every midpoint.
-    """
-    values = np.sort(np.asarray(column, dtype=np.float64))
-    distinct = np.unique(values)
-    if distinct.size <= n_bins:
-        return (distinct[1:] + distinct[:-1]) / 2
-    n = values.size
-    half = -(-n // n_bins)
-    gaps = np.diff(values)
-    edges = []
-    for position in (np.arange(1, n_bins) * n) // n_bins:
-        low, high = max(0, position - half), min(n - 1, position + half)
-        widest = low + int(np.argmax(gaps[low:high]))
-        if gaps[widest] > 0:
-            edges.append((values[widest] + values[widest + 1]) / 2)
-    return np.unique(edges)
-
-
-def snap_to_thresholds(codes: np.ndarray, thresholds: list[np.ndarray]) -> np.ndarray:
-    """Each code replaced by its bin number among ``thresholds`` (a monotone map per dimension)."""
-    return np.stack(
-        [np.searchsorted(edges, codes[:, i]) for i, edges in enumerate(thresholds)], axis=1
-    ).astype(np.float64)
-
-
-# scikit-learn and scipy are imported where they are used: the app imports the
-# metric registry (and so this package) on pages that never fit a classifier.
-
-
-def _hist_gradient_boosting(seed: int) -> Any:
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    # The hyperparameters of GradientBoostingClassifier's defaults (100 rounds
-    # of depth-3 trees, learning rate 0.1, leaves of any size, no penalty, no
-    # early stopping), on 255-bin histograms instead of exact sorted splits.
-    return HistGradientBoostingClassifier(
-        max_iter=100,
-        learning_rate=0.1,
-        max_depth=3,
-        max_leaf_nodes=None,
-        min_samples_leaf=1,
-        l2_regularization=0.0,
-        early_stopping=False,
-        random_state=seed,
-    )
-
-
-def _exact_boosting(seed: int) -> Any:
-    from vae.metrics.boosting import ExactBoosting  # numba: imported where it is used
-
-    return ExactBoosting(random_state=seed)
-
-
-def _gradient_boosting(seed: int) -> Any:
-    from sklearn.ensemble import GradientBoostingClassifier
-
-    # disentanglement_lib's ``GradientBoostingClassifier()``; the seed only
-    # fixes the order in which tied features are tried.
-    return GradientBoostingClassifier(random_state=seed)
-
-
-def _random_forest(seed: int) -> Any:
-    from sklearn.ensemble import RandomForestClassifier
-
-    # Every split may look at every dimension (the default sqrt(d) would force
-    # splits on dimensions that carry nothing whenever the informative one is
-    # not drawn), and leaves of at least 20 examples keep the trees from
-    # memorising noise: both would spread importance over useless dimensions.
-    return RandomForestClassifier(
-        n_estimators=50, max_features=None, min_samples_leaf=20, random_state=seed
-    )
-
-
-_FACTORIES: dict[str, Callable[[int], Any]] = {
-    "exact_boosting": _exact_boosting,
-    "hist_gradient_boosting": _hist_gradient_boosting,
-    "gradient_boosting": _gradient_boosting,
-    "random_forest": _random_forest,
-    "hist_gradient_boosting_quantile": _hist_gradient_boosting,
-}
-
-
-def _hist_gradient_boosting_importances(model: Any) -> np.ndarray:
-    """Split-gain importances of a fitted HistGradientBoostingClassifier, summing to 1.
-
-    scikit-learn offers no ``feature_importances_`` for histogram boosting; the
-    loss reduction of every split is kept in the fitted trees (the private
-    ``_predictors``, stable across scikit-learn 1.x, pinned in requirements.txt),
-    and summing it per feature is the second-order analogue of the impurity
-    decrease that GradientBoostingClassifier reports.
-    """
-    importance = np.zeros(model.n_features_in_)
-    for trees_of_one_round in model._predictors:
-        for tree in trees_of_one_round:
-            splits = tree.nodes[tree.nodes["is_leaf"] == 0]
-            np.add.at(importance, splits["feature_idx"], splits["gain"])
-    total = importance.sum()
-    return importance / total if total > 0 else importance
-
-
-def _importances(model: Any) -> np.ndarray:
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    if isinstance(model, HistGradientBoostingClassifier):
-        return _hist_gradient_boosting_importances(model)
-    return np.abs(np.asarray(model.feature_importances_, dtype=np.float64))
+from vae.metrics.dci_classifiers import fit_many
 
 
 def importance_matrix(
@@ -172,56 +41,10 @@ def importance_matrix(
     training set needs no classifier: its column of importances is zero and
     its accuracies are those of predicting that value.
     """
-    importance, train_accuracy, test_correct = _fit(
-        codes_train, factors_train, codes_test, factors_test, seed=seed, estimator=estimator
-    )
+    importance, train_accuracy, test_correct = fit_many(
+        [(codes_train, factors_train, codes_test, factors_test)], seed, estimator
+    )[0]
     return importance, train_accuracy, test_correct.mean(axis=0)
-
-
-def _fit(
-    codes_train: np.ndarray,
-    factors_train: np.ndarray,
-    codes_test: np.ndarray,
-    factors_test: np.ndarray,
-    *,
-    seed: int,
-    estimator: str | Callable[[int], Any],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Importances (d, k), train accuracies (k,) and test hits (n_test, k) of the classifiers."""
-    from threadpoolctl import threadpool_limits
-
-    make = _FACTORIES.get(estimator) if isinstance(estimator, str) else estimator
-    if make is None:
-        raise ConfigError(
-            f"DCI estimator {estimator!r} is unknown; choose one of {', '.join(ESTIMATORS)} "
-            "or pass a function of the seed that returns a classifier."
-        )
-    if estimator == "hist_gradient_boosting":
-        thresholds = [gap_thresholds(codes_train[:, i]) for i in range(codes_train.shape[1])]
-        codes_train = snap_to_thresholds(codes_train, thresholds)
-        codes_test = snap_to_thresholds(codes_test, thresholds)
-    n_dims, n_factors = codes_train.shape[1], factors_train.shape[1]
-    importance = np.zeros((n_dims, n_factors))
-    train_accuracy = np.zeros(n_factors)
-    test_correct = np.zeros((codes_test.shape[0], n_factors), dtype=bool)
-    for j in range(n_factors):
-        y_train, y_test = factors_train[:, j], factors_test[:, j]
-        if np.unique(y_train).size < 2:
-            train_accuracy[j] = 1.0
-            test_correct[:, j] = y_test == y_train[0]
-            continue
-        # Histogram boosting fits 100 small trees per class, each a few short
-        # OpenMP regions. With 2 threads on 2 cores shared with another busy
-        # process, the threads spun waiting for each other: 15-25x slower than
-        # one thread on 2,000 codes; one thread is never much slower.
-        with threadpool_limits(limits=1, user_api="openmp"):
-            model = make(seed)
-            model.fit(codes_train, y_train)
-            train_accuracy[j] = np.mean(model.predict(codes_train) == y_train)
-            test_correct[:, j] = model.predict(codes_test) == y_test
-        importance[:, j] = _importances(model)
-        logger.debug("DCI factor %d: test accuracy %.3f", j, test_correct[:, j].mean())
-    return importance, train_accuracy, test_correct
 
 
 def _weighted_one_minus_entropy(matrix: np.ndarray) -> float:
@@ -343,9 +166,15 @@ def dci_of_sample(sample: Sample, sizes: Mapping[str, int] | None = None) -> dic
     """
     estimator = sample.options.get("dci_estimator", "exact_boosting")
     codes_train, factors_train, codes_test, factors_test = check_train_test(*sample.split)
-    importance, _, correct = _fit(
-        codes_train, factors_train, codes_test, factors_test, seed=sample.seed, estimator=estimator
-    )
+    splits = [(codes_train, factors_train, codes_test, factors_test)]
+    if sample.n_bootstrap >= 2:  # the two halves, fitted beside the whole (one pool of fits)
+        half = codes_train.shape[0] // 2
+        for rows in (slice(0, half), slice(half, None)):
+            splits.append(
+                (codes_train[rows], factors_train[rows], codes_test[:1], factors_test[:1])
+            )
+    fits = fit_many(splits, sample.seed, estimator)
+    importance, _, correct = fits[0]
     out = {
         "dci_disentanglement": disentanglement_from_importance(importance),
         "dci_completeness": completeness_from_importance(importance),
@@ -362,18 +191,8 @@ def dci_of_sample(sample: Sample, sizes: Mapping[str, int] | None = None) -> dic
         sample.n_bootstrap,
         sample.bootstrap_rng("dci"),
     )
-    half = codes_train.shape[0] // 2
-    halves = []
-    for rows in (slice(0, half), slice(half, None)):
-        part, *_ = _fit(
-            codes_train[rows],
-            factors_train[rows],
-            codes_test[:1],
-            factors_test[:1],
-            seed=sample.seed,
-            estimator=estimator,
-        )
-        halves.append((disentanglement_from_importance(part), completeness_from_importance(part)))
+    halves = [(disentanglement_from_importance(part), completeness_from_importance(part))
+              for part, _, _ in fits[1:]]  # fmt: skip
     out["dci_disentanglement_std"] = abs(halves[0][0] - halves[1][0]) / 2
     out["dci_completeness_std"] = abs(halves[0][1] - halves[1][1]) / 2
     return out
