@@ -55,7 +55,8 @@ def own_input_section() -> None:
         else "🎙️ Your own sound: record or upload" if heard
         else "✏️ Your own input: draw or upload"
     )  # fmt: skip
-    with st.expander(title, expanded=True):
+    # Folded until used, so the map itself is in view on arrival (issue 27).
+    with st.expander(title, expanded=own_input.stored(selected) is not None):
         picked, answered = st.columns([1, 2], gap="large")
         with picked:
             mine = own_input.picker(selected, "map_own")

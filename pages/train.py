@@ -82,9 +82,8 @@ def setup() -> None:
     train_form.remember_form()
     started = st.session_state.pop("train_started", None)
     if started:
-        st.success(
-            f"Started **{shell.plain(started)}**: follow it under Runs at the top of the page."
-        )
+        st.success(f"Started **{shell.plain(started)}**: its curves are under Runs above.")
+        train.scroll_to_watch()
     refused = train_form.problem(name, native)
     if refused:
         st.error(f"Not started: {refused}", icon=":material/error:")

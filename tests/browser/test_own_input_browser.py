@@ -61,6 +61,9 @@ def draw_and_wait(page, answer: str) -> None:
 def test_a_drawn_digit_lands_on_the_map_and_an_empty_umap_spot_decodes(page, app_url):
     open_page(page, app_url, "latent_map?model=digits-8d")
     no_exception(page)
+    # The map comes first; the drawing is one click away, folded above it.
+    assert page.locator("canvas.upper-canvas").first.is_visible() is False
+    page.get_by_text("Your own input: draw or upload").first.click()
     draw_and_wait(page, "as the model sees it")
     assert page.get_by_text("log p(x)").count() >= 1
     assert page.get_by_text("Nearest training examples").count() == 1

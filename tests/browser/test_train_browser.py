@@ -68,6 +68,14 @@ def test_an_unreadable_upload_says_why(page, app_url, tmp_path, tmp_path_factory
     screenshot(page, "train_bad_upload")
 
 
+IN_VIEW = """(selector) => {
+    const box = document.querySelector(selector);
+    if (!box) return false;
+    const r = box.getBoundingClientRect();
+    return r.top >= 0 && r.top < window.innerHeight;
+}"""
+
+
 def test_start_a_tiny_training_and_watch_its_curve_grow(page, app_url):
     open_page(page, app_url, "train")
     no_exception(page)
@@ -82,6 +90,8 @@ def test_start_a_tiny_training_and_watch_its_curve_grow(page, app_url):
     page.locator(".st-key-start button").click()
     # The page polls the run folder: the curve appears and grows without any click.
     page.wait_for_function(f"({TEST_POINTS})() >= 1", timeout=120_000)
+    # Start was pressed below the form; the page scrolls up to the run it watches (issue 27).
+    page.wait_for_function(IN_VIEW, arg=".st-key-train_watch", timeout=20_000)
     first = page.evaluate(TEST_POINTS)
     page.wait_for_function(f"({TEST_POINTS})() >= {first + 3}", timeout=60_000)
     assert page.evaluate(TEST_POINTS) > first

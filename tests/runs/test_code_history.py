@@ -46,3 +46,18 @@ def test_only_the_first_points_are_kept_and_a_missing_or_broken_file_reads_none(
     assert code_history.read(tmp_path / "missing") is None
     (tmp_path / code_history.HISTORY_FILE).write_bytes(b"not an npz")
     assert code_history.read(tmp_path) is None
+
+
+def test_thinning_keeps_the_first_examples_of_every_frame(tmp_path):
+    # What a bundle of 128-D codes ships: the first 250 examples, every kept epoch.
+    history = code_history.History(tmp_path)
+    frames = [torch.randn(1000, 128) for _ in range(3)]
+    for epoch, means in enumerate(frames):
+        history.add(epoch, means)
+    history.flush()
+    code_history.thin(tmp_path, 250)
+    epochs, codes = code_history.read(tmp_path)
+    assert list(epochs) == [0, 1, 2] and codes.shape == (3, 250, 128)
+    np.testing.assert_allclose(codes[2], frames[2][:250].numpy(), atol=2e-3, rtol=1e-3)
+    code_history.thin(tmp_path, 500)  # never grows
+    assert code_history.read(tmp_path)[1].shape == (3, 250, 128)

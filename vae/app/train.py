@@ -297,6 +297,18 @@ def show_empty_charts() -> None:
     )
 
 
+def scroll_to_watch() -> None:
+    """Bring the watched run's live view into sight: after Start, the form below it is in view
+    and the curves would appear out of sight above (our own script, no user text in it)."""
+    st.html(
+        "<script>(() => { let tries = 0; const go = () => {"
+        f" const box = document.querySelector('.st-key-{WATCH_KEY}');"
+        " if (box) box.scrollIntoView({behavior: 'smooth', block: 'start'});"
+        " else if (tries++ < 50) setTimeout(go, 100); }; go(); })();</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
 def show_reconstructions(run_dir: Path) -> None:
     """The run's fixed test examples (top) and their reconstructions, at a chosen epoch."""
     files = sorted((run_dir / runs.RECON_DIR).glob("epoch_*.png"))
