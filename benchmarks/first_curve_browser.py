@@ -44,6 +44,7 @@ from pathlib import Path
 
 from benchmarks.common import PYTHON, ROOT, emit, load_average, machine
 from benchmarks.first_curve import watch_run
+from benchmarks.load_server import stop_server
 from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, _free_port
 from tests.browser.pw import no_exception, open_app_page, trace_points
 
@@ -102,12 +103,7 @@ def streamlit_server(runs: Path, log_path: Path, cold: bool = False) -> Iterator
                 time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop_server(proc)
 
 
 def _new_run(runs: Path, before: set[str], timeout: float = 60) -> Path:

@@ -8,7 +8,10 @@ session, as a student would:
 1. opens Home (the link),
 2. clicks Interpolate in the sidebar,
 3. moves the first latent slider (the page's fragment reruns),
-4. clicks Latent map in the sidebar.
+4. clicks Latent map in the sidebar,
+5. clicks Train in the sidebar and presses Start with the form's defaults (issue 24): the
+   server's queue takes at most ``VAE_LAB_MAX_QUEUED`` waiting runs, so some presses are
+   refused in a sentence, which is an outcome, not an error.
 
 Reported per N:
 
@@ -28,6 +31,9 @@ Reported per N:
   Streamlit itself reports as a run's ``exec_time``) and logs one ``SCRIPT_RUN`` line
   per run. Nothing in the app changes.
 - ``peak_rss_mb``: the server's ``VmHWM`` after the N sessions; ``load_1min_before``.
+- ``start``: how the Start presses ended (``started``, ``refused`` with the sentences shown)
+  and ``queue``: the runs folder's runs by state right after the sessions (the queue's
+  length is its ``queued``); the runs are then cancelled, so nothing outlives the benchmark.
 
 Targets at N = 20: 0 errors, 0 blank pages, server time of a slider move p95 ≤ 100 ms,
 peak memory ≤ 1.5 GB.
@@ -37,118 +43,33 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import re
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from collections import defaultdict
 from pathlib import Path
 
-from benchmarks.common import PYTHON, ROOT, emit, load_average, machine, percentile
+from benchmarks.common import emit, load_average, machine, percentile
+from benchmarks.load_server import (
+    RUN_TAG,
+    cancel_all,
+    queue_states,
+    server_runs,
+    start_server,
+    stop_server,
+)
 
 SESSIONS = [1, 5, 10, 20]
 QUICK = [1, 3]
 TIMEOUT_MS = 240_000  # per action; 20 tabs share 2 cores with the server: see --timeout
-RUN_TAG = "SCRIPT_RUN"
-RUN_LINE = re.compile(
-    rf"^{RUN_TAG} (?P<session>\S+) (?P<kind>full|fragment) (?P<page>\S+) (?P<outcome>\S+) "
-    r"(?P<ms>[\d.]+) (?P<cpu_ms>[\d.]+)$"
-)
 # action -> (page, kind) of the script runs that serve it
 ACTIONS = {
     "open_home": ("home", "full"),
     "open_interpolate": ("interpolate", "full"),
     "move_slider": ("interpolate", "fragment"),
     "open_latent_map": ("latent_map", "full"),
+    "press_start": ("train", "full"),
 }
 TARGETS = {"errors": 0, "blank_pages": 0, "slider_server_p95_ms": 100, "peak_rss_mb": 1536}
-
-
-# --- the server, timing its own script runs (this part imports no Playwright) -------------------------------------------------
-
-
-def serve(argv: list[str]) -> None:
-    """``streamlit <argv>`` in this process, logging each script run's duration to stderr.
-
-    Each line: ``SCRIPT_RUN <session> <full|fragment> <page> <outcome> <wall ms> <cpu ms>``,
-    outcome being ``ok``, ``rerun`` (ended by ``st.rerun``), ``stop`` or ``exception``.
-    """
-    from streamlit.runtime.scriptrunner import script_runner
-    from streamlit.web import cli
-
-    original = script_runner.exec_func_with_error_handling
-
-    def timed(func, ctx):
-        start, cpu = time.perf_counter(), time.thread_time()
-        result = original(func, ctx)
-        ms, cpu_ms = (time.perf_counter() - start) * 1e3, (time.thread_time() - cpu) * 1e3
-        _, ok, rerun, stopped, exception = result
-        outcome = "exception" if exception else "rerun" if rerun else "stop" if stopped else "ok"
-        kind = "fragment" if ctx.fragment_ids_this_run else "full"
-        info = ctx.pages_manager.get_pages().get(ctx.page_script_hash, {})
-        page = info.get("url_pathname") or "home"
-        line = f"{RUN_TAG} {ctx.session_id} {kind} {page} {outcome} {ms:.2f} {cpu_ms:.2f}\n"
-        os.write(2, line.encode())  # one write: lines from concurrent script threads never mix
-        return result
-
-    script_runner.exec_func_with_error_handling = timed
-    sys.argv = ["streamlit", *argv]
-    sys.exit(cli.main())
-
-
-def start_server(log_path: Path) -> tuple[subprocess.Popen, str]:
-    from benchmarks.server import _free_port
-
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "VAE_LAB_RUNS": tempfile.mkdtemp(prefix="vae-bench-load-runs-"),
-        "VAE_LAB_WARMUP": "0",  # no background UMAP compile competing for the cores
-    }
-    log = open(log_path, "w")  # noqa: SIM115 (the child keeps its own copy)
-    proc = subprocess.Popen(
-        [
-            PYTHON, "-c", "import sys; from benchmarks.load import serve; serve(sys.argv[1:])",
-            "run", "app.py", "--server.headless=true", "--server.address=127.0.0.1",
-            f"--server.port={port}", "--server.fileWatcherType=none",
-            "--browser.gatherUsageStats=false",
-        ],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    log.close()
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the server exited: {log_path.read_text()[-2000:]}")
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                return proc, url
-        except OSError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("the server did not answer /_stcore/health within 90 s")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(5)
-
-
-def server_runs(log_text: str) -> list[dict[str, object]]:
-    runs = []
-    for line in log_text.splitlines():
-        m = RUN_LINE.match(line.strip())
-        if m:
-            runs.append({**m.groupdict(), "ms": float(m["ms"]), "cpu_ms": float(m["cpu_ms"])})
-    return runs
 
 
 # --- the sessions, in the browser ------------------------------------------------------------
@@ -173,6 +94,14 @@ DRAWN = """([title, needs]) => {
 CODE_CAPTION = "[...document.querySelectorAll('[data-testid=\"stCaptionContainer\"]')]" \
     ".map(e => e.innerText).find(t => t.startsWith('code:')) || ''"  # fmt: skip
 SLIDER = "[data-testid='stSlider'] input[type='range']"  # the thumb's (hidden) input
+# After Start: "started", "refused: <the sentence shown>", or null while the page reruns.
+START_OUTCOME = """() => {
+    const alerts = [...document.querySelectorAll("[data-testid='stAlert']")]
+        .filter(e => !e.closest("[data-stale='true']")).map(e => e.innerText.trim());
+    if (alerts.some(t => t.startsWith("Started"))) return "started";
+    const refused = alerts.find(t => /queue|at once|one press|Not started/i.test(t));
+    return refused ? "refused: " + refused.slice(0, 200) : null;
+}"""
 
 
 async def _drawn(page, title: str, needs: str | None = None, settle_ms: int = 500):
@@ -234,6 +163,17 @@ async def _session(browser, url: str) -> list[dict[str, object]]:
             f"(before) => ({CODE_CAPTION}) !== before", arg=before, timeout=TIMEOUT_MS
         )
 
+    outcome: dict[str, str] = {}
+
+    async def press_start() -> None:
+        await nav("Train")()
+        state, _ = await _drawn(page, "Train a VAE", ".st-key-start button")
+        if state != "drawn":
+            raise RuntimeError(f"the Train page was {state}")
+        await page.locator(".st-key-start button").click(timeout=TIMEOUT_MS)
+        found = await page.wait_for_function(START_OUTCOME, timeout=TIMEOUT_MS)
+        outcome["start"] = await found.json_value()
+
     try:
         ok = await act("open_home", lambda: page.goto(url, timeout=TIMEOUT_MS), "VAE Lab", ".katex")
         ok = ok and await act("open_interpolate", nav("Interpolate"), "Interpolate", SLIDER)
@@ -241,8 +181,11 @@ async def _session(browser, url: str) -> list[dict[str, object]]:
         ok = ok and await act(
             "open_latent_map", nav("Latent map"), "Latent map", "[data-testid='stPlotlyChart']"
         )
+        ok = ok and await act("press_start", press_start, "Train a VAE", ".st-key-start button")
     finally:
         await context.close()
+    if outcome:
+        records[-1]["start"] = outcome["start"]
     return records
 
 
@@ -279,13 +222,16 @@ def measure(n: int, log_dir: Path) -> dict[str, object]:
 
     load = load_average()
     log_path = log_dir / f"server-{n}.log"
+    runs_root = log_dir / f"runs-{n}"
     start = time.perf_counter()
-    proc, url = start_server(log_path)
+    proc, url = start_server(log_path, runs_root)
     try:
         sessions = asyncio.run(_sessions_at_once(url, n))
         peak, rss = peak_rss_mb(proc.pid), rss_mb(proc.pid)
+        queue = queue_states(runs_root)
     finally:
         stop_server(proc)
+        cancel_all(runs_root)
     wall = time.perf_counter() - start
     log_text = log_path.read_text(errors="replace")
     runs = server_runs(log_text)
@@ -309,6 +255,10 @@ def measure(n: int, log_dir: Path) -> dict[str, object]:
         server_cpu_ms[action] = _stats([a[1] for a in accs])
         runs_per_action[action] = sum(a[2] for a in accs)
     fragment_runs = [r for r in runs if r["kind"] == "fragment" and r["page"] == "interpolate"]
+    starts = [
+        str(r.get("start")) for r in records if r["action"] == "press_start" and r.get("start")
+    ]
+    refusals = sorted({s.removeprefix("refused: ") for s in starts if s.startswith("refused")})
     return {
         "sessions": n,
         "load_1min_before": load,
@@ -324,6 +274,12 @@ def measure(n: int, log_dir: Path) -> dict[str, object]:
         "server_cpu_ms": server_cpu_ms,
         "server_runs": {**runs_per_action, "all": len(runs)},
         "slider_run_ms": _stats([r["ms"] for r in fragment_runs]),
+        "start": {
+            "started": starts.count("started"),
+            "refused": sum(s.startswith("refused") for s in starts),
+            "sentences": refusals,
+        },
+        "queue": queue,
         "peak_rss_mb": round(peak, 1),
         "rss_end_mb": round(rss, 1),
         "wall_s": round(wall, 1),
