@@ -152,7 +152,7 @@ async def _session(browser, url: str) -> list[dict[str, object]]:
 
     def nav(label: str):
         link = page.get_by_test_id("stSidebarNav").get_by_role("link", name=label, exact=True)
-        return link.click
+        return lambda: link.click(timeout=TIMEOUT_MS)  # Playwright's 30 s is short for 30 tabs
 
     async def move_slider() -> None:
         before = await page.evaluate(CODE_CAPTION)
