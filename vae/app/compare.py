@@ -220,7 +220,7 @@ def metric_columns(table: pd.DataFrame) -> dict:
         )
         if column == "β":
             fmt = "%g"
-        if column == BETA_NORM:
+        elif column == BETA_NORM:
             fmt = "%.2g"
         config[column] = st.column_config.NumberColumn(column, format=fmt)
     return config

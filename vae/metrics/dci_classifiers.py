@@ -162,7 +162,9 @@ def _workers(estimator: str | Callable[[int], Any]) -> int:
 def fit_many(
     splits: list[Split], seed: int, estimator: str | Callable[[int], Any]
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """``_fit`` of each split, every (split, factor) classifier one task."""
+    """Per split (codes and factors for training, then for testing): the importances (d, k),
+    train accuracies (k,) and test hits (n_test, k) of its classifiers, one per factor;
+    every (split, factor) classifier is one task."""
     from concurrent.futures import ThreadPoolExecutor
 
     from threadpoolctl import threadpool_limits
