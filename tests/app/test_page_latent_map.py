@@ -52,7 +52,8 @@ def test_one_point_per_encoded_example_with_global_ids():
     at = open_page("latent_map", "digits-8d")
     fig = map_figure(at)
     traces = point_traces(fig)
-    assert all(t["type"] == "scattergl" for t in traces)
+    # 360 points are drawn as SVG (no WebGL context to set up); a large sample uses WebGL.
+    assert all(t["type"] == "scatter" for t in traces)
     assert [t["name"] for t in traces] == [str(d) for d in range(10)]  # coloured by class
     ids = np.concatenate([array(t["customdata"]) for t in traces])
     assert sorted(ids.tolist()) == list(range(N_TEST))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from vae.figures.plane import chart_layout, points_trace
+from vae.figures.plane import chart_layout, points_trace, scatter
 
 POINT_COLOURS = ["#9E9E9E", "#E4572E", "#3B1F7A"]
 PALETTE = ["#6C4AB6", "#E4572E", "#17BEBB", "#FFC914", "#76B041", "#8D6A9F", "#2E86AB", "#C1666B"]
@@ -142,7 +142,7 @@ def points_figure(
                 "colorbar": {"title": colour_title},
             }
         fig.add_trace(
-            go.Scattergl(x=pts[:, 0], y=pts[:, 1], mode="markers", marker=marker, name=name)
+            scatter(len(pts), x=pts[:, 0], y=pts[:, 1], mode="markers", marker=marker, name=name)
         )
     if ringed is not None and len(ringed):
         fig.add_trace(

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 
 from vae import names
 from vae.figures.palette import CLASSES, class_colour
+from vae.figures.plane import scatter
 from vae.images import png_bytes, upscale
 
 PALETTE = CLASSES  # the lab's class colours (vae.figures.palette)
@@ -97,7 +98,7 @@ def scatter_map(
     marker_size: int = 6,
     hover_text: Sequence[str] | None = None,
 ) -> go.Figure:
-    """The codes as points: one Scattergl trace per category, or one with a colour scale.
+    """The codes as points: one trace per category (SVG or WebGL by count, plane.scatter), or one with a colour scale.
 
     ``color`` holds integer category codes when ``categories`` names them, else numbers
     (None: one colour). Selected examples get a ring, the chosen one a star; those
@@ -108,17 +109,17 @@ def scatter_map(
     fig = go.Figure()
     hover = "#%{customdata}<extra>%{fullData.name}</extra>"
     for trace in _point_traces(xy, ids, color, categories, color_label, marker_size, hover_text):
-        fig.add_scattergl(mode="markers", **trace)
+        fig.add_trace(scatter(len(xy), mode="markers", **trace))
     rows = _rows_of(ids, selected)
     if len(rows):
-        fig.add_scattergl(
+        fig.add_scatter(
             x=xy[rows, 0], y=xy[rows, 1], customdata=ids[rows], mode="markers", name=SELECTED_NAME,
             marker={"size": 11, "color": "rgba(0,0,0,0)", "line": {"width": 1.5, "color": "#111"}},
             hovertemplate=hover,
         )  # fmt: skip
     if chosen is not None and len(_rows_of(ids, [chosen])):
         r = int(_rows_of(ids, [chosen])[0])
-        fig.add_scattergl(
+        fig.add_scatter(
             x=xy[[r], 0], y=xy[[r], 1], customdata=ids[[r]], mode="markers", name=CHOSEN_NAME,
             marker={"size": 16, "symbol": "star", "color": "#ffcc00", "line": {"width": 1, "color": "#111"}},
             hovertemplate=hover,
@@ -212,18 +213,20 @@ def manifold_figure(
             for c, name in enumerate(categories):
                 mask = labels == c
                 if mask.any():
-                    fig.add_scattergl(
+                    fig.add_trace(scatter(
+                        len(codes),
                         x=codes[mask, 0], y=codes[mask, 1], customdata=custom[mask], mode="markers",
                         name=str(name), hovertemplate="#%{customdata}<extra>%{fullData.name}</extra>",
                         marker={"size": 5, "color": class_colour(c), "opacity": 0.7,
                                 "line": {"width": 0.5, "color": "white"}},
-                    )  # fmt: skip
+                    ))  # fmt: skip
         else:
-            fig.add_scattergl(
+            fig.add_trace(scatter(
+                len(codes),
                 x=codes[:, 0], y=codes[:, 1], customdata=custom, mode="markers", name="codes",
                 marker={"size": 5, "color": PALETTE[0], "opacity": 0.7},
                 hovertemplate="#%{customdata}<extra></extra>",
-            )  # fmt: skip
+            ))  # fmt: skip
     fig.update_xaxes(range=[x0, x1], title_text=names.latent(0), showgrid=False, zeroline=False)
     fig.update_yaxes(
         range=[y0, y1], title_text=names.latent(1), showgrid=False, zeroline=False, scaleanchor="x"

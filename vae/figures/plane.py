@@ -5,12 +5,25 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+# Up to this many points a map is drawn as SVG, above it with WebGL. A WebGL chart costs
+# about a second of the browser's time to set up where the GPU is emulated (headless
+# Chromium, virtual machines, many school laptops: the Latent map's two maps of 360
+# digits took 2.3 s there), and a page holds only so many WebGL contexts; SVG draws a
+# few thousand markers in tens of milliseconds, and from ~10,000 on WebGL is faster.
+WEBGL_ABOVE = 3000
 
-def points_trace(xy: np.ndarray, name: str, marker: dict, **extra) -> go.Scattergl:
-    """The points xy (n, 2) as a WebGL marker trace; hover is off (background points)."""
-    return go.Scattergl(
-        x=xy[:, 0], y=xy[:, 1], mode="markers", marker=marker, name=name, hoverinfo="skip", **extra
-    )
+
+def scatter(n_points: int, **trace) -> go.Scatter | go.Scattergl:
+    """A 2-D scatter trace of a map of ``n_points`` points: SVG when small, WebGL when large."""
+    return (go.Scattergl if n_points > WEBGL_ABOVE else go.Scatter)(**trace)
+
+
+def points_trace(xy: np.ndarray, name: str, marker: dict, **extra) -> go.Scatter | go.Scattergl:
+    """The points xy (n, 2) as a marker trace; hover is off (background points)."""
+    return scatter(
+        len(xy), x=xy[:, 0], y=xy[:, 1], mode="markers", marker=marker, name=name,
+        hoverinfo="skip", **extra,
+    )  # fmt: skip
 
 
 def curve_trace(xy: np.ndarray, name: str, line: dict, **extra) -> go.Scatter:
