@@ -14,6 +14,7 @@ are part of the training checkpoint, never of the model's weights file.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import torch
@@ -86,8 +87,15 @@ class FactorVAE(VAEObjective):
         super().__init__(config, n_train)
         hidden = tuple(int(h) for h in self.setting("discriminator_hidden"))
         self.discriminator = Discriminator(config.latent_dim, hidden)
-        # Kim & Mnih's Adam settings for the discriminator.
-        self.optimizer = torch.optim.Adam(
+
+    @functools.cached_property
+    def optimizer(self) -> torch.optim.Optimizer:
+        """Kim & Mnih's Adam for the discriminator, made when training first asks for it.
+
+        A model loaded to be looked at never trains it, and torch's first optimizer
+        imports its compiler stack (sympy and dynamo: about a second of a page's first visit).
+        """
+        return torch.optim.Adam(
             self.discriminator.parameters(), lr=self.setting("discriminator_lr"), betas=(0.5, 0.9)
         )
 
