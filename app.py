@@ -91,6 +91,7 @@ def main() -> None:
     with shell.shell_run():
         shell.model_picker()
         navigation.run()
+    shell.start_warm_imports()  # after the page: the first tab is drawn before it competes
 
 
 main()

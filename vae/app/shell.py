@@ -22,7 +22,10 @@ from typing import Any
 # initialized module 'pandas' has no attribute 'Series'"; 5 of 20 tabs opened at once). Every
 # session imports this module first (app.py), under its import lock, so importing pandas here
 # makes it whole before any session can reach a figure.
+# PIL.Image is looked up the same way (plotly's image check); vae.app.warm imports the rest
+# in a background thread, never these.
 import pandas  # noqa: F401
+import PIL.Image  # noqa: F401
 import streamlit as st
 import torch
 
@@ -110,6 +113,15 @@ def start_umap_warm_up() -> bool:
     from vae.maps import warmup
 
     return warmup.start_in_background()
+
+
+@st.cache_resource(show_spinner=False)
+def start_warm_imports() -> bool:
+    """Once per server: import what the pages need in a background thread (vae.app.warm)."""
+    from vae.app import warm
+
+    warm.start()
+    return True
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

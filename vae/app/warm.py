@@ -1,0 +1,106 @@
+"""What the server imports once in the background, so that no page's first visit waits for it.
+
+A page's first visit on a freshly started server used to spend most of its time
+importing: the page's own modules, then plotly's figure classes, scikit-learn,
+pyarrow (the first table) and torch's compiler stack (the first optimiser), 1–2 s a page
+on 2 cores. The first session (normally Home) starts one
+daemon thread that imports every module the pages import at their top
+(read from ``pages/*.py`` with :mod:`ast`, so a new page is covered without a list
+to keep), plotly's figures first and the pages in the sidebar's order, and the libraries
+they load later (:data:`LATER`). It runs beside the
+session that started it; a page opened before it is done waits on Python's import
+locks for what is still being imported, no longer than it would have anyway.
+
+Modules that plotly looks up in ``sys.modules`` without the import lock (numpy,
+pandas, ``PIL.Image``) are imported by :mod:`vae.app.shell` before any session
+runs, never here: a figure built while this thread is half-way through one of
+them would see a half-made module.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import logging
+import threading
+import time
+from pathlib import Path
+
+from vae.paths import PROJECT_ROOT
+
+log = logging.getLogger(__name__)
+
+PAGES = PROJECT_ROOT / "pages"
+APP = PROJECT_ROOT / "app.py"
+FIRST = ("plotly.graph_objects",)  # every page with a chart builds one
+# Loaded by the pages later than their first line: figures, tables, maps, optimisers.
+LATER = (
+    "plotly.io",
+    "pyarrow",
+    "sklearn.neighbors",
+    "sklearn.decomposition",
+    "scipy.stats",
+    "streamlit_drawable_canvas",
+    # torch's first optimiser (Denoise's inpainting by gradient steps on z) imports its
+    # compiler stack to switch it off: 1.6 s of Denoise's first visit.
+    "torch._dynamo",
+)
+
+
+def navigation_order(pages: Path = PAGES, app: Path = APP) -> list[Path]:
+    """The page files in the order the sidebar lists them (read from app.py), then any others.
+
+    The next page a person opens is most likely the next in the sidebar: Train after Home.
+    """
+    tree = ast.parse(app.read_text(encoding="utf-8")) if app.is_file() else ast.Module(body=[])
+    named = [
+        pages.parent / node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        and node.value.startswith("pages/") and node.value.endswith(".py")
+    ]  # fmt: skip
+    listed = [p for p in dict.fromkeys(named) if p.is_file()]
+    return listed + [p for p in sorted(pages.glob("*.py")) if p not in listed]
+
+
+def page_imports(pages: Path = PAGES, app: Path = APP) -> list[str]:
+    """Every module named by a top-level import of a page file, pages in the sidebar's order."""
+    names: dict[str, None] = {}
+    for path in navigation_order(pages, app):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Import):
+                names.update(dict.fromkeys(a.name for a in node.names))
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                if node.module == "__future__":
+                    continue
+                names[node.module] = None
+                # ``from vae.app import latent_map`` names a module, not a function.
+                names.update(dict.fromkeys(f"{node.module}.{a.name}" for a in node.names))
+    return list(names)
+
+
+def import_all(modules: list[str]) -> tuple[int, float]:
+    """Import each module that exists; returns (how many were imported, seconds)."""
+    start = time.perf_counter()
+    done = 0
+    for name in modules:
+        try:
+            importlib.import_module(name)
+            done += 1
+        except ImportError:
+            continue  # a name imported from a module that is not a module itself
+        except Exception as error:  # a broken optional library must not stop the rest
+            log.info("warm-up could not import %s: %s", name, error)
+    return done, time.perf_counter() - start
+
+
+def _run() -> None:
+    done, seconds = import_all(list(FIRST) + page_imports() + list(LATER))
+    log.info("imported %d modules for the pages in %.1f s", done, seconds)
+
+
+def start() -> threading.Thread:
+    """Start the import thread (the caller makes sure it is once per server)."""
+    thread = threading.Thread(target=_run, name="vae-lab-warm-imports", daemon=True)
+    thread.start()
+    return thread
