@@ -200,7 +200,7 @@ if text_runs:
     text_cols = st.columns(len(text_runs), gap="large")
 for col, name in zip(text_cols if text_runs else [], text_runs, strict=False):
     seam = modality.of(runs[name].info)
-    x8 = examples.test_x(runs[name], 8)
+    x8 = examples.test_x(runs[name])[numbers[name]["shown_rows"]]
     with col:
         st.markdown(f"**{shell.plain(labels[name])}**")
         st.dataframe(pd.DataFrame({"test sentence": seam.render(x8),
@@ -213,7 +213,7 @@ image_runs = [name for name in runs if modality.of(runs[name].info).shows_pictur
 if image_runs:
     st.subheader("Reconstructions and samples")
 for name in image_runs:
-    x8 = examples.test_x(runs[name], 8)
+    x8 = examples.test_x(runs[name])[numbers[name]["shown_rows"]]
     st.markdown(f"**{labels[name]}**")
     rec_col, sam_col = st.columns(2, gap="large")
     with rec_col:

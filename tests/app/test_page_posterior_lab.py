@@ -83,3 +83,19 @@ def test_an_mnist_model_starts_on_the_mnist_models():
     for name, row in zip(["mnist-collapse", "mnist-cured"], table["active units"], strict=True):
         summary = read_json(catalog.find_bundled(name).path / "summary.json", {})
         assert row == f"{summary['active_units']} / 16"
+
+
+def test_the_reconstructions_show_eight_classes_not_eight_zeros():
+    # mnist-5k's first test examples are mostly zeros: the lab shows one example per class.
+    from vae.app import posterior_lab, shell
+
+    at = open_page("posterior_lab", "mnist-2d")
+    _ok(at)
+    for name in ("mnist-collapse", "mnist-cured"):
+        entry = catalog.find_bundled(name)
+        if entry is None:
+            continue
+        selected = shell.load(entry)
+        rows = posterior_lab.collapse_numbers(selected)["shown_rows"]
+        classes = selected.data.test.y[rows].tolist()
+        assert len(set(classes)) == 8, classes

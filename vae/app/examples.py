@@ -22,6 +22,28 @@ def test_x(selected: Selected, n: int | None = None) -> torch.Tensor:
     return x[: min(n or MAX_TEST, MAX_TEST, x.shape[0])]
 
 
+def varied_rows(labels: torch.Tensor | None, n: int) -> list[int]:
+    """Rows of ``n`` test examples that show the data's variety: the first example of each
+    class in turn, then the next rows not taken (the first ``n`` rows without labels).
+
+    The first test examples of a data set are often of one class (mnist-5k's first eight
+    are mostly zeros), which makes "the reconstructions" look like one digit.
+    """
+    if labels is None:
+        return list(range(n))
+    rows: list[int] = []
+    seen: set[int] = set()
+    for i, label in enumerate(labels.reshape(len(labels), -1)[:, 0].tolist()):
+        if label not in seen:
+            seen.add(label)
+            rows.append(i)
+            if len(rows) == n:
+                return rows
+    taken = set(rows)
+    rows += [i for i in range(len(labels)) if i not in taken][: n - len(rows)]
+    return rows
+
+
 def test_y(selected: Selected, n: int | None = None) -> torch.Tensor | None:
     """Labels of the first ``n`` test inputs, for a conditional model (None otherwise)."""
     y = selected.data.test.y

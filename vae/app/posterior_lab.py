@@ -11,7 +11,7 @@ import torch
 from vae.analysis import posterior
 from vae.app import caching
 from vae.app.caching import cached, memo
-from vae.app.examples import MAX_TEST, example, test_x, test_y
+from vae.app.examples import MAX_TEST, example, test_x, test_y, varied_rows
 from vae.app.shell import Selected
 from vae.runs import catalog
 
@@ -59,19 +59,22 @@ def test_means_2d(selected: Selected) -> np.ndarray:
 
 def collapse_numbers(selected: Selected) -> dict[str, np.ndarray]:
     x, y = test_x(selected), test_y(selected)
+    labels = selected.data.test.y
+    rows = varied_rows(None if labels is None else labels[: x.shape[0]], 8)
 
     def compute(progress: Callable[[float], None]) -> dict[str, np.ndarray]:
         out = posterior.collapse_report(selected.model, x, y)
         progress(0.7)
-        y8 = None if y is None else y[:8]
-        out.update(posterior.reconstructions_and_samples(selected.model, x[:8], y8, 16))
+        y8 = None if y is None else y[rows]
+        out.update(posterior.reconstructions_and_samples(selected.model, x[rows], y8, 16))
+        out["shown_rows"] = np.array(rows)
         progress(1.0)
         return out
 
     return cached(
         selected,
         "collapse_report",
-        {"n": int(x.shape[0])},
+        {"n": int(x.shape[0]), "shown": tuple(rows)},
         compute,
         f"Measuring every latent dimension of {selected.entry.title}…",
     )
