@@ -107,6 +107,11 @@ CORE: tuple[Setting, ...] = (
     Setting("lr", float, 1e-3, "Adam learning rate", section=TRAIN, low=0, high=1, low_open=True,
             dataset_default=True, group="Training", label="Learning rate", step=1e-4,
             accepts="a number in (0, 1]"),
+    Setting("lr_decay", float, 0.0, "fraction of the run, at its end, over which the learning "
+            "rate falls linearly towards zero (0: constant)", section=TRAIN, low=0, high=1,
+            high_open=True, dataset_default=True, group="Training",
+            label="Learning-rate decay (last fraction)", step=0.05,
+            accepts="a number in [0, 1)"),
     Setting("seed", int, 0, "random seed: the same seed gives the same run", section=TRAIN,
             low=0, high=2**32 - 1, group="Training", label="Seed",
             accepts="an integer from 0 to 2**32 - 1"),

@@ -37,7 +37,7 @@ from vae.training import distributed
 from vae.training.checkpoint import load_checkpoint, save_checkpoint
 from vae.training.configs import prepare_config
 from vae.training.device import precision_name, resolve_device, resolve_precision
-from vae.training.optim import adam
+from vae.training.optim import adam, scheduled_lr
 from vae.training.signals import Signals
 
 log = logging.getLogger(__name__)
@@ -222,12 +222,11 @@ class Trainer:
                 idx = self.order[start : start + per_rank]
                 batch = self.data.train.get(idx)
                 x = batch.x.to(self.device, non_blocking=True)
-                y = (
-                    None
-                    if batch.y is None or not self.model_config.conditional
-                    else batch.y.to(self.device)
-                )
+                labelled = batch.y is not None and self.model_config.conditional
+                y = batch.y.to(self.device) if labelled else None
                 beta, capacity = beta_schedule(self.model_config, self.step, self.total_steps)
+                lr = scheduled_lr(config.lr, config.lr_decay, self.step, self.total_steps)
+                self.optimizer.param_groups[0]["lr"] = lr  # constant unless lr_decay > 0
                 terms = self.net(x, y, beta, capacity)
                 failed = not torch.isfinite(terms.loss).item()
                 stop, failed = distributed.agree(
