@@ -136,9 +136,16 @@ def test_a_run_whose_process_died_shows_interrupted_with_its_curves(runs_dir):
         60,
     )  # KL of 2 dims × 60 epochs
     assert at.button(key="resume").label == "Resume"
-    assert at.select_slider(key="train_recon_epoch").value == 60
-    at.select_slider(key="train_recon_epoch").set_value(10).run()
+    # The reconstructions' slider follows the newest kept epoch (a slider per newest epoch)...
+    assert at.select_slider(key="train_recon_epoch_60").value == 60
+    at.select_slider(key="train_recon_epoch_60").set_value(10).run()
     no_exception(at)
+    # ...and stays where the person put it, run after run, until they move it to the end.
+    assert at.select_slider(key="train_recon_epoch_pinned").value == 10
+    at.run()
+    assert at.select_slider(key="train_recon_epoch_pinned").value == 10
+    at.select_slider(key="train_recon_epoch_pinned").set_value(60).run()
+    assert at.select_slider(key="train_recon_epoch_60").value == 60
     # Without a checkpoint it cannot continue; the page says, in one sentence, that resume
     # starts it again with its settings (issue 13, item 3: no more dead end).
     assert any("starts it again from the beginning" in c.value for c in at.caption)

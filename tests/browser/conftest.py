@@ -38,6 +38,9 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 
+RUNS_SEEN_BY_TESTS = "VAE_LAB_BROWSER_RUNS"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -51,6 +54,7 @@ def app_url(tmp_path_factory):
     port = _free_port()
     runs = tmp_path_factory.mktemp("runs")
     env = {**os.environ, "VAE_LAB_RUNS": str(runs), "OMP_NUM_THREADS": "1"}
+    os.environ[RUNS_SEEN_BY_TESTS] = str(runs)  # where a test finds the runs it started
     log = open(tmp_path_factory.mktemp("server") / "streamlit.log", "w")  # noqa: SIM115 (lives as long as the server)
     proc = subprocess.Popen(
         [

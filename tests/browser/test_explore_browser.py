@@ -96,3 +96,19 @@ def test_interpolate_with_a_points_model_draws_the_decoded_point(page, app_url):
     assert page.locator("[data-testid='stImage']").count() == 0
     no_exception(page)
     tall_screenshot(page, "interpolate_points")
+
+
+def test_interpolate_opens_on_a_path_between_two_classes(page, app_url):
+    # mnist-5k's test examples 0 and 1 are both zeros: B starts at another class (issue 27).
+    from vae.runs import catalog
+
+    open_page(page, app_url, "interpolate?model=mnist-2d")
+    page.get_by_text("decoded from the sliders").first.wait_for()
+    wait_idle(page)
+    a = int(page.locator(".st-key-interp_index input").input_value())
+    b = int(page.locator(".st-key-ab_b_index input").input_value())
+    path = catalog.find_bundled("mnist-2d").path
+    labels = catalog.dataset_for(catalog.model_info(path)).test.y
+    assert int(labels[a]) != int(labels[b]), (a, b)
+    assert page.get_by_text(f"test example {a} (class {int(labels[a])})").count() >= 1
+    no_exception(page)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 from tests.browser.pw import (
     SHOTS,
@@ -13,6 +15,7 @@ from tests.browser.pw import (
     wait_idle,
 )
 from tests.browser.pw import open_app_page as open_page
+from vae.runs.store import RECON_DIR
 
 TEST_POINTS = trace_points("train_curves", "test (epochs)")
 
@@ -103,6 +106,13 @@ def test_start_a_tiny_training_and_watch_its_curve_grow(page, app_url):
     no_exception(page)
     assert page.locator(".st-key-resume button").count() == 1
     screenshot(page, "train_stopped")
+    # The reconstructions' slider shows the run's last kept epoch, not the one it had when
+    # the tab first drew it (issue 27).
+    run_name = page.locator("h3", has_text="· stopped").first.inner_text().split(" · ")[0]
+    folder = Path(os.environ["VAE_LAB_BROWSER_RUNS"]) / run_name
+    kept = max(int(f.stem.split("_")[1]) for f in (folder / RECON_DIR).glob("epoch_*.png"))
+    thumb = page.locator(f".st-key-train_recon_epoch_{kept} [data-testid='stSliderThumbValue']")
+    assert int(thumb.inner_text()) == kept
     SHOTS.mkdir(parents=True, exist_ok=True)
     # Streamlit keeps stale copies of an element while a rerun is in flight: the live one only.
     heatmap = page.locator("[class*='st-key-train_kl']:not([data-stale='true'])")

@@ -309,21 +309,34 @@ def scroll_to_watch() -> None:
     )
 
 
+RECON_KEY = "train_recon_epoch"  # + the newest epoch while following, + "_pinned" once moved
+RECON_PINNED_KEY = "train_recon_pinned"  # (run name, epoch) the person chose, or None
+
+
+def _pin_epoch(key: str, run: str, latest: int) -> None:
+    value = st.session_state.get(key)
+    st.session_state[RECON_PINNED_KEY] = None if value == latest else (run, value)
+
+
 def show_reconstructions(run_dir: Path) -> None:
     """The run's fixed test examples (top) and their reconstructions, at a chosen epoch."""
     files = sorted((run_dir / runs.RECON_DIR).glob("epoch_*.png"))
     if not files:
         return
     epochs = [int(f.stem.split("_")[1]) for f in files]
-    key, follow = "train_recon_epoch", "train_recon_latest"
-    # Follow the newest epoch unless the person moved the slider back to an earlier one.
-    if st.session_state.get(key) not in epochs or st.session_state.get(key) == st.session_state.get(
-        follow
-    ):
-        st.session_state[key] = epochs[-1]
-    st.session_state[follow] = epochs[-1]
+    latest = epochs[-1]
+    pinned = st.session_state.get(RECON_PINNED_KEY)
+    chosen = pinned[1] if pinned and pinned[0] == run_dir.name and pinned[1] in epochs else None
     if len(epochs) > 1:
-        epoch = st.select_slider("Reconstructions at epoch", epochs, key=key)
+        # While it follows the run, the slider is a new widget for each newest epoch (its key
+        # names it), made at that epoch: a value kept in the browser from an earlier run of the
+        # page cannot hold it back (a key shared across epochs stayed at 8 of 104 in Chromium).
+        # Once the person moves it, it stays where they put it until they move it to the end.
+        key = f"{RECON_KEY}_{latest}" if chosen is None else f"{RECON_KEY}_pinned"
+        epoch = st.select_slider(
+            "Reconstructions at epoch", epochs, value=latest if chosen is None else chosen,
+            key=key, on_change=_pin_epoch, args=(key, run_dir.name, latest),
+        )  # fmt: skip
     else:
         epoch = epochs[0]
     picture = np.asarray(Image.open(files[epochs.index(epoch)]))
