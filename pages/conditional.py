@@ -20,23 +20,29 @@ st.markdown(
 
 selected = shell.current()
 if selected is not None and not selected.info.conditional:
-    st.warning(
+    # The best example first: the page shows the bundled conditional model of the same kind
+    # of data (digits → digits-cvae, otherwise mnist-cvae) instead of only a notice.
+    suggested = catalog.find_bundled(
+        "digits-cvae" if selected.info.dataset == "digits" else "mnist-cvae"
+    ) or catalog.find_bundled("mnist-cvae")
+    st.info(
         f"“{selected.entry.title}” is not conditional: its decoder sees only z, so there is no "
-        "class to choose. Train one with the **Conditional** option on the Train page, or use the "
-        "bundled conditional model.",
+        "class to choose. "
+        + (f"Shown here: the bundled “{suggested.title}”. " if suggested else "")
+        + "Train your own with the **Conditional** option on the Train page.",
         icon=":material/info:",
     )
     link, use = st.columns(2, vertical_alignment="center")
     link.page_link(
         "pages/train.py", label="Train a conditional VAE", icon=":material/model_training:"
     )
-    suggested = catalog.find_bundled("mnist-cvae")
-    if suggested is not None:
-        use.button(
-            f"Use the bundled model “{suggested.title}”", on_click=shell.switch_to,
-            args=(suggested.name,), key="use_suggested",
-        )  # fmt: skip
-    st.stop()
+    if suggested is None:
+        st.stop()
+    use.button(
+        f"Use “{suggested.title}” in the sidebar", on_click=shell.switch_to,
+        args=(suggested.name,), key="use_suggested",
+    )  # fmt: skip
+    selected = shell.load_named(suggested.name)
 if not shell.require(
     selected, lambda info: info.conditional and modality.of(info).shows_pictures, "a conditional image model",
     "mnist-cvae",

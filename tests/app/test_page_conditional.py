@@ -93,11 +93,18 @@ def test_class_interpolation_ends_at_the_two_classes_and_the_gif_has_every_frame
     assert_ok(at)
 
 
-def test_a_model_that_is_not_conditional_points_to_the_train_page():
+def test_a_model_that_is_not_conditional_shows_the_bundled_one_and_points_to_train():
     at = open_app("conditional", "digits-8d")
-    assert at.warning and "not conditional" in at.warning[0].value
+    assert at.info and "not conditional" in at.info[0].value
+    assert "Shown here: the bundled" in at.info[0].value
     links = at.get("page_link")
     assert links and links[0].proto.page == "train"
+    # The page already shows a conditional model's samples (issue 27: the best example first),
+    # the digits one for a digits model; the sidebar keeps the person's model.
+    assert at.get("image"), "the bundled conditional model's samples are shown"
+    assert at.session_state["model_name"] == "digits-8d"
+    assert at.selectbox(key="cond_class").value == 0
+    at = open_app("conditional", "mnist-2d")
     at.button(key="use_suggested").click().run()
     assert_ok(at)
     assert at.session_state["model_name"] == "mnist-cvae"

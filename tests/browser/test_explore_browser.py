@@ -80,10 +80,13 @@ def test_conditional_temperature_changes_the_samples(page, app_url):
     )  # fmt: skip
 
 
-def test_conditional_page_with_a_plain_model_points_to_train(page, app_url):
+def test_conditional_page_with_a_plain_model_shows_the_bundled_one(page, app_url):
     open_page(page, app_url, "conditional", "Digits, 8-D latent")
     assert page.get_by_text("is not conditional").count() == 1
     assert page.locator("[data-testid='stPageLink']").count() >= 1
+    # The bundled conditional model's samples are on the page at once (issue 27).
+    page.get_by_text("1 · Samples of one class").first.wait_for(timeout=60_000)
+    assert page.locator("[data-testid='stImage']").count() >= 1
     no_exception(page)
     tall_screenshot(page, "conditional_not_conditional")
 
