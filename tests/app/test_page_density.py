@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from app_helpers import open_page, plotly_figures
 
 
@@ -79,3 +80,21 @@ def test_a_far_foreign_set_does_not_squeeze_the_test_set_into_a_spike():
     assert bins["start"] >= test.min() - 2 * np.ptp(test) - 1e-9  # not −5,000
     assert (bins["end"] - bins["start"]) / bins["size"] > 100  # the test set spans many bars
     assert "200 values lie beyond the axis" in fig["layout"]["title"]["text"]
+
+
+def test_a_set_of_identical_inputs_does_not_flatten_the_test_set():
+    import numpy as np
+
+    from vae.figures.density import ll_histogram
+
+    test = np.random.default_rng(0).normal(-100, 10, 500)
+    black = np.full(100, -94.0)  # one bar of share 1
+    fig = ll_histogram({"test set": test, "all black": black}).to_dict()
+    edges = np.arange(fig["data"][0]["xbins"]["start"], fig["data"][0]["xbins"]["end"] + 1e-9,
+                      fig["data"][0]["xbins"]["size"])  # fmt: skip
+    test_top = np.histogram(test, bins=edges)[0].max() / len(test)
+    assert fig["layout"]["yaxis"]["range"] == pytest.approx([0, 2.5 * test_top], rel=0.05)
+    assert "bars up to a share of 1.00 are cut" in fig["layout"]["title"]["text"]
+    # Without such a set, the height axis is plotly's own.
+    plain = ll_histogram({"test set": test, "other": test - 30}).to_dict()
+    assert "range" not in plain["layout"].get("yaxis", {})

@@ -16,7 +16,8 @@ def ll_histogram(groups: dict[str, np.ndarray], marker: float | None = None) -> 
 
     The axis spans the test set and at most twice its spread beyond either end: a foreign set
     at −5,000 nats would squeeze the test set into one bar. Values beyond are drawn at the
-    edge, and the title says how many. ``marker`` draws a vertical line (an upload's score).
+    edge, and the title says how many; bars of another set taller than 2.5 × the test set's
+    tallest are cut (the title says so). ``marker`` draws a vertical line (an upload's score).
     """
     finite = [v[np.isfinite(v)] for v in groups.values() if len(v)]
     lo = min((float(v.min()) for v in finite if len(v)), default=-1.0)
@@ -49,9 +50,24 @@ def ll_histogram(groups: dict[str, np.ndarray], marker: float | None = None) -> 
         barmode="overlay",
         legend={"orientation": "h", "y": -0.25},
     )
+    notes = []
     if clipped:
         noun = "value lies" if clipped == 1 else "values lie"
-        fig.update_layout(title=f"{clipped} {noun} beyond the axis, drawn at its edge")
+        notes.append(f"{clipped} {noun} beyond the axis, drawn at its edge")
+    # A set of identical inputs (all black) piles into one bar of share 1 and flattens the
+    # test set's bars: the height axis stops at 2.5 × the test set's tallest bar.
+    edges = np.arange(lo, hi + 2 * size, size)
+    tops = [
+        np.histogram(np.clip(v, lo, hi), bins=edges)[0].max() / len(v) for v in finite if len(v)
+    ]
+    if tops and max(tops) > 2.5 * tops[0] > 0:
+        fig.update_yaxes(range=[0, 2.5 * tops[0]])
+        notes.append(f"bars up to a share of {max(tops):.2f} are cut at {2.5 * tops[0]:.2f}")
+    if notes:  # one line each: the chart is half the page wide
+        fig.update_layout(
+            title={"text": "<br>".join(notes), "font": {"size": 13}},
+            margin={"t": 22 + 18 * len(notes)},
+        )
     return fig
 
 
