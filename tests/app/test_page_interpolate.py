@@ -169,6 +169,12 @@ def test_start_controls_prior_random_and_upload(media):
     x = own_input.from_upload(buffer.getvalue(), "digits", (1, 8, 8))
     z = latent.encode_mean(model, x[None])[0]
     torch.testing.assert_close(slider_code(at, "digits-8d", 8), z.mul(100).round().div(100))
+    # Back on the empty canvas, the page says which input is in use and shows it (issue 27).
+    at.radio(key="interp_own_source").set_value("Draw").run()
+    assert_ok(at)
+    assert any("In use: " in c.value and "three.png" in c.value for c in at.caption)
+    torch.testing.assert_close(slider_code(at, "digits-8d", 8), z.mul(100).round().div(100))
+    at.radio(key="interp_own_source").set_value("Upload").run()
     # ... and it can be B of the A → B path.
     at.radio(key="ab_source").set_value("Your own input").run()
     assert_ok(at)

@@ -110,7 +110,12 @@ def picker(selected: Selected, key: str) -> OwnInput | None:
     st.caption(f"Brought to the model's input {how}.")
     if new is not None:
         return _keep(selected, new)
-    return stored(selected)
+    kept = stored(selected)
+    if kept is not None:
+        # The canvas and the uploader start empty on every page: say what is in use.
+        st.caption(f"In use: {kept.name}, given earlier (draw or upload to replace it):")
+        st.image(picture(kept.x[None], ncol=1, target=96))
+    return kept
 
 
 def _drawn(selected: Selected, key: str, y: int | None) -> OwnInput | None:
