@@ -155,3 +155,25 @@ def test_a_full_queue_refuses_another_run_in_one_sentence(runs_dir, monkeypatch)
     with pytest.raises(RunError, match=r"The queue is full \(2 runs waiting, at most 2\)"):
         run_queue.submit(TINY, name="one-more")
     assert not (runs_dir / "one-more").exists()
+
+
+def test_tabs_pressing_start_at_once_never_pass_the_queue_cap(runs_dir, monkeypatch):
+    # The N = 20 load benchmark queued 9 runs under a cap of 8: two tabs counted at once.
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setenv(run_queue.QUEUE_ENV, "3")
+    monkeypatch.setattr(run_queue, "dispatch", lambda root=None: None)  # nothing starts
+    (runs_dir / "waiting").mkdir(parents=True)
+    runs.write_status(runs_dir / "waiting", "queued")  # one waits already: room for two more
+
+    def press(i: int) -> bool:
+        try:
+            run_queue.submit(TINY, name=f"tab{i}")
+            return True
+        except RunError:
+            return False
+
+    with ThreadPoolExecutor(8) as pool:
+        accepted = sum(pool.map(press, range(8)))
+    assert accepted == 2
+    assert len(run_queue.queue()) == 3

@@ -105,20 +105,23 @@ def check_run_name(name: str) -> str:
 def submit(settings: dict[str, Any], name: str | None = None, root: Path | None = None) -> Path:
     """Queue a new training with these settings and start it if a slot is free."""
     root = runs_root() if root is None else Path(root)
-    waiting = len(queue(root))
-    if waiting >= max_queued():
-        raise RunError(
-            f"The queue is full ({waiting} runs waiting, at most {max_queued()}); start this one "
-            "when one of them has started, or stop one."
-        )
-    name = run_name(settings, root) if not name else check_run_name(name)
-    run = RunDir(root / name)
-    if run.path.exists():
-        raise RunError(f"A run named {name!r} already exists; choose another name.")
     args = cli_args(settings)
-    run.path.mkdir(parents=True)
-    run.write_launch({"args": args, "settings": _jsonable(settings), "resume": False})
-    _queue(run, "waiting for a free training slot")
+    # Counted and queued under the lock: two tabs pressing Start at the same moment both saw
+    # 7 waiting and made 9 (the N = 20 load benchmark, 2026-12-06).
+    with locked(root):
+        waiting = len(queue(root))
+        if waiting >= max_queued():
+            raise RunError(
+                f"The queue is full ({waiting} runs waiting, at most {max_queued()}); start this "
+                "one when one of them has started, or stop one."
+            )
+        name = run_name(settings, root) if not name else check_run_name(name)
+        run = RunDir(root / name)
+        if run.path.exists():
+            raise RunError(f"A run named {name!r} already exists; choose another name.")
+        run.path.mkdir(parents=True)
+        run.write_launch({"args": args, "settings": _jsonable(settings), "resume": False})
+        _queue(run, "waiting for a free training slot")
     dispatch(root)
     return run.path
 
