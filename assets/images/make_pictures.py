@@ -21,7 +21,7 @@ from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from benchmarks.first_curve_browser import streamlit_server  # noqa: E402
 from benchmarks.server import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.browser.pw import open_app_page, trace_points, wait_idle  # noqa: E402
+from tests.browser.pw import drag_on_chart, open_app_page, page_height, trace_points, wait_idle  # noqa: E402
 
 OUT = ROOT / "assets" / "images"
 WIDTH = {"train_live": 900}  # the rest: 1000
@@ -56,12 +56,7 @@ def latent_map_selection(page: Page, url: str, tmp: Path) -> None:
     open_app_page(page, url, "latent_map?model=digits-2d")
     wait_idle(page)
     chart = page.locator(".st-key-map_chart")
-    chart.locator(".modebar-btn[data-val='select']").first.click()
-    box = chart.locator(".nsewdrag").first.bounding_box()
-    page.mouse.move(box["x"] + box["width"] * 0.15, box["y"] + box["height"] * 0.2)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.6, steps=5)
-    page.mouse.up()
+    drag_on_chart(page, chart, "select", (0.15, 0.2), (0.55, 0.6))
     page.get_by_text("selected examples").first.wait_for(timeout=60_000)
     wait_idle(page)
     # The map and, below it, the gallery of the selected originals and reconstructions.
@@ -81,11 +76,7 @@ def tall(page: Page, url: str, path: str, name: str, tmp: Path, until: str | Non
     """The page's main column from the top down to the heading ``until`` (the whole page if None)."""
     open_app_page(page, url, path)
     wait_idle(page)
-    height = page.evaluate(
-        'Math.max(...[...document.querySelectorAll(\'[data-testid="stMain"], '
-        '[data-testid="stAppScrollToBottomContainer"]\')].map(e => e.scrollHeight), 1000)'
-    )
-    page.set_viewport_size({"width": 1400, "height": min(int(height) + 100, 9000)})
+    page.set_viewport_size({"width": 1400, "height": min(page_height(page) + 100, 9000)})
     page.wait_for_timeout(1500)
     wait_idle(page)
     main = page.locator("[data-testid='stMainBlockContainer']").first.bounding_box()
@@ -119,8 +110,12 @@ def main(names: list[str]) -> None:
             ),  # fmt: skip
             "latent_map_manifold": lambda: _chart(page, url, runs),
             "objectives": lambda: tall(
-                page, url, "beta_comparison?model=shapes-tcvae&runs=shapes-beta4,shapes-tcvae",
-                "objectives", runs, until="Metrics",
+                page,
+                url,
+                "beta_comparison?model=shapes-tcvae&runs=shapes-beta4,shapes-tcvae",
+                "objectives",
+                runs,
+                until="Metrics",
             ),  # fmt: skip
         }
         for name in names or list(takes):

@@ -85,13 +85,31 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+def page_height(page) -> int:
+    """The page's whole height: Streamlit scrolls inside its own container, not the window."""
+    return int(
+        page.evaluate(
+            'Math.max(...[...document.querySelectorAll(\'[data-testid="stMain"], '
+            '[data-testid="stAppScrollToBottomContainer"]\')].map(e => e.scrollHeight), 1000)'
+        )
+    )
+
+
+def drag_on_chart(page, chart, tool: str, start=(0.15, 0.15), end=(0.85, 0.85)) -> None:
+    """Pick ``tool`` (select, lasso, zoom, pan) in a Plotly chart's toolbar and drag from
+    ``start`` to ``end``, fractions of the plot area's width and height."""
+    chart.hover()
+    chart.locator(f".modebar-btn[data-val='{tool}']").first.click()
+    box = chart.locator(".nsewdrag").first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * start[0], box["y"] + box["height"] * start[1])
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * end[0], box["y"] + box["height"] * end[1], steps=5)
+    page.mouse.up()
+
+
 def tall_screenshot(page, name: str) -> Path:
     """The whole page: Streamlit scrolls inside its own container, so grow the window to fit."""
-    height = page.evaluate(
-        'Math.max(...[...document.querySelectorAll(\'[data-testid="stMain"], '
-        '[data-testid="stAppScrollToBottomContainer"]\')].map(e => e.scrollHeight), 1000)'
-    )
-    page.set_viewport_size({"width": 1400, "height": min(int(height) + 100, 9000)})
+    page.set_viewport_size({"width": 1400, "height": min(page_height(page) + 100, 9000)})
     page.wait_for_timeout(800)
     wait_idle(page)
     path = screenshot(page, name)

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from tests.browser.pw import SHOTS, choose_model, no_exception, screenshot, wait_idle
+from tests.browser.pw import SHOTS, choose_model, drag_on_chart, no_exception, screenshot, wait_idle
 from tests.browser.pw import open_app_page as open_page
 
 
 def box_select(page, chart) -> None:
-    chart.hover()
-    chart.locator(".modebar-btn[data-val='select']").first.click()
-    box = chart.locator(".nsewdrag").first.bounding_box()
-    page.mouse.move(box["x"] + box["width"] * 0.15, box["y"] + box["height"] * 0.15)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.85, box["y"] + box["height"] * 0.85, steps=5)
-    page.mouse.up()
+    drag_on_chart(page, chart, "select")
 
 
 def test_box_select_shows_the_gallery_and_the_manifold(page, app_url):

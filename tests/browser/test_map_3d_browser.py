@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.browser.pw import SHOTS, no_exception, screenshot, wait_idle
+from tests.browser.pw import SHOTS, drag_on_chart, no_exception, screenshot, wait_idle
 from tests.browser.pw import open_app_page as open_page
 
 N_TEST = 360  # digits' test split
@@ -81,13 +81,7 @@ def test_a_3d_map_turns_and_the_2d_map_shows_pictures_and_downloads(page, app_ur
     assert page.get_by_text("All 360 points drawn as their test images").count() == 1
     page.locator(".st-key-map_chart").screenshot(path=str(SHOTS / "latent_map_pictures.png"))
     # Zoomed in, each picture is big enough to read.
-    chart.hover()
-    chart.locator(".modebar-btn[data-val='zoom']").first.click()
-    drag = chart.locator(".nsewdrag").first.bounding_box()
-    page.mouse.move(drag["x"] + drag["width"] * 0.4, drag["y"] + drag["height"] * 0.4)
-    page.mouse.down()
-    page.mouse.move(drag["x"] + drag["width"] * 0.6, drag["y"] + drag["height"] * 0.6, steps=5)
-    page.mouse.up()
+    drag_on_chart(page, chart, "zoom", (0.4, 0.4), (0.6, 0.6))
     page.wait_for_timeout(800)
     side = page.evaluate(
         "() => Math.max(...[...document.querySelectorAll('.st-key-map_chart svg image')]"
