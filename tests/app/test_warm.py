@@ -57,3 +57,20 @@ def test_the_thread_imports_every_page_module():
     warm.start().join(timeout=120)
     modules = [n for n in warm.page_imports() if n.startswith("vae.app.") and n.count(".") == 2]
     assert all(n in sys.modules for n in modules if n != "vae.app.shell")
+
+
+def test_imports_wait_while_a_page_is_being_run():
+    import time
+
+    calls = []
+
+    def busy() -> bool:
+        calls.append(time.perf_counter())
+        return len(calls) < 4  # busy for the first three looks
+
+    done, seconds = warm.import_all(["json"], busy)
+    assert done == 1 and len(calls) == 4 and seconds >= 0.05
+    # A page that runs for ever does not hold the warm-up beyond its patience.
+    start = time.perf_counter()
+    warm.import_all(["json"], lambda: True, patience=0.1)
+    assert time.perf_counter() - start < 5

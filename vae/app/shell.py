@@ -48,14 +48,29 @@ _shell = threading.local()
 _REROUTED_KEY = "_shell_rerouted"
 
 
+# Page runs in progress across all sessions: the import warm-up waits while any is running.
+_runs_lock = threading.Lock()
+_runs_now = 0
+
+
+def page_runs() -> int:
+    """How many sessions are running a page through app.py at this moment."""
+    return _runs_now
+
+
 @contextlib.contextmanager
 def shell_run() -> Iterator[None]:
     """app.py wraps each run in this: a page run inside it is a page of the shell."""
+    global _runs_now
     _shell.depth = getattr(_shell, "depth", 0) + 1
+    with _runs_lock:
+        _runs_now += 1
     try:
         yield
     finally:
         _shell.depth -= 1
+        with _runs_lock:
+            _runs_now -= 1
 
 
 def ensure_shell() -> None:
@@ -120,7 +135,7 @@ def start_warm_imports() -> bool:
     """Once per server: import what the pages need in a background thread (vae.app.warm)."""
     from vae.app import warm
 
-    warm.start()
+    warm.start(busy=lambda: page_runs() > 0)
     return True
 
 
