@@ -65,7 +65,7 @@ def posterior_figure(
         )
     has_flow = bool(post.get("has_flow", False))
     if has_flow:
-        samples = post["samples"][:1500]
+        samples = post["samples"][:600]  # as SVG: 1,500 cost 0.3 s of the draw, 600 show the shape
         fig.add_trace(
             points_trace(
                 samples,
