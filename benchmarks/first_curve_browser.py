@@ -73,8 +73,11 @@ MARKS = ["cli_started", "config_written", "first_point", "first_epoch", "last_ep
 
 
 @contextlib.contextmanager
-def streamlit_server(runs: Path, log_path: Path, cold: bool = False) -> Iterator[str]:
-    """``streamlit run app.py`` on a free port, its runs under ``runs``; yields its URL."""
+def streamlit_server(
+    runs: Path, log_path: Path, cold: bool = False, root: Path = ROOT
+) -> Iterator[str]:
+    """``streamlit run app.py`` of ``root`` on a free port, its runs under ``runs``; yields its
+    URL (``root``: another checkout, e.g. a ``git worktree`` of an older commit)."""
     from vae.jobs import standby
 
     port = _free_port()
@@ -89,7 +92,7 @@ def streamlit_server(runs: Path, log_path: Path, cold: bool = False) -> Iterator
                 "--server.address=127.0.0.1", f"--server.port={port}",
                 "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
             ],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
         deadline = time.time() + 120

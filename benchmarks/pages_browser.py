@@ -11,9 +11,10 @@ twice in a row: the first visit is the first time the server runs that page
 student to open it waits. ``home_after_health_s`` is the first tab's time from
 the health check. ``--busy`` keeps one core busy with a child process
 throughout; ``--repeat N`` repeats the whole sequence on N fresh servers and
-reports each visit's median. Bar: every first visit ≤ 2 s quiet and ≤ 3 s with
+reports each visit's median; ``--against DIR`` alternates with servers of another
+checkout (A B A B) and reports both. Bar: every first visit ≤ 2 s quiet and ≤ 3 s with
 one core busy. Prints one JSON object, kept in
-``benchmarks/results/pages_browser[_busy].json``.
+``benchmarks/results/pages_browser[_busy][_against].json``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
-from benchmarks.common import PYTHON, emit, load_average, machine
+from benchmarks.common import PYTHON, ROOT, emit, load_average, machine
 from benchmarks.first_curve_browser import streamlit_server
 from benchmarks.server import CHROMIUM, CHROMIUM_ARGS
 
@@ -61,13 +62,13 @@ def visit(page: Page, url: str) -> float:
     return time.perf_counter() - start
 
 
-def one_server() -> dict[str, object]:
+def one_server(root: Path = ROOT) -> dict[str, object]:
     runs = Path(tempfile.mkdtemp(prefix="vae-bench-pages-"))
     rows = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        with streamlit_server(runs, runs / "server.log") as url:
+        with streamlit_server(runs, runs / "server.log", root=root) as url:
             for i, (path, model) in enumerate(PAGES):
                 address = f"{url}/{path}?model={model}"
                 load = load_average()
@@ -94,13 +95,41 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--busy", action="store_true", help="keep one core busy meanwhile")
     parser.add_argument("--repeat", type=int, default=1, help="fresh servers, medians reported")
+    parser.add_argument(
+        "--against", type=Path, default=None,
+        help="another checkout (a git worktree of an older commit): its servers alternate with "
+        "this one's, A B A B, and both are reported",
+    )  # fmt: skip
     args = parser.parse_args()
     child = subprocess.Popen([PYTHON, "-c", "while True: pass"]) if args.busy else None
     try:
-        servers = [one_server()["visits"] for _ in range(args.repeat)]
+        servers, others = [], []
+        for _ in range(args.repeat):
+            if args.against is not None:
+                others.append(one_server(args.against.resolve())["visits"])
+            servers.append(one_server()["visits"])
     finally:
         if child is not None:
             child.kill()
+    against = None if args.against is None else {"root": str(args.against), "visits": _rows(others)}
+    rows = _rows(servers)
+    emit(
+        "pages_browser" + ("_busy" if args.busy else "") + ("_against" if against else ""),
+        {
+            "machine": machine(),
+            "busy_core": args.busy,
+            "servers": args.repeat,
+            "home_after_health_s": rows[0]["first_s"],
+            "visits": rows,
+            "worst_first_s": max(r["first_s"] for r in rows),
+            "worst_second_s": max(r["second_s"] for r in rows),
+            "against": against,
+        },
+    )
+
+
+def _rows(servers: list[list[dict]]) -> list[dict]:
+    """Each page's median over the servers, with every server's first visit beside it."""
     rows = []
     for i, (path, model) in enumerate(PAGES):
         each = [s[i] for s in servers]
@@ -115,18 +144,7 @@ def main() -> None:
                 "load_1min": [r["load_1min"] for r in each],
             }
         )
-    emit(
-        "pages_browser" + ("_busy" if args.busy else ""),
-        {
-            "machine": machine(),
-            "busy_core": args.busy,
-            "servers": args.repeat,
-            "home_after_health_s": rows[0]["first_s"],
-            "visits": rows,
-            "worst_first_s": max(r["first_s"] for r in rows),
-            "worst_second_s": max(r["second_s"] for r in rows),
-        },
-    )
+    return rows
 
 
 if __name__ == "__main__":
