@@ -75,7 +75,7 @@ IN_VIEW = """(selector) => {
     const box = document.querySelector(selector);
     if (!box) return false;
     const r = box.getBoundingClientRect();
-    return r.top >= 0 && r.top < window.innerHeight;
+    return r.top > -10 && r.top < window.innerHeight;
 }"""
 
 

@@ -300,11 +300,16 @@ def show_empty_charts() -> None:
 def scroll_to_watch() -> None:
     """Bring the watched run's live view into sight: after Start, the form below it is in view
     and the curves would appear out of sight above (our own script, no user text in it)."""
+    # Again a few times over 8 s, as the rest of the page is redrawn above and below it (one
+    # smooth scroll at once was undone by a redraw on a busy machine), unless the person
+    # scrolls or clicks meanwhile.
     st.html(
-        "<script>(() => { let tries = 0; const go = () => {"
+        "<script>(() => { let moved = false; const stop = () => { moved = true; };"
+        " ['wheel', 'touchstart', 'keydown', 'mousedown'].forEach("
+        "e => window.addEventListener(e, stop, {once: true, capture: true}));"
+        " [0, 300, 800, 1500, 3000, 5000, 8000].forEach(t => setTimeout(() => {"
         f" const box = document.querySelector('.st-key-{WATCH_KEY}');"
-        " if (box) box.scrollIntoView({behavior: 'smooth', block: 'start'});"
-        " else if (tries++ < 50) setTimeout(go, 100); }; go(); })();</script>",
+        " if (!moved && box) box.scrollIntoView({block: 'start'}); }, t)); })();</script>",
         unsafe_allow_javascript=True,
     )
 

@@ -106,6 +106,7 @@ def submit(settings: dict[str, Any], name: str | None = None, root: Path | None 
     """Queue a new training with these settings and start it if a slot is free."""
     root = runs_root() if root is None else Path(root)
     args = cli_args(settings)
+    name = check_run_name(name) if name else None  # a refused name leaves nothing behind
     # Counted and queued under the lock: two tabs pressing Start at the same moment both saw
     # 7 waiting and made 9 (the N = 20 load benchmark, 2026-12-06).
     with locked(root):
@@ -115,7 +116,7 @@ def submit(settings: dict[str, Any], name: str | None = None, root: Path | None 
                 f"The queue is full ({waiting} runs waiting, at most {max_queued()}); start this "
                 "one when one of them has started, or stop one."
             )
-        name = run_name(settings, root) if not name else check_run_name(name)
+        name = name or run_name(settings, root)
         run = RunDir(root / name)
         if run.path.exists():
             raise RunError(f"A run named {name!r} already exists; choose another name.")
