@@ -1,0 +1,38 @@
+"""Home fetches the code of Streamlit's charts and widgets for the next page (issue 28)."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from vae.app import preload
+
+
+def test_every_element_chunk_is_found_in_the_installed_streamlit():
+    files = preload.chunk_files()
+    # streamlit is pinned: each element's chunk is there. A new version that renames them
+    # makes preloading do nothing, and this test says which names to update.
+    assert [f.split(".")[0] for f in files] == list(preload.ELEMENTS)
+    assert all((preload.STATIC_JS / f).is_file() for f in files)
+
+
+def test_a_folder_without_the_chunks_preloads_nothing(tmp_path):
+    (tmp_path / "PlotlyChart.abc123.js").write_text("")
+    (tmp_path / "PlotlyChart.abc123.js.map").write_text("")  # not a chunk
+    (tmp_path / "PlotlyChartExtra.x.js").write_text("")  # another element's name
+    assert preload.chunk_files.__wrapped__(tmp_path) == ("PlotlyChart.abc123.js",)
+    assert preload.chunk_files.__wrapped__(tmp_path / "missing") == ()
+
+
+def test_the_script_imports_each_file_next_to_streamlits_main_module():
+    text = preload.script(("PlotlyChart.abc.js", "Slider.def.js"))
+    assert text.startswith("<script>") and text.rstrip().endswith("</script>")
+    assert '["PlotlyChart.abc.js", "Slider.def.js"]' in text
+    assert "new URL(file, main)" in text  # resolved as the frontend's own lazy imports are
+    assert "__vaeLabPreload" in text  # once per document
+
+
+def test_home_draws_the_preloading_script():
+    at = AppTest.from_file("../../app.py", default_timeout=120).run()
+    assert not at.exception
+    bodies = [str(e.proto) for e in at.get("html")]
+    assert any("PlotlyChart" in b and "__vaeLabPreload" in b for b in bodies), bodies
