@@ -10,7 +10,7 @@ import logging
 
 import streamlit as st
 
-from vae.app import shell
+from vae.app import preload, shell
 
 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
@@ -79,6 +79,7 @@ def home() -> None:
         "Pick a model in the sidebar: ★ marks the bundled pretrained models; your own runs appear "
         "below them. A teacher's path: Home → Train (digits, 1 minute) → Latent map → Interpolate."
     )
+    preload.preload_elements()  # the next page's charts and widgets, fetched while Home is read
 
 
 def main() -> None:
@@ -88,8 +89,11 @@ def main() -> None:
         pages[section] = [st.Page(path, title=title, icon=icon) for path, title, icon in items]
     navigation = st.navigation(pages)
     shell.start_umap_warm_up()
+    on_home = navigation.url_path == ""
     with shell.shell_run():
-        shell.model_picker()
+        if not on_home:
+            shell.prepare_pages()
+        shell.model_picker(load_model=not on_home)  # Home is drawn without torch (issue 28)
         navigation.run()
     shell.start_warm_imports()  # after the page: the first tab is drawn before it competes
 

@@ -53,3 +53,48 @@ def test_a_crafted_or_huge_link_is_shown_letter_for_letter_and_cut():
     assert r"!\[x\](http://example.invalid/x.png)\[click\]" in warning  # escaped, still readable
     (warning,) = [w.value for w in open_link("a" * 50_000).sidebar.warning]
     assert "a" * 80 + "…" in warning and len(warning) < 300
+
+
+def card(at: AppTest) -> str:
+    return at.sidebar.markdown[0].value
+
+
+def test_homes_card_is_read_from_the_models_files():
+    # Home loads no model (it is drawn before torch is imported): the card comes from
+    # config.json and summary.json, and says what the loaded model's card said.
+    assert "conditional (10 classes)" in card(open_link("digits-cvae"))
+    assert "flow: planar×8" in card(open_link("digits-flow"))
+    tcvae = card(open_link("shapes-tcvae"))
+    assert "β-TCVAE" in tcvae and "TC weight" in tcvae and "MIG **" in tcvae
+    plain = card(open_link("digits-2d"))
+    assert "flow: none" in plain and "z=2" in plain and "test ELBO **" in plain
+
+
+def test_a_model_whose_weights_are_broken_is_reported_by_the_page_that_loads_it(
+    tmp_path, monkeypatch
+):
+    import shutil
+
+    from vae.runs import catalog
+
+    folder = tmp_path / "models" / "broken-2d"
+    shutil.copytree(catalog.BUNDLED / "digits-2d", folder)
+    (folder / "model.safetensors").write_bytes(b"not a safetensors file")
+    monkeypatch.setattr(catalog, "BUNDLED", tmp_path / "models")
+    home = open_link("broken-2d")
+    assert "z=2" in card(home)  # Home shows the card: its files are readable
+    at = AppTest.from_file(str(ROOT / "pages" / "interpolate.py"), default_timeout=TIMEOUT)
+    at.session_state[MODEL_KEY] = "broken-2d"
+    at.run()
+    assert not at.exception
+    assert any("broken-2d" in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_pages_run_torch_on_the_servers_thread_count():
+    import torch
+
+    from vae import threads
+    from vae.app import shell
+
+    shell.prepare_pages()
+    assert torch.get_num_threads() == threads.interactive_threads()

@@ -14,34 +14,21 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-# plotly's validators look pandas up with sys.modules.get (``get_module("pandas",
-# should_load=False)``), which skips the import lock: a session building its first figure while
-# another session's thread is still importing pandas got the half-made module ("partially
-# initialized module 'pandas' has no attribute 'Series'"; 5 of 20 tabs opened at once). Every
-# session imports this module first (app.py), under its import lock, so importing pandas here
-# makes it whole before any session can reach a figure.
-# PIL.Image is looked up the same way (plotly's image check); vae.app.warm imports the rest
-# in a background thread, never these.
-import pandas  # noqa: F401
-import PIL.Image  # noqa: F401
 import streamlit as st
-import torch
 
-from vae import threads
 from vae.app import links
-from vae.data import Dataset
 from vae.errors import VAELabError
 from vae.model import objectives
-from vae.model.autoencoder import VAE
-from vae.runs import cache, catalog
+from vae.runs import catalog
 from vae.runs.catalog import ModelEntry, ModelInfo
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from vae.data import Dataset
+    from vae.model.autoencoder import VAE
 
-# The server answers many small requests, often with a training run busy beside it: see vae.threads.
-threads.use(threads.interactive_threads())
+log = logging.getLogger(__name__)
 
 # Set while app.py draws the shell and runs a page, per script thread (one per session).
 _shell = threading.local()
@@ -71,6 +58,37 @@ def shell_run() -> Iterator[None]:
         _shell.depth -= 1
         with _runs_lock:
             _runs_now -= 1
+
+
+def prepare_pages() -> None:
+    """What every page but Home needs before it runs: torch, on the server's thread count, and
+    the modules plotly reads without the import lock.
+
+    Home is drawn without torch (its first visit on a fresh server is the first thing a class
+    sees, and importing torch took 1.2 s of it); :mod:`vae.app.warm` imports the rest
+    in the background after it. plotly's validators look pandas up with ``sys.modules.get``
+    (``get_module("pandas", should_load=False)``), which skips the import lock: a session
+    building its first figure while another thread was still importing pandas got the
+    half-made module ("partially initialized module 'pandas' has no attribute 'Series'"; 5 of
+    20 tabs opened at once). An ``import`` here waits on the module's lock until an import in
+    progress elsewhere is done, so every page run finds them whole before it builds a figure.
+    ``PIL.Image`` is looked up the same way (plotly's image check).
+    """
+    global _prepared
+    import numpy  # noqa: F401
+    import pandas  # noqa: F401
+    import PIL.Image  # noqa: F401
+    import torch  # noqa: F401
+
+    if not _prepared:
+        from vae import threads
+
+        # The server answers many small requests, often with a training run beside it.
+        threads.use(threads.interactive_threads())
+        _prepared = True
+
+
+_prepared = False
 
 
 def ensure_shell() -> None:
@@ -141,6 +159,8 @@ def start_warm_imports() -> bool:
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _load_model(path: str, fingerprint: str) -> VAE:
+    import torch
+
     torch.set_grad_enabled(True)
     return catalog.load_model(Path(path))
 
@@ -156,6 +176,9 @@ def _load_data(
 
 def load(entry: ModelEntry) -> Selected:
     """Model, card facts and data set of one entry (cached)."""
+    from vae.runs import cache
+
+    prepare_pages()
     info = catalog.model_info(entry.path)
     model = _load_model(str(entry.path), cache.model_fingerprint(entry.path))
     tokens = (info.config.get("train") or {}).get("tokens")
@@ -167,8 +190,12 @@ def entries() -> list[ModelEntry]:
     return catalog.all_models()
 
 
-def model_picker() -> Selected | None:
-    """The sidebar's model choice, shared by every page (rendered once, in app.py)."""
+def model_picker(load_model: bool = True) -> Selected | None:
+    """The sidebar's model choice, shared by every page (rendered once, in app.py).
+
+    ``load_model=False`` (Home) draws the picker and the card from the model's JSON files
+    without loading it: the page that uses the model loads it, and says so if it cannot.
+    """
     options = entries()
     if not options:
         st.sidebar.warning("No models yet: train one on the Train page.")
@@ -193,12 +220,11 @@ def model_picker() -> Selected | None:
         st.query_params[MODEL_PARAM] = name
     st.session_state[LINK_KEY] = name
     try:
-        selected = load(entry)
+        selected = load(entry) if load_model else None
+        model_card(entry, selected.info if selected else catalog.model_info(entry.path))
     except VAELabError as exc:
         report_error(exc)
-        links.copy_link_button()
-        return None
-    model_card(selected)
+        selected = None
     links.copy_link_button()
     return selected
 
@@ -264,29 +290,32 @@ def require_current(ok: Callable[[ModelInfo], bool], need: str, suggest: str) ->
     return selected
 
 
-def model_card(selected: Selected) -> None:
-    info, model = selected.info, selected.model
-    cfg = model.config
-    summary = info.summary
+def model_card(entry: ModelEntry, info: ModelInfo) -> None:
+    """The sidebar's card of a model, from its folder's JSON files (config.json's ``model``)."""
+    cfg, summary = info.model, info.summary
+    latent_dim, flow = cfg.get("latent_dim"), info.flow
     lines = [
-        f"**{selected.entry.title}**",
-        f"data: `{info.dataset}` {tuple(info.input_shape)} · {cfg.architecture} · z={cfg.latent_dim}",
+        f"**{entry.title}**",
+        f"data: `{info.dataset}` {tuple(info.input_shape)} · {cfg.get('architecture')} · "
+        f"z={latent_dim}",
         objectives.caption(cfg, input_shape=info.input_shape)
-        + f" · flow: {cfg.flow}"
-        + (f"×{cfg.flow_length}" if cfg.has_flow else "")
-        + (f" · conditional ({cfg.n_classes} classes)" if cfg.conditional else ""),
+        + f" · flow: {flow}"
+        + (f"×{cfg.get('flow_length')}" if flow != "none" else "")
+        + (f" · conditional ({cfg.get('n_classes')} classes)" if info.conditional else ""),
     ]
     extras = []
-    if cfg.free_bits:
-        extras.append(f"free bits {cfg.free_bits:g} ({cfg.free_bits_mode})")
-    if cfg.input_dropout or cfg.latent_dropout:
-        extras.append(f"dropout x {cfg.input_dropout:g} / z {cfg.latent_dropout:g}")
+    if cfg.get("free_bits"):
+        extras.append(f"free bits {cfg['free_bits']:g} ({cfg.get('free_bits_mode')})")
+    if cfg.get("input_dropout") or cfg.get("latent_dropout"):
+        extras.append(
+            f"dropout x {cfg.get('input_dropout') or 0:g} / z {cfg.get('latent_dropout') or 0:g}"
+        )
     if extras:
         lines.append(" · ".join(extras))
     if "elbo" in summary:
         lines.append(
             f"test ELBO **{summary['elbo']:.2f}** nats · active units **{summary.get('active_units', '?')}**"
-            f"/{cfg.latent_dim}"
+            f"/{latent_dim}"
         )
     if summary.get("mig") is not None:
         sd = summary.get("uncertainty", {})
@@ -300,8 +329,8 @@ def model_card(selected: Selected) -> None:
             " · ".join(scores) + f" ({protocol} protocol; ± from a bootstrap for MIG, "
             "from split halves for DCI)"
         )
-    if selected.entry.description:
-        lines.append(selected.entry.description)
+    if entry.description:
+        lines.append(entry.description)
     st.sidebar.markdown("  \n".join(lines))
 
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from vae.runs import store as runs
-from vae.data import Dataset, load_dataset
 from vae.errors import CheckpointError
-from vae.model.autoencoder import VAE, WEIGHTS_FILE
+from vae.model.files import WEIGHTS_FILE
 from vae.paths import ASSETS
+from vae.runs import store as runs
+
+if TYPE_CHECKING:
+    from vae.data import Dataset
+    from vae.model.autoencoder import VAE
 
 BUNDLED = ASSETS / "models"
 
@@ -143,6 +146,10 @@ def model_info(path: Path) -> ModelInfo:
 
 
 def load_model(path: Path) -> VAE:
+    # torch is imported here, not above: the catalog (names, cards) is read by the app's
+    # Home page, which needs no model and is drawn before torch is imported (issue 28).
+    from vae.model.autoencoder import VAE
+
     return VAE.load(path)
 
 
@@ -150,6 +157,8 @@ def load_model(path: Path) -> VAE:
 def _dataset(
     name: str, image_size: int | None, data_dir: str | None, tokens: str | None = None
 ) -> Dataset:
+    from vae.data import load_dataset
+
     return load_dataset(name, image_size=image_size, data_dir=data_dir, tokens=tokens)
 
 

@@ -19,8 +19,10 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from vae.model.objectives.base import Objective
+if TYPE_CHECKING:  # the objectives' modules import torch; the β-VAE's caption needs none of it
+    from vae.model.objectives.base import Objective
 
 _REGISTRY: dict[str, type[Objective]] = {}
 _loaded = False
