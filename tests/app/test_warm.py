@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
+import subprocess
 import sys
 
 from vae.app import warm
+from vae.paths import PROJECT_ROOT
 
 
 def test_page_imports_are_read_from_every_page_file():
@@ -54,7 +57,7 @@ def test_import_all_skips_what_is_not_a_module():
 
 
 def test_the_thread_imports_every_page_module():
-    warm.start().join(timeout=120)
+    warm.start(freeze=False).join(timeout=120)
     modules = [n for n in warm.page_imports() if n.startswith("vae.app.") and n.count(".") == 2]
     assert all(n in sys.modules for n in modules if n != "vae.app.shell")
 
@@ -74,3 +77,46 @@ def test_imports_wait_while_a_page_is_being_run():
     start = time.perf_counter()
     warm.import_all(["json"], lambda: True, patience=0.1)
     assert time.perf_counter() - start < 5
+
+
+def test_torch_and_the_shells_modules_come_first():
+    # Home is drawn without torch: the thread imports it first, for the page after Home.
+    assert warm.FIRST[0] == "torch"
+    assert {"pandas", "PIL.Image", "numpy", "plotly.graph_objects"} <= set(warm.FIRST)
+
+
+def test_freezing_takes_live_objects_out_of_the_collectors_walks():
+    try:
+        seconds = warm.freeze_imported()
+        assert seconds >= 0
+        frozen = gc.get_freeze_count()
+        assert frozen > 10_000  # pytest, numpy, torch...: the process's objects so far
+        kept = [object() for _ in range(10)]
+        assert gc.get_freeze_count() == frozen  # what is made later is collected as before
+        assert all(not gc.is_finalized(k) for k in kept)
+    finally:
+        gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+
+
+HOME_RUN = """
+import sys
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file("app.py", default_timeout=120).run()
+assert not at.exception, [e.value for e in at.exception]
+assert at.title[0].value == "VAE Lab"
+card = at.sidebar.markdown[0].value
+assert "test ELBO" in card and "z=2" in card, card
+print("torch" in sys.modules, "pandas" in sys.modules)
+"""
+
+
+def test_home_is_drawn_without_importing_torch():
+    # Home's first visit on a fresh server is what a class sees first: importing torch and
+    # pandas took 1.6 s of it. Its model card is read from the model's JSON files.
+    out = subprocess.run(
+        [sys.executable, "-c", HOME_RUN], cwd=PROJECT_ROOT, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[-2:] == ["False", "False"], out.stdout

@@ -13,15 +13,18 @@ importing beside a page's run took half of Python's time from it (Train's first 
 Home went from 2.8 to 3.6 s). A page opened before it is done imports what it still needs
 itself, as it would have anyway.
 
-Modules that plotly looks up in ``sys.modules`` without the import lock (numpy,
-pandas, ``PIL.Image``) are imported by :mod:`vae.app.shell` before any session
-runs, never here: a figure built while this thread is half-way through one of
-them would see a half-made module.
+Home is drawn without torch (``vae.app.shell.prepare_pages``), so this thread imports
+torch first, then pandas and plotly's figures. Modules that plotly looks up in
+``sys.modules`` without the import lock (numpy, pandas, ``PIL.Image``) may be half-made
+while this thread imports them; every page but Home imports them itself before it runs
+(``prepare_pages``), and that import waits on the module's lock until this thread's is
+done, so no figure is built on a half-made module (issue 13's race).
 """
 
 from __future__ import annotations
 
 import ast
+import gc
 import importlib
 import logging
 import threading
@@ -35,7 +38,11 @@ log = logging.getLogger(__name__)
 
 PAGES = PROJECT_ROOT / "pages"
 APP = PROJECT_ROOT / "app.py"
-FIRST = ("plotly.graph_objects",)  # every page with a chart builds one
+# Every page but Home needs torch and the shell's modules; every page with a chart, plotly.
+FIRST = (
+    "torch", "numpy", "pandas", "PIL.Image", "vae.model.autoencoder", "vae.data", "vae.runs.cache",
+    "plotly.graph_objects",
+)  # fmt: skip
 # Loaded by the pages later than their first line: figures, tables, maps, optimisers.
 LATER = (
     "plotly.io",
@@ -106,14 +113,41 @@ def import_all(
     return done, time.perf_counter() - start
 
 
-def _run(busy: Callable[[], bool]) -> None:
-    done, seconds = import_all(list(FIRST) + page_imports() + list(LATER), busy)
-    log.info("imported %d modules for the pages in %.1f s", done, seconds)
+def freeze_imported() -> float:
+    """Move every object alive now out of the garbage collector's sight; returns seconds.
+
+    The libraries' modules, classes and functions are ~430,000 objects that live as long as
+    the server. Python's full collection walks them all: 175 ms with every page's imports
+    loaded, holding the GIL, so a slider's fragment or a page run that happened to trigger one
+    waited for it (and plotly's figures allocate enough objects to trigger them). Frozen,
+    they are never walked again; what is made later is collected as before. Freezing is
+    instant (no collection first: the little garbage imports leave is kept, where a
+    collection would have held the GIL for those 175 ms).
+    """
+    start = time.perf_counter()
+    gc.freeze()
+    return time.perf_counter() - start
 
 
-def start(busy: Callable[[], bool] = lambda: False) -> threading.Thread:
+def _run(busy: Callable[[], bool], freeze: bool) -> None:
+    done, seconds = 0, 0.0
+    for group in (list(FIRST), page_imports() + list(LATER)):
+        n, s = import_all(group, busy)
+        done, seconds = done + n, seconds + s
+        if freeze:  # after torch already: the pages' runs meanwhile walk less
+            freeze_imported()
+    log.info(
+        "imported %d modules for the pages in %.1f s; %d objects frozen",
+        done, seconds, gc.get_freeze_count(),
+    )  # fmt: skip
+
+
+def start(busy: Callable[[], bool] = lambda: False, freeze: bool = True) -> threading.Thread:
     """Start the import thread (the caller makes sure it is once per server); it imports
-    only while ``busy()`` is false (no page being run), so it never slows a page down."""
-    thread = threading.Thread(target=_run, args=(busy,), name="vae-lab-warm-imports", daemon=True)
+    only while ``busy()`` is false (no page being run), so it never slows a page down, then
+    (``freeze``) takes what it imported out of the garbage collector's walks."""
+    thread = threading.Thread(
+        target=_run, args=(busy, freeze), name="vae-lab-warm-imports", daemon=True
+    )
     thread.start()
     return thread
