@@ -62,7 +62,11 @@ def section(selected: Selected) -> None:
     )
     labels = data.test.y.numpy() if data.test.y is not None else None
     axes = (names.latent(0), names.latent(1)) if method == "latent" else ("PC 1", "PC 2")
-    fig = movie_figure(found, labels, data.class_names, axes)
+    # Built once per model and projection (~0.2 s of plotly's frames); Streamlit only reads it.
+    fig = caching.memo(
+        selected, "map_movie_figure", {"method": method},
+        lambda: movie_figure(found, labels, data.class_names, axes),
+    )  # fmt: skip
     st.plotly_chart(
         fig, key="movie_chart", width="stretch",
         config={"displaylogo": False,
