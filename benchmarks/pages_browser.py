@@ -12,7 +12,11 @@ student to open it waits. ``home_after_health_s`` is the first tab's time from
 the health check. ``--busy`` keeps one core busy with a child process
 throughout; ``--repeat N`` repeats the whole sequence on N fresh servers and
 reports each visit's median; ``--against DIR`` alternates with servers of another
-checkout (A B A B) and reports both. Bar: every first visit ≤ 2 s quiet and ≤ 3 s with
+checkout (A B A B) and reports both. ``--sidebar`` opens the pages as a class does after the
+link: Home by its link, then each page by a click in the sidebar (the page's model chosen in
+Home's picker first, untimed, so the page still loads it itself), timed from the click to
+idle; the second visit is Home again, then the page. The browser keeps its loaded code
+between pages there, which a new link does not. Bar: every first visit ≤ 2 s quiet and ≤ 3 s with
 one core busy. Prints one JSON object, kept in
 ``benchmarks/results/pages_browser[_busy][_against].json``.
 """
@@ -55,6 +59,20 @@ IDLE = """() => {
 }"""
 
 
+# The sidebar's title of each page (app.py).
+TITLES = {
+    "": "Home", "train": "Train", "latent_map": "Latent map", "interpolate": "Interpolate",
+    "beta_comparison": "β & objectives", "conditional": "Conditional generation",
+    "posterior_lab": "Posterior & collapse lab", "denoise": "Denoise & inpaint",
+    "density": "Density",
+}  # fmt: skip
+# Idle, and the main area's title is not the one before the click (the new page is drawn).
+NEW_PAGE_IDLE = (
+    "([before]) => (" + IDLE + ")() && document.querySelector("
+    "\"[data-testid='stMain'] h1\").innerText !== before"
+)
+
+
 def visit(page: Page, url: str) -> float:
     start = time.perf_counter()
     page.goto(url)
@@ -62,7 +80,38 @@ def visit(page: Page, url: str) -> float:
     return time.perf_counter() - start
 
 
-def one_server(root: Path = ROOT) -> dict[str, object]:
+def click_visit(page: Page, path: str) -> float:
+    """Open a page by its link in the sidebar; seconds from the click to the page idle."""
+    before = page.locator("[data-testid='stMain'] h1").first.inner_text()
+    link = page.locator("[data-testid='stSidebarNavLink']", has_text=TITLES[path]).first
+    start = time.perf_counter()
+    link.click()
+    page.wait_for_function(NEW_PAGE_IDLE, arg=[before], timeout=180_000, polling=20)
+    return time.perf_counter() - start
+
+
+def choose_model(page: Page, name: str) -> None:
+    """Pick a bundled model in the sidebar (on Home, which loads no model)."""
+    from vae.runs import catalog
+
+    entry = catalog.find_bundled(name)
+    page.locator(".st-key-model_name").click()
+    page.keyboard.type(entry.title)
+    page.get_by_role("option", name=entry.label).first.click()
+    page.wait_for_function(IDLE, timeout=180_000, polling=20)
+
+
+def sidebar_visits(page: Page, path: str, model: str) -> tuple[float, float]:
+    """A page's first and second visit by sidebar clicks, each from Home."""
+    if page.locator("[data-testid='stMain'] h1").first.inner_text() != "VAE Lab":
+        click_visit(page, "")
+    choose_model(page, model)
+    first = click_visit(page, path)
+    click_visit(page, "")
+    return first, click_visit(page, path)
+
+
+def one_server(root: Path = ROOT, sidebar: bool = False) -> dict[str, object]:
     runs = Path(tempfile.mkdtemp(prefix="vae-bench-pages-"))
     rows = []
     with sync_playwright() as pw:
@@ -72,8 +121,11 @@ def one_server(root: Path = ROOT) -> dict[str, object]:
             for i, (path, model) in enumerate(PAGES):
                 address = f"{url}/{path}?model={model}"
                 load = load_average()
-                first = visit(page, address)
-                second = visit(page, address)
+                if sidebar and i > 0:
+                    first, second = sidebar_visits(page, path, model)
+                else:
+                    first = visit(page, address)
+                    second = visit(page, address)
                 errors = page.locator("[data-testid='stException']").count()
                 rows.append(
                     {
@@ -94,6 +146,7 @@ def one_server(root: Path = ROOT) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--busy", action="store_true", help="keep one core busy meanwhile")
+    parser.add_argument("--sidebar", action="store_true", help="pages by sidebar clicks")
     parser.add_argument("--repeat", type=int, default=1, help="fresh servers, medians reported")
     parser.add_argument(
         "--against", type=Path, default=None,
@@ -106,18 +159,22 @@ def main() -> None:
         servers, others = [], []
         for _ in range(args.repeat):
             if args.against is not None:
-                others.append(one_server(args.against.resolve())["visits"])
-            servers.append(one_server()["visits"])
+                others.append(one_server(args.against.resolve(), args.sidebar)["visits"])
+            servers.append(one_server(sidebar=args.sidebar)["visits"])
     finally:
         if child is not None:
             child.kill()
     against = None if args.against is None else {"root": str(args.against), "visits": _rows(others)}
     rows = _rows(servers)
     emit(
-        "pages_browser" + ("_busy" if args.busy else "") + ("_against" if against else ""),
+        "pages_browser"
+        + ("_sidebar" if args.sidebar else "")
+        + ("_busy" if args.busy else "")
+        + ("_against" if against else ""),
         {
             "machine": machine(),
             "busy_core": args.busy,
+            "navigation": "sidebar clicks" if args.sidebar else "links (page.goto)",
             "servers": args.repeat,
             "home_after_health_s": rows[0]["first_s"],
             "visits": rows,
