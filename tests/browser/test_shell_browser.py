@@ -20,6 +20,27 @@ def test_home_page_explains_the_elbo_and_shows_the_model_card(page, app_url):
     assert not page.js_errors
 
 
+LOADED = """(names) => names.every(name => performance.getEntriesByType('resource')
+    .some(e => e.name.includes('/static/js/' + name + '.')))"""
+
+
+def test_home_loads_the_charts_code_once_a_person_is_reading(page, app_url):
+    page.goto(app_url, timeout=120_000)
+    wait_idle(page)
+    page.mouse.move(600, 400)  # a person reading: the pointer moves
+    page.wait_for_function(LOADED, arg=["PlotlyChart", "Slider", "NumberInput"], timeout=60_000)
+    # The next page's chart draws from the code already in the page: no second fetch.
+    before = page.evaluate("performance.getEntriesByType('resource').length")
+    page.locator("[data-testid='stSidebarNavLink']", has_text="Train").first.click()
+    page.wait_for_selector("[data-testid='stPlotlyChart'] .main-svg", timeout=120_000)
+    fetched = page.evaluate(
+        "(n) => performance.getEntriesByType('resource').slice(n).map(e => e.name)", before
+    )
+    assert not [f for f in fetched if "PlotlyChart." in f], fetched
+    no_exception(page)
+    assert not page.js_errors
+
+
 def test_a_page_url_on_a_fresh_server_still_gets_the_shell(browser):
     port = _free_port()
     proc = subprocess.Popen(
