@@ -16,7 +16,9 @@ checkout (A B A B) and reports both. ``--sidebar`` opens the pages as a class do
 link: Home by its link, then each page by a click in the sidebar (the page's model chosen in
 Home's picker first, untimed, so the page still loads it itself), timed from the click to
 idle; the second visit is Home again, then the page. The browser keeps its loaded code
-between pages there, which a new link does not. Bar: every first visit ≤ 2 s quiet and ≤ 3 s with
+between pages there, which a new link does not. ``--read S``: a person spends S seconds on
+each page before the next click or link (default 0, back to back: the worst case for
+what Home and the server do in the background). Bar: every first visit ≤ 2 s quiet and ≤ 3 s with
 one core busy. Prints one JSON object, kept in
 ``benchmarks/results/pages_browser[_busy][_against].json``.
 """
@@ -101,17 +103,20 @@ def choose_model(page: Page, name: str) -> None:
     page.wait_for_function(IDLE, timeout=180_000, polling=20)
 
 
-def sidebar_visits(page: Page, path: str, model: str) -> tuple[float, float]:
-    """A page's first and second visit by sidebar clicks, each from Home."""
+def sidebar_visits(page: Page, path: str, model: str, read: float = 0.0) -> tuple[float, float]:
+    """A page's first and second visit by sidebar clicks, each from Home (read ``read`` s)."""
     if page.locator("[data-testid='stMain'] h1").first.inner_text() != "VAE Lab":
         click_visit(page, "")
     choose_model(page, model)
+    page.wait_for_timeout(read * 1e3)
     first = click_visit(page, path)
+    page.wait_for_timeout(read * 1e3)
     click_visit(page, "")
+    page.wait_for_timeout(read * 1e3)
     return first, click_visit(page, path)
 
 
-def one_server(root: Path = ROOT, sidebar: bool = False) -> dict[str, object]:
+def one_server(root: Path = ROOT, sidebar: bool = False, read: float = 0.0) -> dict[str, object]:
     runs = Path(tempfile.mkdtemp(prefix="vae-bench-pages-"))
     rows = []
     with sync_playwright() as pw:
@@ -122,10 +127,12 @@ def one_server(root: Path = ROOT, sidebar: bool = False) -> dict[str, object]:
                 address = f"{url}/{path}?model={model}"
                 load = load_average()
                 if sidebar and i > 0:
-                    first, second = sidebar_visits(page, path, model)
+                    first, second = sidebar_visits(page, path, model, read)
                 else:
                     first = visit(page, address)
+                    page.wait_for_timeout(read * 1e3)
                     second = visit(page, address)
+                page.wait_for_timeout(read * 1e3)
                 errors = page.locator("[data-testid='stException']").count()
                 rows.append(
                     {
@@ -147,6 +154,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--busy", action="store_true", help="keep one core busy meanwhile")
     parser.add_argument("--sidebar", action="store_true", help="pages by sidebar clicks")
+    parser.add_argument(
+        "--read", type=float, default=0.0,
+        help="seconds a person spends on each page before the next click or link (default 0: "
+        "back to back, the worst case)",
+    )  # fmt: skip
     parser.add_argument("--repeat", type=int, default=1, help="fresh servers, medians reported")
     parser.add_argument(
         "--against", type=Path, default=None,
@@ -159,8 +171,8 @@ def main() -> None:
         servers, others = [], []
         for _ in range(args.repeat):
             if args.against is not None:
-                others.append(one_server(args.against.resolve(), args.sidebar)["visits"])
-            servers.append(one_server(sidebar=args.sidebar)["visits"])
+                others.append(one_server(args.against.resolve(), args.sidebar, args.read)["visits"])
+            servers.append(one_server(sidebar=args.sidebar, read=args.read)["visits"])
     finally:
         if child is not None:
             child.kill()
@@ -169,12 +181,14 @@ def main() -> None:
     emit(
         "pages_browser"
         + ("_sidebar" if args.sidebar else "")
+        + ("_read" if args.read else "")
         + ("_busy" if args.busy else "")
         + ("_against" if against else ""),
         {
             "machine": machine(),
             "busy_core": args.busy,
             "navigation": "sidebar clicks" if args.sidebar else "links (page.goto)",
+            "read_s": args.read,
             "servers": args.repeat,
             "home_after_health_s": rows[0]["first_s"],
             "visits": rows,
