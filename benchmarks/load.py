@@ -163,9 +163,19 @@ async def _session(browser, url: str) -> list[dict[str, object]]:
         thumb = page.locator(SLIDER).first
         await thumb.focus(timeout=TIMEOUT_MS)  # Playwright's 30 s default is short for 20 tabs
         await thumb.press("ArrowRight", timeout=TIMEOUT_MS)
-        await page.wait_for_function(
-            f"(before) => ({CODE_CAPTION}) !== before", arg=before, timeout=TIMEOUT_MS
-        )
+        try:
+            await page.wait_for_function(
+                f"(before) => ({CODE_CAPTION}) !== before", arg=before, timeout=TIMEOUT_MS
+            )
+        except Exception as exc:  # what the page shows, for the report: a lost move or a slow one
+            now = await page.evaluate(CODE_CAPTION)
+            value = await page.locator(
+                "[data-testid='stSlider'] [role='slider']"
+            ).first.get_attribute("aria-valuenow")
+            raise RuntimeError(
+                f"the code caption did not change after ArrowRight: the first slider shows "
+                f"{value}; caption {now[:60]!r}, before {before[:60]!r}"
+            ) from exc
 
     outcome: dict[str, str] = {}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +46,25 @@ def atomic_write_json(path: str | Path, obj: Any, *, parents: bool = True) -> No
     atomic_write_text(path, json.dumps(obj, indent=2, allow_nan=False) + "\n", parents=parents)
 
 
-def remove_stray_temp_files(folder: str | Path) -> list[Path]:
-    """Delete what writers killed mid-write left in ``folder`` (only its ``.*.tmp`` files)."""
+# A writer alive finishes its temporary file in milliseconds; one older than this was left by
+# a writer that was killed.
+STRAY_AFTER_S = 60.0
+
+
+def remove_stray_temp_files(folder: str | Path, older_than: float = STRAY_AFTER_S) -> list[Path]:
+    """Delete what writers killed mid-write left in ``folder``: its ``.*.tmp`` files older
+    than ``older_than`` seconds.
+
+    A younger one may be another process's write in progress: a training run started on a
+    warm supervisor cleaned its folder while the server was writing the run's status there,
+    and the server's rename failed (an exception on the Train page, in a 20-tab load run).
+    """
     removed = []
+    now = time.time()
     for tmp in Path(folder).glob(f".*{TEMP_SUFFIX}"):
         try:
+            if now - tmp.stat().st_mtime < older_than:
+                continue
             tmp.unlink()
         except OSError:
             continue

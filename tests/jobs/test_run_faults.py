@@ -188,7 +188,13 @@ def test_no_duplicate_records_after_a_kill_before_the_checkpoint(tmp_path, monke
     assert [r["epoch"] for r in runs.read_metrics(run_dir, "epoch")] == [1, 2]
     stray = run_dir / ".checkpoint.safetensors.k1ll3d.tmp"
     stray.write_bytes(b"half")
+    an_hour_ago = time.time() - 3600  # the killed writer's file, left behind
+    os.utime(stray, (an_hour_ago, an_hour_ago))
+    fresh = run_dir / ".status.wr1t1ng.tmp"  # another process's write in progress: kept
+    fresh.write_bytes(b"{}")
     _train(run_dir, resume=True)
+    assert fresh.exists()
+    fresh.unlink()
     assert [r["epoch"] for r in runs.read_metrics(run_dir, "epoch")] == [1, 2]
     steps = [r["step"] for r in runs.read_metrics(run_dir, "step")]
     assert steps == sorted(set(steps))
@@ -266,3 +272,18 @@ def test_a_rejected_upload_leaves_nothing_behind(runs_dir):
         "points.csv", b"a,b\n" + b"".join(b"%d,%d\n" % (i, i * i) for i in range(12))
     )
     assert good.is_file() and good.parent.parent == runs_dir
+
+
+def test_a_write_in_progress_is_not_taken_for_a_stray(tmp_path):
+    # The server writes a run's status while the warm supervisor it handed the run to starts
+    # training and cleans the folder: the status's temporary file must survive the cleaning.
+    from vae.io import remove_stray_temp_files
+
+    old = tmp_path / ".metrics.jsonl.dead.tmp"
+    young = tmp_path / ".status.live.tmp"
+    for path in (old, young):
+        path.write_bytes(b"x")
+    os.utime(old, (time.time() - 120, time.time() - 120))
+    assert remove_stray_temp_files(tmp_path) == [old]
+    assert young.exists() and not old.exists()
+    assert remove_stray_temp_files(tmp_path, older_than=0) == [young]
