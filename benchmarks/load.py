@@ -98,6 +98,10 @@ DRAWN = """([title, needs]) => {
 CODE_CAPTION = "[...document.querySelectorAll('[data-testid=\"stCaptionContainer\"]')]" \
     ".map(e => e.innerText).find(t => t.startsWith('code:')) || ''"  # fmt: skip
 SLIDER = "[data-testid='stSlider'] input[type='range']"  # the thumb's (hidden) input
+# The focused element, for the report of a lost slider move: its tag, type and test id.
+FOCUSED = """() => { const e = document.activeElement; if (!e) return 'nothing';
+    const box = e.closest('[data-testid]');
+    return `${e.tagName.toLowerCase()} ${e.type || ''} in ${box ? box.dataset.testid : 'no test id'}`; }"""
 # After Start: "started", "refused: <the sentence shown>", or null while the page reruns.
 START_OUTCOME = """() => {
     const alerts = [...document.querySelectorAll("[data-testid='stAlert']")]
@@ -169,12 +173,11 @@ async def _session(browser, url: str) -> list[dict[str, object]]:
             )
         except Exception as exc:  # what the page shows, for the report: a lost move or a slow one
             now = await page.evaluate(CODE_CAPTION)
-            value = await page.locator(
-                "[data-testid='stSlider'] [role='slider']"
-            ).first.get_attribute("aria-valuenow")
+            value = await thumb.input_value(timeout=5_000)
+            focused = await page.evaluate(FOCUSED)
             raise RuntimeError(
                 f"the code caption did not change after ArrowRight: the first slider shows "
-                f"{value}; caption {now[:60]!r}, before {before[:60]!r}"
+                f"{value}; caption {now[:60]!r}, before {before[:60]!r}; focus on {focused}"
             ) from exc
 
     outcome: dict[str, str] = {}
