@@ -241,7 +241,6 @@ def map_view() -> None:
 
 
 def attribute_vectors() -> None:
-    st.header("Attribute vectors")
     st.markdown(
         "Two groups of codes and the difference of their means, v = mean(B) − mean(A): adding "
         "v to a code of A should make it look like B. Walk any code along v and watch the "
@@ -299,5 +298,12 @@ if latent_dim == 2 and kind.shows_pictures:
     decoded_manifold()
 elif latent_dim == 2:
     st.caption(f"The decoded manifold is drawn for images; this model decodes to {kind.plural}.")
-attribute_vectors()
-map_history.section(selected)
+# Below the map, opened when wanted: their charts and probe cost a first visit ~0.5 s (issue 28).
+box = shell.lazy_section(attributes.SECTION_TITLE, attributes.SECTION_KEY, ":material/call_made:")
+if box is not None:
+    with box:
+        attribute_vectors()
+box = shell.lazy_section(map_history.SECTION_TITLE, map_history.SECTION_KEY, ":material/movie:")
+if box is not None:
+    with box:
+        map_history.section(selected)

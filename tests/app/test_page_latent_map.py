@@ -222,3 +222,38 @@ def test_a_warm_rerun_computes_nothing(monkeypatch):
     monkeypatch.setattr("vae.app.caching.encode_means", recomputed)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
+
+
+def test_the_lower_sections_run_only_when_opened():
+    """A first visit draws the map and the manifold; attribute vectors and the map over training
+    wait, closed, until they are opened (each chart costs a first visit in the browser)."""
+    from vae.app import attributes, map_history
+
+    at = open_page("latent_map", "digits-2d")
+    assert not at.exception, [e.message for e in at.exception]
+    keys = [c.proto.id for c in at.get("plotly_chart")]
+    assert len(keys) == 2  # the map and the decoded manifold
+    assert [e.label for e in at.expander][-2:] == [
+        attributes.SECTION_TITLE,
+        map_history.SECTION_TITLE,
+    ]
+    assert at.session_state[attributes.SECTION_KEY] is False
+    at.session_state[map_history.SECTION_KEY] = True
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    movie = [f for f in plotly_figures(at) if f.get("frames")]
+    assert len(movie) == 1 and len(movie[0]["frames"]) >= 2
+    assert len(plotly_figures(at)) == 3
+
+
+def test_a_selection_kept_as_a_group_opens_attribute_vectors():
+    from vae.app import attributes
+
+    at = open_page("latent_map", "digits-8d")
+    select(at, [3, 10, 42])
+    assert at.session_state[attributes.SECTION_KEY] is False
+    at.button(key="map_to_A").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.session_state[attributes.SECTION_KEY] is True
+    assert at.session_state[attributes.GROUP_KEYS["A"]] == [3, 10, 42]
+    assert at.radio(key="attr_way").value == attributes.BY_SELECTION

@@ -14,6 +14,7 @@ from tests.app.test_page_interpolate import media, same_picture  # noqa: F401 (a
 from tests.app.test_page_latent_map import array
 from tests.app_helpers import open_page, plotly_figures
 from vae.analysis import attributes, latent
+from vae.app.attributes import SECTION_KEY
 from vae.figures import map_overlays
 from vae.maps import inverse as map_inverse
 from vae.maps import projection
@@ -154,8 +155,14 @@ def test_a_click_on_an_empty_umap_spot_shows_a_decoded_image_and_the_caveat():
     assert trace(plotly_figures(at)[0], map_overlays.SPOT_NAME)
 
 
+def opened(at, key: str = SECTION_KEY):
+    """The page with one of its lower sections open (shell.lazy_section), as a click opens it."""
+    at.session_state[key] = True
+    return at.run()
+
+
 def test_a_class_vector_walks_a_code_towards_the_other_class_and_is_saved():
-    at = open_page("latent_map", "digits-8d")
+    at = opened(open_page("latent_map", "digits-8d"))
     _, _, data = bundled("digits-8d")
     at.selectbox(key="attr_class_a").set_value(1).run()
     at.selectbox(key="attr_class_b").set_value(7).run()
@@ -179,7 +186,7 @@ def test_a_class_vector_walks_a_code_towards_the_other_class_and_is_saved():
 
 
 def test_a_factor_vector_on_shapes_walks_and_the_shape_probe_answers():
-    at = open_page("latent_map", "shapes-beta4")
+    at = opened(open_page("latent_map", "shapes-beta4"))
     at.selectbox(key="map_method").set_value("pca").run()
     at.radio(key="attr_way").set_value("a factor's value").run()
     at.selectbox(key="attr_factor").set_value(1).run()  # scale: small against large

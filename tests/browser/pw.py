@@ -50,6 +50,14 @@ def wait_idle(page, timeout: float = 120_000, settle_ms: int = 600) -> None:
         page.wait_for_function(NO_SKELETON, timeout=timeout)
 
 
+def open_section(page, key: str) -> None:
+    """Open a page's closed lower section (``shell.lazy_section``) by a click, as a person does."""
+    summary = page.locator(f".st-key-{key} summary")
+    summary.scroll_into_view_if_needed()
+    summary.click()
+    wait_idle(page)
+
+
 def open_app_page(page, app_url: str, path: str = "", model: str | None = None) -> None:
     """Open a page (``path`` as in the URL, e.g. "latent_map") and wait for its script to finish.
 

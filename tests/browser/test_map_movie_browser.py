@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.browser.pw import SHOTS, no_exception, wait_idle
+from tests.browser.pw import SHOTS, no_exception, open_section, wait_idle
 from tests.browser.pw import open_app_page as open_page
 
 # The plotly figure of the movie: its frames, the slider's step and the drawn points.
@@ -27,6 +27,7 @@ STATE = """() => {
 
 def test_the_movie_plays_and_its_last_frame_is_the_final_map(page, app_url):
     open_page(page, app_url, "latent_map", model="Digits, 16-D, β=2: collapse")
+    open_section(page, "movie_section")
     no_exception(page)
     chart = page.locator(".st-key-movie_chart")
     chart.scroll_into_view_if_needed()

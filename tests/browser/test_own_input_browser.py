@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.browser.pw import no_exception, screenshot, tall_screenshot, wait_idle
+from tests.browser.pw import no_exception, open_section, screenshot, tall_screenshot, wait_idle
 from tests.browser.pw import open_app_page as open_page
 
 pytestmark = pytest.mark.slow  # UMAP's inverse compiles with numba on first use
@@ -104,8 +104,9 @@ def test_a_drawn_digit_lands_on_the_map_and_an_empty_umap_spot_decodes(page, app
 
 def test_an_attribute_vector_walk_and_its_probe(page, app_url):
     open_page(page, app_url, "latent_map?model=digits-8d")
-    heading = page.get_by_text("Attribute vectors").first
-    heading.scroll_into_view_if_needed()
+    open_section(page, "attr_section")
+    # The list of a select box at the window's bottom edge did not open: the boxes to the middle.
+    page.locator(".st-key-attr_class_a").evaluate("e => e.scrollIntoView({block: 'center'})")
     for key, name in (("attr_class_a", "1"), ("attr_class_b", "7")):
         box = page.locator(f".st-key-{key} input")
         box.click()

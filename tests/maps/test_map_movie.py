@@ -48,9 +48,17 @@ def test_the_last_frame_is_the_final_pca_map_and_every_frame_uses_its_axes(run):
         map_movie.load(path, final, "umap")
 
 
+def opened_movie(at):
+    """The Latent map with its "map over training" section open, as a click opens it."""
+    from vae.app import map_history
+
+    at.session_state[map_history.SECTION_KEY] = True
+    return at.run()
+
+
 def test_the_page_plays_the_run_and_its_frames_end_on_the_final_map(run):
     path, data = run
-    at = open_page("latent_map", "movie-run")
+    at = opened_movie(open_page("latent_map", "movie-run"))
     movies = [f for f in plotly_figures(at) if f.get("frames")]
     assert len(movies) == 1
     fig = movies[0]
@@ -75,7 +83,7 @@ def test_a_model_trained_before_histories_says_so(monkeypatch):
     from vae.app import map_history
 
     monkeypatch.setattr(map_history, "movie", lambda selected, method: None)
-    at = open_page("latent_map", "digits-8d")
+    at = opened_movie(open_page("latent_map", "digits-8d"))
     assert any("no codes kept over training" in i.value for i in at.info)
 
 

@@ -23,11 +23,17 @@ from vae.figures.attributes import loadings_figure, probe_figure
 GROUP_KEYS = {"A": "attr_group_a_ids", "B": "attr_group_b_ids"}
 BY_CLASS, BY_FACTOR, BY_SELECTION, SAVED = "class", "a factor's value", "map selection", "saved"
 SAVED_MESSAGE_KEY = "attr_saved_message"
+# The Latent map's section (shell.lazy_section): its title and the key of its open state.
+SECTION_TITLE = "**Attribute vectors**: walk codes from one group towards another, and analogies"
+SECTION_KEY = "attr_section"
 
 
 def keep_selection_as(group: str, ids: list[int]) -> None:
-    """on_click of the map's "selection → group A/B" buttons."""
+    """on_click of the map's "selection → group A/B" buttons: the group kept, and the section
+    opened on groups from map selections, where the person sees what the button did."""
     st.session_state[GROUP_KEYS[group]] = list(ids)
+    st.session_state[SECTION_KEY] = True
+    st.session_state["attr_way"] = BY_SELECTION
 
 
 def _ways(selected: Selected) -> list[str]:

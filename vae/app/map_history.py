@@ -11,6 +11,10 @@ from vae.figures.map_movie import movie_figure
 from vae.maps import movie as map_movie
 from vae.runs import code_history
 
+# The Latent map's section (shell.lazy_section): its title and the key of its open state.
+SECTION_TITLE = "**The map over training**: the codes as a movie, epoch by epoch, beside their KL"
+SECTION_KEY = "movie_section"
+
 
 def movie(selected: Selected, method: str) -> map_movie.Movie | None:
     """The run's movie under ``method`` (memory cached per weights), or None without history."""
@@ -26,7 +30,6 @@ def movie(selected: Selected, method: str) -> map_movie.Movie | None:
 
 
 def section(selected: Selected) -> None:
-    st.header("The map over training")
     info, data = selected.info, selected.data
     methods = map_movie.methods_for(info.latent_dim)
     if st.session_state.get("movie_method") not in methods:

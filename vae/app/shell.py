@@ -290,6 +290,18 @@ def require_current(ok: Callable[[ModelInfo], bool], need: str, suggest: str) ->
     return selected
 
 
+def lazy_section(label: str, key: str, icon: str | None = None) -> Any:
+    """A page's lower section behind a collapsed expander: run only while it is open.
+
+    Each chart a first visit draws costs it a share of its time (issue 28: the Latent map's
+    five charts); a section a person opens when they want it costs nothing before. The open
+    state is the session's ``st.session_state[key]``, so a callback can open it. Returns the
+    container, or None while it is closed.
+    """
+    box = st.expander(label, key=key, icon=icon, on_change="rerun")
+    return box if box.open else None
+
+
 def report_error(exc: Exception) -> None:
     """Show a user's error on the page and in the terminal; the server goes on.
 
