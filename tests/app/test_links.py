@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_page_interpolate import download, media
 
-from tests.app_helpers import ROOT, TIMEOUT, assert_ok, open_app
+from tests.app_helpers import ROOT, TIMEOUT, assert_ok, open_app, plotly_figures
 from vae.analysis import latent
 from vae.app import compare, links
 from vae.runs.catalog import BUNDLED, all_models, dataset_for, load_model, model_info
@@ -276,7 +276,7 @@ def test_every_page_names_latent_dimensions_one_way():
     wrong = re.compile(r"z[₀-₉]|\bz_\{?\d")
     for page, model in (("posterior_lab", "mnist-2d"), ("latent_map", "mnist-2d"),
                         ("interpolate", "mnist-16d"), ("beta_comparison", "shapes-beta4")):  # fmt: skip
-        at = open_app(page, model)
+        at = open_app(page, model, {"section": "collapse"} if page == "posterior_lab" else None)
         text = json.dumps(plotly_figures(at), ensure_ascii=False)
         assert not wrong.findall(text), (page, sorted(set(wrong.findall(text))))
         if page == "posterior_lab":
@@ -301,3 +301,20 @@ def test_a_class_has_one_colour_on_the_latent_map_and_interpolate():
     shared = sorted(set(on_map) & set(on_path))
     assert len(shared) == 10, (on_map, on_path)
     assert all(on_map[c] == on_path[c] for c in shared), (on_map, on_path)
+
+
+def test_a_posterior_lab_link_opens_its_tab_and_a_tab_changes_the_address():
+    from vae.app import posterior_lab
+
+    at = open_link("posterior_lab", "mnist-2d", section="calm")
+    assert at.session_state[posterior_lab.SECTION_KEY] == posterior_lab.SECTION_TITLES["calm"]
+    figures = plotly_figures(at)  # the noise curves alone: the other tabs do not run
+    assert len(figures) == 1 and "pushed by noise" in str(figures[0]["layout"]["title"])
+    at.session_state[posterior_lab.SECTION_KEY] = posterior_lab.SECTION_TITLES["posterior"]
+    at.run()
+    assert "section" not in at.query_params  # the first tab is the default: left out
+    at.session_state[posterior_lab.SECTION_KEY] = posterior_lab.SECTION_TITLES["collapse"]
+    at.run()
+    assert at.query_params["section"] == "collapse"
+    bad = open_link("posterior_lab", "mnist-2d", section="everything")
+    assert any("?section=everything" in w for w in warnings(bad))

@@ -65,8 +65,9 @@ def test_beta_comparison_shows_the_audio_factors_and_names_the_rows_it_plays(med
 
 
 def test_latent_map_density_denoise_and_posterior_lab_work_with_sounds(media):  # noqa: F811
-    for page in ("latent_map", "density", "denoise", "posterior_lab"):
-        at = open_app(page, PITCH)
+    for page, params in (("latent_map", None), ("density", None), ("denoise", None),
+                         ("posterior_lab", None), ("posterior_lab", {"section": "collapse"})):  # fmt: skip
+        at = open_app(page, PITCH, params)
         assert_ok(at)
         if page in ("density", "denoise"):
             assert players(at, media), f"{page} plays its sounds"

@@ -15,6 +15,14 @@ def _ok(at):
     assert not at.exception, [e.message for e in at.exception]
 
 
+def tab(at, token: str):
+    """The page with one of its three tabs open, as a click (or ``?section=``) opens it."""
+    from vae.app import posterior_lab
+
+    at.session_state[posterior_lab.SECTION_KEY] = posterior_lab.SECTION_TITLES[token]
+    return at.run()
+
+
 def _ellipse(figure: dict, label: str) -> np.ndarray:
     from base64 import b64decode
 
@@ -29,8 +37,7 @@ def _ellipse(figure: dict, label: str) -> np.ndarray:
 def test_default_page_draws_both_posteriors_and_the_collapse_pair():
     at = open_page("posterior_lab", "digits-2d")
     figures = plotly_figures(at)
-    # two posteriors, KL bars, activity bars, decoder sensitivity, the chunk models' noise curves
-    assert len(figures) == 6
+    assert len(figures) == 2  # two posteriors: the other tabs run when opened
     gaps = [m.value for m in at.markdown if "gap KL(q ‖ p(z|x))" in m.value]
     assert len(gaps) == 2
     # The drawn 1σ ellipse is the encoder's: mean ± std of test example 0 under digits-2d.
@@ -44,6 +51,14 @@ def test_default_page_draws_both_posteriors_and_the_collapse_pair():
     assert ring[:, 1].max() == pytest.approx(mean[1] + std[1], abs=1e-3)
     # The flow model shows its samples.
     assert any(t.get("name", "").startswith("samples of q_K") for t in figures[1]["data"])
+    tab(at, "collapse")
+    _ok(at)
+    # KL bars, activity bars, decoder sensitivity; the two posteriors are not drawn
+    assert [f["layout"]["title"]["text"][:8] for f in plotly_figures(at)] == [
+        "KL per l",
+        "Variance",
+        "How much",
+    ]
     table = at.dataframe[0].value
     for name, row in zip(["digits-collapse", "digits-cured"], table["active units"], strict=True):
         summary = read_json(catalog.find_bundled(name).path / "summary.json", {})
@@ -63,6 +78,7 @@ def test_every_control():
     _ok(at)
     at.selectbox(key="pl_right").set_value("digits-2d").run()
     _ok(at)
+    tab(at, "collapse")
     at.selectbox(key="pl_collapse_a").set_value("digits-8d").run()
     at.selectbox(key="pl_collapse_b").set_value("pinwheel-2d").run()
     _ok(at)
@@ -75,6 +91,7 @@ def test_an_mnist_model_starts_on_the_mnist_models():
     _ok(at)
     assert at.selectbox(key="pl_left").value == "mnist-2d"
     assert at.selectbox(key="pl_right").value == "mnist-flow"
+    tab(at, "collapse")
     assert [at.selectbox(key=k).value for k in ("pl_collapse_a", "pl_collapse_b")] == [
         "mnist-collapse",
         "mnist-cured",

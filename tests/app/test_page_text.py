@@ -64,7 +64,7 @@ def test_denoise_masks_words_and_restores_them_better_than_the_damage():
 
 
 def test_the_posterior_lab_puts_the_collapsed_and_cured_sentence_models_side_by_side():
-    at = open_app("posterior_lab", COLLAPSED)
+    at = open_app("posterior_lab", COLLAPSED, {"section": "collapse"})  # the tab, by a link
     assert_ok(at)
     table = _table(at, "active units")
     assert list(table["model"]) == [
@@ -79,7 +79,7 @@ def test_the_posterior_lab_puts_the_collapsed_and_cured_sentence_models_side_by_
 
 
 def test_the_chunk_autoencoders_noise_curves_are_on_the_posterior_lab():
-    at = open_app("posterior_lab", CURED)
+    at = open_app("posterior_lab", CURED, {"section": "calm"})
     figures = [f for f in plotly_figures(at) if "pushed by noise" in str(f["layout"]["title"])]
     assert len(figures) == 1 and len(figures[0]["data"]) == 6
     table = _table(at, "accuracy at the posterior scale (%)").set_index("model")

@@ -56,8 +56,16 @@ def test_density_page_images_and_points(page, app_url):
 
 def test_posterior_lab_page(page, app_url):
     open_page(page, app_url, "posterior_lab")
-    charts_drawn(page, 5)
+    charts_drawn(page, 2)  # the first tab: two posteriors; the other tabs run when opened
     no_exception(page)
     assert page.get_by_text("gap KL(q ‖ p(z|x))").count() == 2
     tall_screenshot(page, "posterior-lab")
+    for index, charts, shot in ((1, 3, "posterior-lab-collapse"), (2, 1, "posterior-lab-calm")):
+        page.get_by_role("tab").nth(index).click()
+        wait_idle(page)
+        charts_drawn(page, charts)
+        no_exception(page)
+        assert "section=" in page.url  # the open tab is in the link
+        tall_screenshot(page, shot)
+    assert page.get_by_text("accuracy at the posterior scale").count() >= 1
     assert page.js_errors == []

@@ -17,6 +17,12 @@ from vae.runs import catalog
 
 # The bundled models each section starts on: the MNIST ones, or the digits ones beside a digits model.
 TWO_D_DEFAULTS = ("mnist-2d", "digits-2d")
+SECTION_KEY = "pl_section"  # the page's open tab (?section= in a link)
+SECTION_TITLES = {  # the link's token: the tab's title
+    "posterior": ":material/blur_circular: 1 · q(z|x), with and without a flow",
+    "collapse": ":material/compress: 2 · Posterior collapse and its cures",
+    "calm": ":material/graphic_eq: 3 · A code that survives noise (CALM)",
+}
 COLLAPSE_PAIRS = {
     "mnist-5k": ("mnist-collapse", "mnist-cured"),
     "digits": ("digits-collapse", "digits-cured"),
