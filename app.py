@@ -31,6 +31,9 @@ PAGES = {
     ],
 }
 
+# Pages that draw no Plotly chart: a link to one does not fetch the charts' code.
+CHARTLESS = {"conditional"}
+
 
 def home() -> None:
     st.title("VAE Lab")
@@ -92,6 +95,8 @@ def main() -> None:
     on_home = navigation.url_path == ""
     with shell.shell_run():
         if not on_home:
+            if navigation.url_path not in CHARTLESS:
+                preload.preload_charts_now()  # a new document's chart code, while the page runs
             shell.prepare_pages()
         shell.model_picker(load_model=not on_home)  # Home is drawn without torch (issue 28)
         navigation.run()

@@ -36,3 +36,21 @@ def test_home_draws_the_preloading_script():
     assert not at.exception
     bodies = [str(e.proto) for e in at.get("html")]
     assert any("PlotlyChart" in b and "__vaeLabPreload" in b for b in bodies), bodies
+
+
+def chunk_scripts(at) -> list[str]:
+    return [str(e.proto) for e in at.get("html") if "__vaeLabPreload" in str(e.proto)]
+
+
+def test_a_page_with_charts_fetches_plotly_at_once_and_conditional_does_not():
+    """A page opened by its own link is a new document: its charts' code is fetched as its
+    run starts, not when the first chart arrives; Home waits, Conditional draws no chart."""
+    from tests.app_helpers import open_app
+
+    at = open_app("density", "digits-8d")
+    scripts = chunk_scripts(at)
+    assert len(scripts) == 1 and "PlotlyChart" in scripts[0] and "Slider" not in scripts[0]
+    assert "const wait = 0;" in scripts[0]
+    assert chunk_scripts(open_app("conditional", "digits-cvae")) == []
+    home = chunk_scripts(AppTest.from_file("../../app.py", default_timeout=120).run())
+    assert len(home) == 1 and f"const wait = {preload.DELAY_MS};" in home[0]
