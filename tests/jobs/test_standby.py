@@ -119,3 +119,36 @@ def test_a_waiting_standby_ends_with_the_process_that_started_it(root):
         server.wait()
     _wait(lambda: not process_alive(info["pid"], info["started"]), timeout=30)
     assert standby._marker(root) is None  # it said it is gone
+
+
+def test_the_queue_never_overwrites_what_a_standby_wrote_after_the_hand_over(
+    tmp_path, monkeypatch
+) -> None:
+    """A standby that has its run writes "running" at once; the dispatcher's own "starting"
+    status goes first (it used to be written after the hand-over and could overwrite it)."""
+    import os
+
+    from vae.io import atomic_write_json
+    from vae.runs.processes import process_start
+
+    root = tmp_path / "runs"
+    root.mkdir()
+    me = os.getpid()  # a live process stands in for the ready standby
+    atomic_write_json(
+        root / standby.READY_FILE, {"pid": me, "started": process_start(me), "state": "ready"}
+    )
+    monkeypatch.setattr(run_queue.os, "setpriority", lambda *args: None)  # not this process
+    run_dir = root / "fast"
+    run_dir.mkdir()
+    atomic_write_json(run_dir / runs.STATUS_FILE, {"state": "queued", "message": "waiting"})
+    claim = standby.claim
+
+    def fast_standby(*args, **kwargs):
+        info = claim(*args, **kwargs)
+        assert runs.read_status(run_dir)["launcher_pid"] == me  # written before the hand-over
+        atomic_write_json(run_dir / runs.STATUS_FILE, {"state": "running", "pid": 1})
+        return info
+
+    monkeypatch.setattr(standby, "claim", fast_standby)
+    run_queue._start(run_dir)
+    assert runs.read_status(run_dir)["state"] == "running"

@@ -309,9 +309,27 @@ def _env() -> dict[str, str]:
 def _start(run_dir: Path) -> None:
     run = RunDir(run_dir)
     status = read_json(run.status_file, {}) or {}
-    warm = standby.claim(run.path.parent, run.path.resolve())
+
+    def starting(pid: int, started: Any) -> None:
+        status.update(
+            state="queued",
+            launcher_pid=pid,
+            launcher_started=started,
+            host=socket.gethostname(),
+            message="starting",
+            updated=time.time(),
+        )
+        run.write_raw_status(status)
+
+    # A standby gets the run after its status says who starts it: once it has the run it
+    # writes "running", which a write from here after the hand-over used to overwrite.
+    warm = standby.claim(
+        run.path.parent,
+        run.path.resolve(),
+        before=lambda info: starting(info["pid"], info["started"]),
+    )
     if warm is not None:  # a supervisor with torch imported already: no import wait
-        pid, started = warm["pid"], warm["started"]
+        pid = warm["pid"]
     else:
         proc = subprocess.Popen(
             [sys.executable, "-m", "vae.launcher", "supervise", str(run.path.resolve())],
@@ -323,20 +341,13 @@ def _start(run_dir: Path) -> None:
             start_new_session=True,  # the server's Ctrl-C, crash or restart leaves it running
         )
         _children[proc.pid] = proc
-        pid, started = proc.pid, process_start(proc.pid)  # unreaped child: /proc entry stays
+        pid = proc.pid
+        # A new supervisor imports torch (a second or more) before it writes anything.
+        starting(pid, process_start(pid))  # unreaped child: /proc entry stays
     try:  # below the server; what it starts inherits the niceness
         os.setpriority(os.PRIO_PROCESS, pid, TRAINING_NICE)
     except OSError:
         log.warning("could not lower the priority of training supervisor %d", pid)
-    status.update(
-        state="queued",
-        launcher_pid=pid,
-        launcher_started=started,
-        host=socket.gethostname(),
-        message="starting",
-        updated=time.time(),
-    )
-    run.write_raw_status(status)
     log.info(
         "started training %s (%s supervisor pid %d)", run.name, "standby" if warm else "new", pid
     )

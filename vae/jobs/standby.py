@@ -75,9 +75,11 @@ def ready(root: Path) -> dict | None:
     return info if info is not None and info.get("state") == "ready" else None
 
 
-def claim(root: Path, run_dir: Path) -> dict | None:
+def claim(root: Path, run_dir: Path, before: Callable[[dict], None] | None = None) -> dict | None:
     """Hand ``run_dir`` to the ready standby; its ``pid`` and ``started``, or None if none.
 
+    ``before(info)`` runs just before the hand-over: what the caller writes into the run
+    there cannot overwrite what the standby writes once it has the run (its "running").
     Call with the queue's lock held: two dispatchers never claim the same standby.
     """
     info = ready(root)
@@ -85,6 +87,8 @@ def claim(root: Path, run_dir: Path) -> dict | None:
         return None
     with contextlib.suppress(OSError):
         (root / READY_FILE).unlink()
+    if before is not None:
+        before(info)
     atomic_write_json(_assignment(root, info["pid"]), {"run_dir": str(run_dir)}, parents=False)
     return info
 
