@@ -163,26 +163,40 @@ if m2.button("Compute missing metrics", key="cmp_compute", disabled=not missing,
     compare.compute_missing(runs, quick)
     st.rerun()
 
-st.header("Over seeds")
-st.markdown(
-    "One training is one draw: the same recipe with another seed can land elsewhere. Each "
-    "chosen model's recipe, every seed of it that is installed, with its scores and UDR."
-)
-seeds.section(runs)
+# Below the metrics, opened when wanted: their charts cost a first visit its time (issue 28).
 
-st.header("Rate and distortion")
-st.markdown(
-    "Every run pays a *rate* (the KL: nats spent on the code) to lower its *distortion* (the "
-    "reconstruction error). Raising β buys a cheaper code with worse reconstructions: the runs "
-    "slide along a curve. Dotted lines join points of equal ELBO."
-)
-table = [compare.run_metrics(r) for r in runs]
-st.plotly_chart(
-    rate_distortion(
-        [r.entry.name for r in runs],
-        [float(t.get("kl", float("nan"))) for t in table],
-        [float(t.get("recon", float("nan"))) for t in table],
-        [compare.beta_of(r) for r in runs],
-    ),
-    key="cmp_rd",
-)  # fmt: skip
+
+def over_seeds() -> None:
+    st.markdown(
+        "One training is one draw: the same recipe with another seed can land elsewhere. Each "
+        "chosen model's recipe, every seed of it that is installed, with its scores and UDR."
+    )
+    seeds.section(runs)
+
+
+def rate_and_distortion() -> None:
+    st.markdown(
+        "Every run pays a *rate* (the KL: nats spent on the code) to lower its *distortion* (the "
+        "reconstruction error). Raising β buys a cheaper code with worse reconstructions: the runs "
+        "slide along a curve. Dotted lines join points of equal ELBO."
+    )
+    table = [compare.run_metrics(r) for r in runs]
+    st.plotly_chart(
+        rate_distortion(
+            [r.entry.name for r in runs],
+            [float(t.get("kl", float("nan"))) for t in table],
+            [float(t.get("recon", float("nan"))) for t in table],
+            [compare.beta_of(r) for r in runs],
+        ),
+        key="cmp_rd",
+    )  # fmt: skip
+
+
+for title, key, icon, draw in (
+    (compare.SEEDS_TITLE, compare.SEEDS_KEY, ":material/stacked_line_chart:", over_seeds),
+    (compare.RD_TITLE, compare.RD_KEY, ":material/show_chart:", rate_and_distortion),
+):
+    box = shell.lazy_section(title, key, icon)
+    if box is not None:
+        with box:
+            draw()

@@ -12,6 +12,7 @@ from test_page_interpolate import assert_ok, bundled, media, open_app, same_pict
 from tests.app.test_page_latent_map import array
 from tests.app_helpers import plotly_figures
 from vae.analysis import latent
+from vae.app import compare
 from vae.app.compare import default_runs
 from vae.runs.catalog import BUNDLED, model_info
 
@@ -36,11 +37,24 @@ def test_defaults_prefer_the_shapes_models_and_fall_back_to_digits():
     assert default_runs(["a", "b", "c"]) == ["a", "b"]
 
 
-def open_compare(runs: list[str] = RUNS):
+def open_compare(runs: list[str] = RUNS, sections: bool = True):
+    """The page on ``runs``; with ``sections``, its lower sections opened as a click opens them."""
     at = open_app("beta_comparison", "digits-8d")
+    if sections:
+        at.session_state[compare.SEEDS_KEY] = at.session_state[compare.RD_KEY] = True
     at.multiselect(key="cmp_runs").set_value(runs).run()
     assert_ok(at)
     return at
+
+
+def test_the_lower_sections_run_only_when_opened():
+    at = open_compare(sections=False)
+    closed = len(plotly_figures(at))
+    assert not any(c.proto.id.endswith("cmp_rd") for c in at.get("plotly_chart"))
+    at.session_state[compare.RD_KEY] = True
+    at.run()
+    assert_ok(at)
+    assert len(plotly_figures(at)) == closed + 1  # the rate-distortion plot
 
 
 def test_side_by_side_reconstructions_traversals_and_kl_bars(media):

@@ -28,6 +28,11 @@ DIGITS_DEFAULT = ("digits-8d", "digits-collapse", "digits-cured")
 METRICS = tuple((key, title) for key, title, _ in table_columns())
 GROUP_OF = {key: group for key, _, group in table_columns()}
 COMPUTED_KEY = "cmp_computed"
+# The page's two lower sections (shell.lazy_section): titles and the keys of their open state.
+SEEDS_TITLE = "**Over seeds**: each recipe's installed seeds, their scores and UDR"
+SEEDS_KEY = "cmp_seeds_section"
+RD_TITLE = "**Rate and distortion**: what each run pays in KL for its reconstructions"
+RD_KEY = "cmp_rd_section"
 
 
 def default_runs(names: list[str]) -> list[str]:
