@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from vae.app import held as held_values
 from vae.data import Dataset
 from vae.errors import ConfigError
 from vae.jobs import arguments as launch_args
@@ -23,6 +24,8 @@ from vae.model.setting import Setting
 PREFIX = "train_"
 DEFAULTS_FOR = "train_defaults_for"
 MEMORY_KEY = "train_form_memory"
+# The form's keys this run wrote (new defaults, values restored): drawn without a default.
+SET_THIS_RUN_KEY = "train_form_set_this_run"
 GROUPS = ("Model", "Objective", "Training")
 COLUMNS = 4
 # Drawn by the page itself, above the form (the box depends on the data's own size).
@@ -81,19 +84,31 @@ def sync_defaults(name_or_path: str, values: dict[str, Any]) -> None:
     :func:`remember_form` keeps.
     """
     keys = [PREFIX + k for k in values]
+    st.session_state[SET_THIS_RUN_KEY] = written = set()
     if st.session_state.get(DEFAULTS_FOR) == name_or_path:
         if all(k in st.session_state for k in keys):
             return
         memory = st.session_state.get(MEMORY_KEY) or {}
         for key, value in memory.items():
-            st.session_state.setdefault(key, value)
+            if key not in st.session_state:
+                st.session_state[key] = value
+                written.add(key)
         if all(k in st.session_state for k in keys):
             return
     by_name = table.by_name()
     for key, value in values.items():
         s = by_name.get(key)
         st.session_state[PREFIX + key] = value if s is None else to_widget(s, value)
+        written.add(PREFIX + key)
     st.session_state[DEFAULTS_FOR] = name_or_path
+
+
+def held(key: str, options: list[Any] | None = None) -> dict[str, Any]:
+    """The widget's own default: the value it holds, unless this run set it (``vae.app.held``)."""
+    written = st.session_state.get(SET_THIS_RUN_KEY) or ()
+    if options is not None:
+        return held_values.index(key, options, written)
+    return held_values.value(key, written)
 
 
 def remember_form() -> None:
@@ -137,17 +152,20 @@ def widget(s: Setting, where: Any, data: Dataset) -> None:
             choices = [c for c in choices if (c == "categorical") == text]
         if st.session_state.get(key) not in choices:
             st.session_state[key] = choices[0]
-        where.selectbox(label, choices, key=key, help=_help(s))
+            st.session_state.setdefault(SET_THIS_RUN_KEY, set()).add(key)
+        where.selectbox(label, choices, key=key, help=_help(s), **held(key, choices))
     elif s.kind is bool:
         disabled = s.name == "conditional" and not data.has_labels
-        where.checkbox(label, key=key, help=_help(s), disabled=disabled)
+        where.checkbox(label, key=key, help=_help(s), disabled=disabled, **held(key))
     elif s.kind is tuple or s.kind is str:
-        where.text_input(label, key=key, help=_help(s) + " e.g. 512,256")
+        where.text_input(label, key=key, help=_help(s) + " e.g. 512,256", **held(key))
     elif s.slider:
         step = s.step or 0.05
         low = (s.low + step if s.low_open else s.low) if s.low is not None else 0.0
         high = (s.high - step if s.high_open else s.high) if s.high is not None else 1.0
-        where.slider(label, float(low), float(high), step=float(step), key=key, help=_help(s))
+        where.slider(
+            label, float(low), float(high), step=float(step), key=key, help=_help(s), **held(key)
+        )
     else:
         _number(s, where, key, label)
 
@@ -165,6 +183,7 @@ def _number(s: Setting, where: Any, key: str, label: str) -> None:
         format=None if integer else ("%.5f" if step < 0.01 else None),
         key=key,
         help=_help(s),
+        **held(key),
     )
 
 
@@ -193,7 +212,7 @@ def image_size_box(where: Any) -> int:
     return where.number_input(
         s.title, int(s.low), int(s.high), step=int(s.step or 1), key=PREFIX + s.name,
         help=_help(s) + " Smaller trains faster: a 32×32 conv VAE trains 2.5–4× faster than "
-        "a 64×64 one.",
+        "a 64×64 one.", **held(PREFIX + s.name),
     )  # fmt: skip
 
 
