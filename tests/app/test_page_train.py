@@ -42,6 +42,74 @@ def test_the_form_takes_each_data_sets_defaults(runs_dir):
     assert any("No runs yet" in i.value for i in at.info)
 
 
+def form_widgets(at):
+    """Every widget of the form (and the image-size box), by key."""
+    kinds = ("text_input", "number_input", "selectbox", "slider", "checkbox")
+    found = {}
+    for kind in kinds:
+        for w in at.get(kind):
+            if w.key and w.key.startswith("train_") and w.key not in ("train_name",):
+                found[w.key] = w
+    return found
+
+
+def default_of(w):
+    p = w.proto
+    if w.type == "selectbox":
+        return w.options[p.default]
+    if w.type == "slider":
+        return p.default[0]
+    return p.default
+
+
+def test_a_tab_that_missed_the_run_which_set_the_form_still_gets_its_values(runs_dir):
+    """A value set through session state reaches the browser once, in the run that set it;
+    a browser that missed that run's messages (a new run cleared them, seen under a class)
+    mounts a widget with the widget's own default and sends it back. That default is the
+    value the form holds, in every run after the one that set it (vae.app.held)."""
+    at = open_page("train")
+    first = form_widgets(at)
+    assert at.text_input(key="train_hidden_dims").proto.set_value  # sent by Streamlit itself
+    assert default_of(first["train_hidden_dims"]) == ""  # no default beside it (no warning)
+    at.number_input(key="train_beta").set_value(2.5).run()
+    widgets = form_widgets(at)
+    assert len(widgets) >= 15, sorted(widgets)
+    for key, w in widgets.items():
+        assert not w.proto.set_value, key
+        assert default_of(w) == w.value, key
+    assert at.text_input(key="train_hidden_dims").proto.default == "256,128"
+    assert at.number_input(key="train_latent_dim").proto.default == 8
+    assert at.number_input(key="train_beta").proto.default == 2.5  # a person's edit too
+
+
+def test_before_any_run_the_six_panels_are_drawn_without_plotly(runs_dir):
+    """Before a run the page shows the live figure's panels as an SVG (a first visit by link
+    does not wait for Plotly's code) and has that code fetched after it is drawn."""
+    from tests.app.test_preload import chunk_scripts
+    from vae.app import preload
+
+    at = open_page("train")
+    no_exception(at)
+    assert plotly_figures(at) == []
+    assert any(m.value.startswith("<svg") and "ELBO (nats)" in m.value for m in at.markdown)
+    scripts = chunk_scripts(at)
+    assert len(scripts) == 1 and f"const wait = {preload.DELAY_MS};" in scripts[0]
+    assert "PlotlyChart" in scripts[0] and "NumberInput" in scripts[0]
+
+
+def test_with_a_run_to_watch_plotly_is_fetched_as_the_run_starts(runs_dir):
+    from tests.app.test_preload import chunk_scripts
+
+    shutil.copytree(
+        BUNDLED / "digits-2d", runs_dir / "done", ignore=shutil.ignore_patterns("cache")
+    )
+    at = open_page("train")
+    no_exception(at)
+    assert len(plotly_figures(at)) >= 2  # the curves and the KL heatmap
+    scripts = chunk_scripts(at)
+    assert len(scripts) == 1 and "const wait = 0;" in scripts[0]
+
+
 def test_the_image_size_box_resizes_the_data_and_reaches_the_run(runs_dir, monkeypatch):
 
     submitted = []
