@@ -31,8 +31,10 @@ PAGES = {
     ],
 }
 
-# Pages that draw no Plotly chart: a link to one does not fetch the charts' code.
-CHARTLESS = {"conditional"}
+# Pages that do not fetch the charts' code as their run starts: Conditional draws no Plotly
+# chart; Train fetches it itself, at once when it has runs to draw and after it is drawn
+# when it shows the empty panels (an SVG) of a server without runs.
+CHARTLESS = {"conditional", "train"}
 
 
 def home() -> None:

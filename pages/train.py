@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae.app import shell, train, train_form
+from vae.app import preload, shell, train, train_form
 from vae.data import BUILTIN_DATASETS
 from vae.errors import VAELabError
 from vae.figures.training import compare_figure
@@ -204,6 +204,7 @@ def runs_section() -> None:
         st.info("No runs yet: set one up below and press Start.")
         train.show_empty_charts()
         return
+    preload.preload_charts_now()  # the live curves' code, while the rest of the page runs
     activity = train.run_activity(infos)
     polling = train.any_active(infos)
     st.fragment(run_list, run_every=train.POLL_SECONDS if polling else None)()

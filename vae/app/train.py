@@ -19,9 +19,9 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from vae.app import train_form
+from vae.app import preload, train_form
 from vae.data import BUILTIN_DATASETS, Dataset, load_dataset
-from vae.figures.training import curves_figure, kl_heatmap
+from vae.figures.training import curves_figure, empty_curves_svg, kl_heatmap
 from vae.images import upscale
 from vae.runs import store as runs
 
@@ -280,21 +280,21 @@ def show_charts(run_dir: Path) -> None:
 def show_empty_charts() -> None:
     """The six panels a run's live curves fill, before there is a run.
 
-    Shows what will be watched, and has the browser load and start its chart code
-    while the person sets up the run: on a fresh tab that took 1.5–3.5 s after Start
-    (``benchmarks/first_curve_browser.py``), before the first point could be drawn.
+    Shows what will be watched, drawn as an SVG (``empty_curves_svg``): a first visit by
+    link drew them with Plotly, and waited for its 4.7 MB chunk to be fetched and compiled
+    (Train was the slowest first visit, 2.9 s, issue 28). Plotly's code is fetched after the
+    page is drawn, while the person sets up the run (``preload.preload_elements``): on a fresh
+    tab, fetching it only after Start took 1.5–3.5 s before the first point could be drawn
+    (``benchmarks/first_curve_browser.py``).
     """
-    fig = curves_figure([], [])
-    for i in range(6):  # an empty trace per panel, so that every panel draws its axes
-        fig.add_scatter(x=[], y=[], showlegend=False, row=i // 3 + 1, col=i % 3 + 1)
-    fig.update_xaxes(range=[0, 40])
-    fig.update_layout(height=440)
-    st.plotly_chart(fig, key="train_preview_curves", width="stretch")
+    with st.container(key="train_preview_curves"):
+        st.markdown(empty_curves_svg(), unsafe_allow_html=True)
     st.caption(
         "What a run's live view draws here: the ELBO and its two parts (reconstruction and "
         "KL, nats per example), β, active units and throughput, training steps as a line "
         "and test epochs as dots."
     )
+    preload.preload_elements()
 
 
 def scroll_to_watch() -> None:

@@ -9,6 +9,7 @@ All in nats per example.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -142,3 +143,49 @@ def compare_figure(
         legend={"orientation": "h", "y": -0.25},
     )
     return fig
+
+
+def empty_curves_svg(epochs: int = 40, width: int = 960, height: int = 440) -> str:
+    """The six panels of :func:`curves_figure` without data, as an SVG drawing.
+
+    What the Train page shows before there is a run: the panels' titles and epoch axes, laid
+    out as Plotly lays out the live figure (same margins and spacing), drawn by the browser
+    without Plotly's 4.7 MB chart code, so that a first visit is not kept waiting for it.
+    """
+    left, right, top, bottom = 40, 10, 40, 40
+    inner_w, inner_h = width - left - right, height - top - bottom
+    h_space, v_space = 0.07, 0.16
+    cell_w, cell_h = (1 - 2 * h_space) / 3, (1 - v_space) / 2
+    grid, text = "#e6eaf1", "#808495"
+    ticks = [round(epochs * i / 4) for i in range(5)]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+        f'role="img" aria-label="The six panels a run\'s live curves fill" '
+        f'font-family="sans-serif" font-size="12" fill="{text}">'
+    ]
+    for i, (title, _, _) in enumerate(PANELS):
+        row, col = divmod(i, 3)
+        x0 = left + col * (cell_w + h_space) * inner_w
+        x1 = x0 + cell_w * inner_w
+        y0 = top + row * (cell_h + v_space) * inner_h
+        y1 = y0 + cell_h * inner_h
+        parts.append(
+            f'<text x="{(x0 + x1) / 2:.1f}" y="{y0 - 10:.1f}" text-anchor="middle" '
+            f'font-size="16" fill="#31333f">{html.escape(title)}</text>'
+        )
+        for tick in ticks:
+            x = x0 + (x1 - x0) * tick / epochs
+            parts.append(
+                f'<line x1="{x:.1f}" y1="{y0:.1f}" x2="{x:.1f}" y2="{y1:.1f}" stroke="{grid}"/>'
+                f'<text x="{x:.1f}" y="{y1 + 16:.1f}" text-anchor="middle">{tick}</text>'
+            )
+        parts.append(
+            f'<line x1="{x0:.1f}" y1="{y1:.1f}" x2="{x1:.1f}" y2="{y1:.1f}" stroke="{text}"/>'
+        )
+        if row == 1:
+            parts.append(
+                f'<text x="{(x0 + x1) / 2:.1f}" y="{y1 + 34:.1f}" text-anchor="middle" '
+                f'font-size="14">epoch</text>'
+            )
+    parts.append("</svg>")
+    return "".join(parts)
