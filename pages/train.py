@@ -196,14 +196,15 @@ def run_list() -> None:
         st.caption(f"{len(queue)} run(s) waiting for a free slot; they start in the order listed.")
 
 
-def runs_section() -> None:
+def runs_section() -> bool:
+    """The runs and the watched run's live view; False when there is no run yet."""
     run_queue.dispatch()
     infos = runs.list_runs()
     st.subheader("Runs")
     if not infos:
         st.info("No runs yet: set one up below and press Start.")
         train.show_empty_charts()
-        return
+        return False
     preload.preload_charts_now()  # the live curves' code, while the rest of the page runs
     activity = train.run_activity(infos)
     polling = train.any_active(infos)
@@ -223,8 +224,11 @@ def runs_section() -> None:
         if chosen:
             series = {n: runs.read_metrics(runs.runs_root() / n, "epoch") for n in chosen}
             st.plotly_chart(compare_figure(series), key="train_compare_chart", width="stretch")
+    return True
 
 
-runs_section()
+has_runs = runs_section()
 st.divider()
 setup()
+if not has_runs:
+    train.preload_after_drawn()

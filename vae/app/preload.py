@@ -88,8 +88,9 @@ def preload_charts_now() -> None:
         st.html(script(files, delay_ms=0), unsafe_allow_javascript=True)
 
 
-def preload_elements() -> None:
-    """Draw Home's invisible preloading script (nothing when no chunk is found)."""
+def preload_elements(delay_ms: int = DELAY_MS) -> None:
+    """Draw the invisible script that fetches every element's code (nothing when no chunk is
+    found): Home's waits ``DELAY_MS``; Train without runs draws it last, with no wait."""
     files = chunk_files()
     if files:
-        st.html(script(files), unsafe_allow_javascript=True)
+        st.html(script(files, delay_ms), unsafe_allow_javascript=True)

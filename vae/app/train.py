@@ -282,8 +282,8 @@ def show_empty_charts() -> None:
 
     Shows what will be watched, drawn as an SVG (``empty_curves_svg``): a first visit by
     link drew them with Plotly, and waited for its 4.7 MB chunk to be fetched and compiled
-    (Train was the slowest first visit, 2.9 s, issue 28). Plotly's code is fetched after the
-    page is drawn, while the person sets up the run (``preload.preload_elements``): on a fresh
+    (Train was the slowest first visit, 2.9 s, issue 28). The page fetches Plotly's code once
+    it is drawn (:func:`preload_after_drawn`), while the person sets up the run: on a fresh
     tab, fetching it only after Start took 1.5–3.5 s before the first point could be drawn
     (``benchmarks/first_curve_browser.py``).
     """
@@ -294,7 +294,12 @@ def show_empty_charts() -> None:
         "KL, nats per example), β, active units and throughput, training steps as a line "
         "and test epochs as dots."
     )
-    preload.preload_elements()
+
+
+def preload_after_drawn() -> None:
+    """The last element of a Train page without runs: it fetches the charts' and widgets' code
+    at once, after everything above it is drawn (see :func:`show_empty_charts`)."""
+    preload.preload_elements(delay_ms=0)
 
 
 def scroll_to_watch() -> None:
