@@ -31,6 +31,20 @@ def test_a_link_to_a_missing_model_says_so_and_opens_the_default():
     assert at.query_params["model"] == "mnist-2d"
 
 
+def test_the_picker_defaults_to_the_model_it_holds_after_the_run_that_set_it():
+    """A link's model is set through session state, which reaches the browser once; a browser
+    that missed that run's messages mounts the picker at its own default and sends it back.
+    In every later run that default is the model shown, not the first in the list."""
+    at = open_link("digits-cvae")
+    picker = at.sidebar.selectbox(key=MODEL_KEY)
+    assert picker.proto.set_value and picker.proto.default == 0  # this run: Streamlit sends it
+    at.run()
+    picker = at.sidebar.selectbox(key=MODEL_KEY)
+    assert not picker.proto.set_value
+    assert picker.value == "digits-cvae"
+    assert picker.proto.default == picker.index != 0  # index 0, its own default, is another
+
+
 def test_choosing_a_model_updates_the_address():
     at = open_link("digits-8d")
     at.sidebar.selectbox(key=MODEL_KEY).set_value("pinwheel-2d").run()

@@ -8,7 +8,11 @@ empty text box, a number box's minimum) and sends that back as the person's choi
 with ``benchmarks/load.py`` at N = 20: 10 of 20 Train tabs got their hidden-layer box back
 empty and 5–7 Start presses were refused on a form nobody touched (streamlit#7338 follows the
 same path). Drawing the widget with the value it holds as its own default makes that
-fallback the right value.
+fallback the right value. Used by the Train form and the sidebar's model picker (a link's
+model would fall back to the first in the list): the Train page reruns itself from the
+server (its fragments poll and rerun the page when a run starts or ends), which is what ends
+a run before its messages leave. Other pages rerun only when the person acts, after the page
+has arrived.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from vae.app import links
+from vae.app import held, links
 from vae.app.card import model_card
 from vae.errors import VAELabError
 from vae.runs import catalog
@@ -203,9 +203,10 @@ def model_picker(load_model: bool = True) -> Selected | None:
     names = [e.name for e in options]
     default = DEFAULT_MODEL if DEFAULT_MODEL in names else names[0]
     links.leave_other_pages()  # another page's settings do not belong in this page's link
-    _follow_link(names, default)
+    wrote = _follow_link(names, default)
     if st.session_state.get(MODEL_KEY) not in names:
         st.session_state[MODEL_KEY] = default
+        wrote = True
     labels = {e.name: e.label for e in options}
     name = st.sidebar.selectbox(
         "Model",
@@ -213,6 +214,7 @@ def model_picker(load_model: bool = True) -> Selected | None:
         key=MODEL_KEY,
         format_func=labels.get,
         help="★ bundled models; run: your own runs",
+        **held.index(MODEL_KEY, names, {MODEL_KEY} if wrote else ()),
     )
     entry = next(e for e in options if e.name == name)
     # The address bar names the model, so a copied link reopens it (?model=NAME).
@@ -232,15 +234,16 @@ def model_picker(load_model: bool = True) -> Selected | None:
 LINK_SHOWN = 80  # characters of a link's unknown model name shown back
 
 
-def _follow_link(names: list[str], default: str) -> None:
-    """Open the model a link names (``?model=NAME``), once per new name in the address."""
+def _follow_link(names: list[str], default: str) -> bool:
+    """Open the model a link names (``?model=NAME``), once per new name in the address;
+    True when it set the picker."""
     requested = st.query_params.get(MODEL_PARAM)
     if not requested or st.session_state.get(LINK_KEY) == requested:
-        return
+        return False
     st.session_state[LINK_KEY] = requested
     if requested in names:
         st.session_state[MODEL_KEY] = requested
-        return
+        return True
     # A link is anyone's text: cut it and show it letter for letter (no markdown, no images).
     shown = requested if len(requested) <= LINK_SHOWN else requested[:LINK_SHOWN] + "…"
     message = (
@@ -250,6 +253,7 @@ def _follow_link(names: list[str], default: str) -> None:
     log.warning("no model named %r in a link; showing %s", shown, default)
     st.sidebar.warning(message)
     st.session_state[MODEL_KEY] = default
+    return True
 
 
 def current() -> Selected | None:
