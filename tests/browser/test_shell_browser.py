@@ -31,7 +31,7 @@ def test_home_loads_the_charts_code_once_a_person_is_reading(page, app_url):
     page.wait_for_function(LOADED, arg=["PlotlyChart", "Slider", "NumberInput"], timeout=60_000)
     # The next page's chart draws from the code already in the page: no second fetch.
     before = page.evaluate("performance.getEntriesByType('resource').length")
-    page.locator("[data-testid='stSidebarNavLink']", has_text="Train").first.click()
+    page.locator("[data-testid='stSidebarNavLink']", has_text="Latent map").first.click()
     page.wait_for_selector("[data-testid='stPlotlyChart'] .main-svg", timeout=120_000)
     fetched = page.evaluate(
         "(n) => performance.getEntriesByType('resource').slice(n).map(e => e.name)", before
