@@ -6,6 +6,7 @@ import gc
 import subprocess
 import sys
 
+from tests.app_helpers import open_page
 from vae.app import warm
 from vae.paths import PROJECT_ROOT
 
@@ -120,3 +121,31 @@ def test_home_is_drawn_without_importing_torch():
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split()[-2:] == ["False", "False"], out.stdout
+
+
+def test_nothing_the_server_runs_beside_a_page_builds_python_ast(monkeypatch):
+    """Python 3.11's AST conversion keeps its recursion depth in state shared by all threads:
+    two ``ast.parse`` at once (a page compiled with Streamlit's magic, the warm-up reading the
+    pages) failed a page run with "SystemError: AST constructor recursion depth mismatch".
+    The warm-up reads bytecode, and the app's config turns magic off, so a page compiles
+    without building AST objects."""
+    import ast
+    import tomllib
+    import traceback
+
+    callers = []
+    parse = ast.parse
+
+    def recording(*args, **kwargs):
+        callers.append(traceback.extract_stack(limit=2)[0].filename)
+        return parse(*args, **kwargs)
+
+    names = warm.page_imports()
+    monkeypatch.setattr(ast, "parse", recording)
+    assert warm.page_imports() == names
+    assert [p.stem for p in warm.navigation_order()][:2] == ["train", "latent_map"]
+    config = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["magicEnabled"] is False
+    at = open_page("conditional", "digits-cvae")  # app.py and a page, compiled by Streamlit
+    assert not at.exception
+    assert not [c for c in callers if c.endswith(("magic.py", "warm.py"))], callers

@@ -5,7 +5,7 @@ importing: the page's own modules, then plotly's figure classes, scikit-learn,
 pyarrow (the first table) and torch's compiler stack (the first optimiser), 1–2 s a page
 on 2 cores. The first session (normally Home) starts one
 daemon thread that imports every module the pages import at their top
-(read from ``pages/*.py`` with :mod:`ast`, so a new page is covered without a list
+(read from the bytecode of ``pages/*.py``, so a new page is covered without a list
 to keep), plotly's figures first and the pages in the sidebar's order, and the libraries
 they load later (:data:`LATER`). It runs beside the
 session that started it, and only while no page is being run (``vae.app.shell.page_runs``):
@@ -23,14 +23,16 @@ done, so no figure is built on a half-made module (issue 13's race).
 
 from __future__ import annotations
 
-import ast
+import dis
 import gc
 import importlib
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import CodeType
+from typing import Any
 
 from vae.paths import PROJECT_ROOT
 
@@ -57,35 +59,63 @@ LATER = (
 )
 
 
+def _code(path: Path) -> CodeType:
+    # Bytecode, not ``ast.parse``: Python 3.11's AST conversion keeps its recursion depth in
+    # state shared by all threads, and a parse in this thread beside one in a page's run
+    # failed that run with "SystemError: AST constructor recursion depth mismatch" (seen in
+    # CI). Compiling to bytecode does not build Python AST objects.
+    return compile(path.read_text(encoding="utf-8"), str(path), "exec")
+
+
+def _strings(consts: tuple[Any, ...]) -> Iterator[str]:
+    """Every string among a module's constants (``code.co_consts``), in the source's order,
+    the constant tuples the compiler folds a literal list into and its functions' included."""
+    for const in consts:
+        if isinstance(const, str):
+            yield const
+        elif isinstance(const, tuple):
+            yield from _strings(const)
+        elif isinstance(const, CodeType):
+            yield from _strings(const.co_consts)
+
+
 def navigation_order(pages: Path = PAGES, app: Path = APP) -> list[Path]:
     """The page files in the order the sidebar lists them (read from app.py), then any others.
 
     The next page a person opens is most likely the next in the sidebar: Train after Home.
     """
-    tree = ast.parse(app.read_text(encoding="utf-8")) if app.is_file() else ast.Module(body=[])
     named = [
-        pages.parent / node.value
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str)
-        and node.value.startswith("pages/") and node.value.endswith(".py")
-    ]  # fmt: skip
+        pages.parent / text
+        for text in (_strings(_code(app).co_consts) if app.is_file() else ())
+        if text.startswith("pages/") and text.endswith(".py")
+    ]
     listed = [p for p in dict.fromkeys(named) if p.is_file()]
     return listed + [p for p in sorted(pages.glob("*.py")) if p not in listed]
+
+
+def top_level_imports(path: Path) -> list[str]:
+    """The absolute modules a file imports outside its functions, as its bytecode names them;
+    ``from a import b`` names ``a`` and ``a.b`` (``b`` may be a module)."""
+    ins = list(dis.get_instructions(_code(path)))
+    names = []
+    for i, op in enumerate(ins):
+        if op.opname != "IMPORT_NAME" or op.argval == "__future__":
+            continue
+        level = ins[i - 2].argval if i >= 2 and ins[i - 2].opname == "LOAD_CONST" else 0
+        if level:
+            continue
+        names.append(op.argval)
+        fromlist = ins[i - 1].argval if ins[i - 1].opname == "LOAD_CONST" else None
+        if fromlist and fromlist != ("*",):
+            names.extend(f"{op.argval}.{name}" for name in fromlist)
+    return names
 
 
 def page_imports(pages: Path = PAGES, app: Path = APP) -> list[str]:
     """Every module named by a top-level import of a page file, pages in the sidebar's order."""
     names: dict[str, None] = {}
     for path in navigation_order(pages, app):
-        for node in ast.parse(path.read_text(encoding="utf-8")).body:
-            if isinstance(node, ast.Import):
-                names.update(dict.fromkeys(a.name for a in node.names))
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                if node.module == "__future__":
-                    continue
-                names[node.module] = None
-                # ``from vae.app import latent_map`` names a module, not a function.
-                names.update(dict.fromkeys(f"{node.module}.{a.name}" for a in node.names))
+        names.update(dict.fromkeys(top_level_imports(path)))
     return list(names)
 
 
