@@ -22,6 +22,9 @@ from vae import names
 TRAIN_COLOR = "#7fa6d9"
 BETA_COLOR = "#e07b39"
 TEST_COLOR = "#6C4AB6"
+# The live figure's layout, which the empty panels' SVG repeats (one place for both).
+MARGIN = {"l": 40, "r": 10, "t": 40, "b": 40}
+H_SPACING, V_SPACING = 0.07, 0.16
 PANELS = (
     ("ELBO (nats)", "elbo", "test_elbo"),
     ("Reconstruction −log p(x|z)", "recon", "test_recon"),
@@ -60,8 +63,8 @@ def curves_figure(steps: Sequence[dict[str, Any]], epochs: Sequence[dict[str, An
         rows=2,
         cols=3,
         subplot_titles=[p[0] for p in PANELS],
-        horizontal_spacing=0.07,
-        vertical_spacing=0.16,
+        horizontal_spacing=H_SPACING,
+        vertical_spacing=V_SPACING,
     )
     step_x, epoch_x = _column(steps, "epoch"), _column(epochs, "epoch")
     for i, (_, train_key, test_key) in enumerate(PANELS):
@@ -90,7 +93,7 @@ def curves_figure(steps: Sequence[dict[str, Any]], epochs: Sequence[dict[str, An
     fig.update_xaxes(title_text="epoch", row=2)
     fig.update_layout(
         height=480,
-        margin={"l": 40, "r": 10, "t": 40, "b": 40},
+        margin=MARGIN,
         legend={"orientation": "h", "y": -0.18},
         uirevision="curves",  # keep zoom while the run grows
     )
@@ -152,9 +155,9 @@ def empty_curves_svg(epochs: int = 40, width: int = 960, height: int = 440) -> s
     out as Plotly lays out the live figure (same margins and spacing), drawn by the browser
     without Plotly's 4.7 MB chart code, so that a first visit is not kept waiting for it.
     """
-    left, right, top, bottom = 40, 10, 40, 40
+    left, right, top, bottom = MARGIN["l"], MARGIN["r"], MARGIN["t"], MARGIN["b"]
     inner_w, inner_h = width - left - right, height - top - bottom
-    h_space, v_space = 0.07, 0.16
+    h_space, v_space = H_SPACING, V_SPACING
     cell_w, cell_h = (1 - 2 * h_space) / 3, (1 - v_space) / 2
     grid, text = "#e6eaf1", "#808495"
     ticks = [round(epochs * i / 4) for i in range(5)]
