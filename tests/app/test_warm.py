@@ -92,9 +92,12 @@ def test_freezing_takes_live_objects_out_of_the_collectors_walks():
         assert seconds >= 0
         frozen = gc.get_freeze_count()
         assert frozen > 10_000  # pytest, numpy, torch...: the process's objects so far
-        kept = [object() for _ in range(10)]
-        assert gc.get_freeze_count() == frozen  # what is made later is collected as before
-        assert all(not gc.is_finalized(k) for k in kept)
+        kept = [[i] for i in range(10)]  # lists: objects the collector tracks
+        # A frozen object may still die (another thread's), so the count may fall; nothing made
+        # later joins it: the new objects are in the generations the collector walks.
+        assert gc.get_freeze_count() <= frozen
+        walked = {id(o) for o in gc.get_objects()}
+        assert all(id(k) in walked for k in kept)
     finally:
         gc.unfreeze()
     assert gc.get_freeze_count() == 0
