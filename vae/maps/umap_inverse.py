@@ -10,6 +10,10 @@ what a fitted reducer holds: the codes, the map, the codes' σ and ρ (from the
 same exact neighbours as the map, ``vae.maps.projection.exact_knn``) and the curve
 parameters a, b of ``min_dist``. ``tests/test_map_inverse.py`` checks it
 against ``inverse_transform`` of a fitted reducer.
+
+scipy and scikit-learn are imported when a map is inverted, not with this module: the Latent
+map imports it at its top, and scikit-learn (with the part of scipy it loads) took 0.77 s of
+that page's first visit on a fresh server, where its default map needs neither.
 """
 
 from __future__ import annotations
@@ -18,9 +22,6 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-import scipy.sparse
-import scipy.spatial
-from sklearn.preprocessing import normalize
 
 from vae.maps import projection, umap_loader
 
@@ -40,6 +41,9 @@ class UmapInverse:
     """The inverse of one UMAP map ``xy`` of ``codes`` (umap-learn's defaults otherwise)."""
 
     def __init__(self, codes: np.ndarray, xy: np.ndarray, params: dict[str, Any]):
+        import scipy.sparse
+        import scipy.spatial
+
         umap = umap_loader.import_umap()
         params = projection.check_params("umap", params, len(codes))
         self.codes = np.ascontiguousarray(codes, dtype=np.float32)
@@ -66,6 +70,9 @@ class UmapInverse:
 
     def __call__(self, spots: np.ndarray) -> np.ndarray:
         """Codes (m, d) for spots (m, 2) of the map, as ``UMAP.inverse_transform`` gives them."""
+        import scipy.sparse
+        from sklearn.preprocessing import normalize
+
         umap = umap_loader.import_umap()
         x = np.ascontiguousarray(np.atleast_2d(spots), dtype=np.float32)
         rng_state = (

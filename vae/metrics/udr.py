@@ -20,7 +20,6 @@ disentanglement_lib's ``udr_sklearn``; its spread is the range of those scores.
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import spearmanr
 
 from vae.metrics._common import check_codes
 
@@ -43,6 +42,10 @@ def correlation_matrix(a: np.ndarray, b: np.ndarray, kind: str = "spearman", see
         return np.abs(Lasso(alpha=0.1, random_state=seed).fit(a, b).coef_).T
     if kind != "spearman":
         raise ValueError(f"correlation must be spearman or lasso, got {kind!r}")
+    # Here, not at the top: scipy.stats took 0.68 s of the β page's first visit, which needs
+    # no UDR until its "Over seeds" section is opened.
+    from scipy.stats import spearmanr
+
     d = a.shape[1]
     rho = np.atleast_2d(spearmanr(a, b).statistic)  # (d_a + d_b) square, or one number
     if rho.size == 1:
