@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import subprocess
 import sys
+import threading
 
 from tests.app_helpers import open_page
 from vae.app import warm
@@ -152,3 +153,124 @@ def test_nothing_the_server_runs_beside_a_page_builds_python_ast(monkeypatch):
     at = open_page("conditional", "digits-cvae")  # app.py and a page, compiled by Streamlit
     assert not at.exception
     assert not [c for c in callers if c.endswith(("magic.py", "warm.py"))], callers
+
+
+# --- pauses inside one import -------------------------------------------------------------------
+
+
+def _package(tmp_path, body_of_first: str = "") -> tuple[str, dict]:
+    """A fresh package ``<top>`` whose body imports ``<top>.first`` then ``<top>.second``, and a
+    ``state`` dict a test flips (``state["busy"]``), which ``<top>.first`` can flip too."""
+    import types
+    import uuid
+
+    top = f"warm_pkg_{uuid.uuid4().hex[:10]}"
+    control = types.ModuleType(f"{top}_control")
+    control.state = {"busy": False}
+    sys.modules[control.__name__] = control
+    folder = tmp_path / top
+    folder.mkdir()
+    (folder / "__init__.py").write_text(f"import {top}.first\nimport {top}.second\n")
+    (folder / "first.py").write_text(f"import {control.__name__} as control\n{body_of_first}\n")
+    (folder / "second.py").write_text("VALUE = 2\n")
+    sys.path.insert(0, str(tmp_path))
+    return top, control.state
+
+
+def _wait_for(condition, seconds: float = 60.0) -> bool:
+    import time
+
+    deadline = time.perf_counter() + seconds
+    while not condition():
+        if time.perf_counter() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def _import_in_background(names: list[str], state: dict, patience: float) -> threading.Thread:
+    thread = threading.Thread(
+        target=warm.import_all, args=(names, lambda: state["busy"], patience), daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def test_a_module_loaded_at_a_pause_point_keeps_its_own_loader(tmp_path):
+    import importlib.machinery
+
+    top, state = _package(tmp_path)
+    try:
+        _import_in_background([top], state, patience=60).join(timeout=60)
+        for name in (top, f"{top}.first", f"{top}.second"):
+            module = sys.modules[name]
+            assert isinstance(module.__loader__, importlib.machinery.SourceFileLoader), name
+            assert module.__spec__.loader is module.__loader__
+        assert sys.modules[f"{top}.second"].VALUE == 2
+    finally:
+        sys.path.remove(str(tmp_path))
+
+
+def test_the_warm_up_pauses_between_the_modules_of_one_import(tmp_path):
+    # A page starts (busy) while the warm-up is inside one import: ``<top>.first`` is loaded,
+    # and the next module of the same import waits until the page is done.
+    top, state = _package(tmp_path, body_of_first='control.state["busy"] = True')
+    try:
+        thread = _import_in_background([top], state, patience=600)
+        assert _wait_for(lambda: f"{top}.first" in sys.modules)
+        thread.join(timeout=0.5)
+        assert thread.is_alive() and f"{top}.second" not in sys.modules
+        state["busy"] = False
+        thread.join(timeout=60)
+        assert not thread.is_alive() and sys.modules[f"{top}.second"].VALUE == 2
+    finally:
+        state["busy"] = False
+        sys.path.remove(str(tmp_path))
+
+
+def test_a_page_that_needs_a_module_the_warm_up_is_inside_does_not_wait_for_the_pause(tmp_path):
+    # The page (busy for ever) imports the module the paused warm-up has begun: the warm-up
+    # sees it waiting on that module's lock and goes on, well before its patience of 600 s.
+    import importlib
+
+    top, state = _package(tmp_path, body_of_first='control.state["busy"] = True')
+    try:
+        thread = _import_in_background([top], state, patience=600)
+        assert _wait_for(lambda: f"{top}.first" in sys.modules)
+        page = threading.Thread(target=importlib.import_module, args=(f"{top}.second",))
+        page.start()
+        page.join(timeout=60)
+        assert not page.is_alive(), "the page waited for the warm-up's pause"
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+        assert sys.modules[f"{top}.second"].VALUE == 2
+    finally:
+        state["busy"] = False
+        sys.path.remove(str(tmp_path))
+
+
+def test_no_one_waits_on_a_thread_that_holds_no_module_lock():
+    assert warm.others_wait_on_me() is False
+
+
+PAGE_IMPORTS = """
+import importlib, sys
+from vae.app import warm
+for name in warm.page_imports():
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        pass
+print(sorted(m for m in ("sklearn", "scipy.stats", "umap", "numba") if m in sys.modules))
+"""
+
+
+def test_no_page_loads_scikit_learn_or_scipy_stats_before_it_draws():
+    # scikit-learn (with scipy.stats) took 0.77 s of the Latent map's first visit and
+    # scipy.stats 0.68 s of the β page's; neither page needs them until a click or a section.
+    out = subprocess.run(
+        [sys.executable, "-c", PAGE_IMPORTS], cwd=PROJECT_ROOT, capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout

@@ -10,8 +10,10 @@ to keep), plotly's figures first and the pages in the sidebar's order, and the l
 they load later (:data:`LATER`). It runs beside the
 session that started it, and only while no page is being run (``vae.app.shell.page_runs``):
 importing beside a page's run took half of Python's time from it (Train's first visit after
-Home went from 2.8 to 3.6 s). A page opened before it is done imports what it still needs
-itself, as it would have anyway.
+Home went from 2.8 to 3.6 s). It pauses before every module it loads, the modules a library
+loads included (:class:`_PausePoints`), not only between the names it imports, and goes on
+at once when a page waits for a module it is halfway through. A page opened before it is
+done imports what it still needs itself, as it would have anyway.
 
 Home is drawn without torch (``vae.app.shell.prepare_pages``), so this thread imports
 torch first, then pandas and plotly's figures. Modules that plotly looks up in
@@ -27,6 +29,7 @@ import dis
 import gc
 import importlib
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -125,22 +128,120 @@ def import_all(
     """Import each module that exists; returns (how many were imported, seconds).
 
     Before each import it waits while ``busy()`` (a page being run), at most ``patience``
-    seconds in all: the warm-up uses the time between page runs, never a page's own.
+    seconds in all: the warm-up uses the time between page runs, never a page's own. With
+    :func:`pause_inside_imports` the same wait happens before every module that import loads.
     """
     start = time.perf_counter()
     deadline = start + patience
     done = 0
-    for name in modules:
-        while busy() and time.perf_counter() < deadline:
-            time.sleep(0.02)
-        try:
-            importlib.import_module(name)
-            done += 1
-        except ImportError:
-            continue  # a name imported from a module that is not a module itself
-        except Exception as error:  # a broken optional library must not stop the rest
-            log.info("warm-up could not import %s: %s", name, error)
+    _pauses.arm(busy, deadline)
+    try:
+        for name in modules:
+            wait_while(busy, deadline)
+            try:
+                importlib.import_module(name)
+                done += 1
+            except ImportError:
+                continue  # a name imported from a module that is not a module itself
+            except Exception as error:  # a broken optional library must not stop the rest
+                log.info("warm-up could not import %s: %s", name, error)
+    finally:
+        _pauses.disarm()
     return done, time.perf_counter() - start
+
+
+def wait_while(busy: Callable[[], bool], deadline: float) -> None:
+    """Sleep while ``busy()``, until ``deadline`` (perf_counter seconds), or until another
+    thread waits for a module this thread is halfway through importing."""
+    while busy() and time.perf_counter() < deadline and not others_wait_on_me():
+        time.sleep(0.02)
+
+
+def others_wait_on_me() -> bool:
+    """Whether another thread is blocked on a module lock this thread holds (a page importing
+    a module the warm-up has begun): pausing then would make that page wait for the pause.
+
+    Read from importlib's own record of who waits on which lock; where that record is not
+    what Python 3.11 keeps, the answer is yes, so the warm-up never pauses inside an import.
+    """
+    me = threading.get_ident()
+    try:
+        blocked = list(importlib._bootstrap._blocking_on.items())  # type: ignore[attr-defined]
+        return any(
+            tid != me and lock.owner == me
+            for tid, held in blocked
+            for lock in (held if isinstance(held, list) else [held])
+        )
+    except (AttributeError, TypeError):
+        return True
+
+
+class _PausePoints:
+    """A finder first on ``sys.meta_path``: in the warm-up thread it finds each module with the
+    finders after it and hands back a loader that waits while a page runs before the module is
+    made, so every module an import loads (nested ones too) is a point where the warm-up pauses.
+
+    One ``import torch._dynamo`` loads ~300 modules in ~1 s of the GIL: pausing only between
+    the names of :data:`LATER`, a page opened meanwhile shared the interpreter with it to the
+    end (the Latent map's first visit took 3.1 s against 1.7 s when the warm-up had finished).
+    The wait is in ``create_module``, where only module locks are held (``find_spec`` runs
+    under the global import lock, which every other thread's import needs). It stays on
+    ``sys.meta_path`` once there (taking a finder off while another thread walks the list could
+    make that thread skip the next one); for a thread not armed, it only looks the thread up.
+    """
+
+    def __init__(self) -> None:
+        self._armed: dict[int, tuple[Callable[[], bool], float]] = {}  # thread → (busy, deadline)
+
+    def arm(self, busy: Callable[[], bool], deadline: float) -> None:
+        """Pause this thread's module loads while ``busy()``, until ``deadline``."""
+        self._armed[threading.get_ident()] = (busy, deadline)
+        if self not in sys.meta_path:
+            sys.meta_path.insert(0, self)
+
+    def disarm(self) -> None:
+        self._armed.pop(threading.get_ident(), None)
+
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
+        armed = self._armed.get(threading.get_ident())
+        if armed is None:
+            return None
+        finders = list(sys.meta_path)
+        for finder in finders[finders.index(self) + 1 :] if self in finders else ():
+            find = getattr(finder, "find_spec", None)
+            spec = None if find is None else find(name, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = _PausingLoader(spec.loader, armed)
+        return spec
+
+
+class _PausingLoader:
+    """A module's own loader behind one pause: it puts the loader back on the spec before the
+    module exists, so the module's ``__loader__`` and ``__spec__.loader`` are its own."""
+
+    def __init__(self, loader: Any, armed: tuple[Callable[[], bool], float]) -> None:
+        self._loader, self._armed = loader, armed
+
+    def create_module(self, spec: Any) -> Any:
+        wait_while(*self._armed)
+        spec.loader = self._loader
+        create = getattr(self._loader, "create_module", None)
+        return None if create is None else create(spec)
+
+    def exec_module(self, module: Any) -> None:  # reached only if a caller skipped creation
+        if getattr(module, "__spec__", None) is not None:
+            module.__spec__.loader = self._loader
+        self._loader.exec_module(module)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loader, name)
+
+
+_pauses = _PausePoints()
 
 
 def freeze_imported() -> float:
