@@ -228,6 +228,18 @@ def test_the_warm_up_pauses_between_the_modules_of_one_import(tmp_path):
         sys.path.remove(str(tmp_path))
 
 
+def test_what_every_page_needs_is_imported_without_pauses_inside(tmp_path):
+    # torch and the like (warm.FIRST): a page opened next waits for them anyway, so Home's
+    # reruns do not hold them back; only the waits between names remain.
+    top, state = _package(tmp_path, body_of_first='control.state["busy"] = True')
+    try:
+        done, _ = warm.import_all([top], lambda: state["busy"], patience=600, inside=False)
+        assert done == 1 and sys.modules[f"{top}.second"].VALUE == 2
+    finally:
+        state["busy"] = False
+        sys.path.remove(str(tmp_path))
+
+
 def test_a_page_that_needs_a_module_the_warm_up_is_inside_does_not_wait_for_the_pause(tmp_path):
     # The page (busy for ever) imports the module the paused warm-up has begun: the warm-up
     # sees it waiting on that module's lock and goes on, well before its patience of 600 s.
