@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 
 from tests.app_helpers import open_page
 from vae.app import warm
@@ -116,15 +118,21 @@ print("torch" in sys.modules, "pandas" in sys.modules)
 """
 
 
-def test_home_is_drawn_without_importing_torch():
-    # Home's first visit on a fresh server is what a class sees first: importing torch and
-    # pandas took 1.6 s of it. Its model card is read from the model's JSON files.
+def _fresh_python(code: str) -> str:
+    """What ``code`` prints, run by a fresh interpreter in the project (nothing imported yet)."""
     out = subprocess.run(
-        [sys.executable, "-c", HOME_RUN], cwd=PROJECT_ROOT, capture_output=True, text=True,
+        [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True,
         timeout=300,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split()[-2:] == ["False", "False"], out.stdout
+    return out.stdout
+
+
+def test_home_is_drawn_without_importing_torch():
+    # Home's first visit on a fresh server is what a class sees first: importing torch and
+    # pandas took 1.6 s of it. Its model card is read from the model's JSON files.
+    printed = _fresh_python(HOME_RUN)
+    assert printed.split()[-2:] == ["False", "False"], printed
 
 
 def test_nothing_the_server_runs_beside_a_page_builds_python_ast(monkeypatch):
@@ -158,7 +166,8 @@ def test_nothing_the_server_runs_beside_a_page_builds_python_ast(monkeypatch):
 # --- pauses inside one import -------------------------------------------------------------------
 
 
-def _package(tmp_path, body_of_first: str = "") -> tuple[str, dict]:
+@contextlib.contextmanager
+def _package(tmp_path, body_of_first: str = "") -> Iterator[tuple[str, dict]]:
     """A fresh package ``<top>`` whose body imports ``<top>.first`` then ``<top>.second``, and a
     ``state`` dict a test flips (``state["busy"]``), which ``<top>.first`` can flip too."""
     import types
@@ -174,70 +183,61 @@ def _package(tmp_path, body_of_first: str = "") -> tuple[str, dict]:
     (folder / "first.py").write_text(f"import {control.__name__} as control\n{body_of_first}\n")
     (folder / "second.py").write_text("VALUE = 2\n")
     sys.path.insert(0, str(tmp_path))
-    return top, control.state
+    try:
+        yield top, control.state
+    finally:
+        control.state["busy"] = False  # a paused warm-up thread of a failed test ends
+        sys.path.remove(str(tmp_path))
 
 
-def _wait_for(condition, seconds: float = 60.0) -> bool:
+BUSY_AFTER_FIRST = 'control.state["busy"] = True'  # a page starts while the warm-up is inside
+
+
+def _paused_inside(top: str, state: dict) -> threading.Thread:
+    """The warm-up importing ``top`` in a thread, once it has loaded ``<top>.first``."""
     import time
 
-    deadline = time.perf_counter() + seconds
-    while not condition():
-        if time.perf_counter() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
-
-
-def _import_in_background(names: list[str], state: dict, patience: float) -> threading.Thread:
     thread = threading.Thread(
-        target=warm.import_all, args=(names, lambda: state["busy"], patience), daemon=True
+        target=warm.import_all, args=([top], lambda: state["busy"], 600.0), daemon=True
     )
     thread.start()
+    deadline = time.perf_counter() + 60
+    while f"{top}.first" not in sys.modules and time.perf_counter() < deadline:
+        time.sleep(0.01)
+    assert f"{top}.first" in sys.modules
     return thread
 
 
 def test_a_module_loaded_at_a_pause_point_keeps_its_own_loader(tmp_path):
     import importlib.machinery
 
-    top, state = _package(tmp_path)
-    try:
-        _import_in_background([top], state, patience=60).join(timeout=60)
+    with _package(tmp_path) as (top, state):
+        warm.import_all([top], lambda: state["busy"], patience=60)
         for name in (top, f"{top}.first", f"{top}.second"):
             module = sys.modules[name]
             assert isinstance(module.__loader__, importlib.machinery.SourceFileLoader), name
             assert module.__spec__.loader is module.__loader__
         assert sys.modules[f"{top}.second"].VALUE == 2
-    finally:
-        sys.path.remove(str(tmp_path))
 
 
 def test_the_warm_up_pauses_between_the_modules_of_one_import(tmp_path):
-    # A page starts (busy) while the warm-up is inside one import: ``<top>.first`` is loaded,
-    # and the next module of the same import waits until the page is done.
-    top, state = _package(tmp_path, body_of_first='control.state["busy"] = True')
-    try:
-        thread = _import_in_background([top], state, patience=600)
-        assert _wait_for(lambda: f"{top}.first" in sys.modules)
+    # ``<top>.first`` is loaded and the page has started: the next module of the same import
+    # waits until the page is done.
+    with _package(tmp_path, BUSY_AFTER_FIRST) as (top, state):
+        thread = _paused_inside(top, state)
         thread.join(timeout=0.5)
         assert thread.is_alive() and f"{top}.second" not in sys.modules
         state["busy"] = False
         thread.join(timeout=60)
         assert not thread.is_alive() and sys.modules[f"{top}.second"].VALUE == 2
-    finally:
-        state["busy"] = False
-        sys.path.remove(str(tmp_path))
 
 
 def test_what_every_page_needs_is_imported_without_pauses_inside(tmp_path):
     # torch and the like (warm.FIRST): a page opened next waits for them anyway, so Home's
     # reruns do not hold them back; only the waits between names remain.
-    top, state = _package(tmp_path, body_of_first='control.state["busy"] = True')
-    try:
+    with _package(tmp_path, BUSY_AFTER_FIRST) as (top, state):
         done, _ = warm.import_all([top], lambda: state["busy"], patience=600, inside=False)
         assert done == 1 and sys.modules[f"{top}.second"].VALUE == 2
-    finally:
-        state["busy"] = False
-        sys.path.remove(str(tmp_path))
 
 
 def test_a_page_that_needs_a_module_the_warm_up_is_inside_does_not_wait_for_the_pause(tmp_path):
@@ -245,20 +245,14 @@ def test_a_page_that_needs_a_module_the_warm_up_is_inside_does_not_wait_for_the_
     # sees it waiting on that module's lock and goes on, well before its patience of 600 s.
     import importlib
 
-    top, state = _package(tmp_path, body_of_first='control.state["busy"] = True')
-    try:
-        thread = _import_in_background([top], state, patience=600)
-        assert _wait_for(lambda: f"{top}.first" in sys.modules)
+    with _package(tmp_path, BUSY_AFTER_FIRST) as (top, state):
+        thread = _paused_inside(top, state)
         page = threading.Thread(target=importlib.import_module, args=(f"{top}.second",))
         page.start()
         page.join(timeout=60)
         assert not page.is_alive(), "the page waited for the warm-up's pause"
         thread.join(timeout=60)
-        assert not thread.is_alive()
-        assert sys.modules[f"{top}.second"].VALUE == 2
-    finally:
-        state["busy"] = False
-        sys.path.remove(str(tmp_path))
+        assert not thread.is_alive() and sys.modules[f"{top}.second"].VALUE == 2
 
 
 def test_no_one_waits_on_a_thread_that_holds_no_module_lock():
@@ -280,9 +274,5 @@ print(sorted(m for m in ("sklearn", "scipy.stats", "umap", "numba") if m in sys.
 def test_no_page_loads_scikit_learn_or_scipy_stats_before_it_draws():
     # scikit-learn (with scipy.stats) took 0.77 s of the Latent map's first visit and
     # scipy.stats 0.68 s of the β page's; neither page needs them until a click or a section.
-    out = subprocess.run(
-        [sys.executable, "-c", PAGE_IMPORTS], cwd=PROJECT_ROOT, capture_output=True, text=True,
-        timeout=300,
-    )  # fmt: skip
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout
+    printed = _fresh_python(PAGE_IMPORTS)
+    assert printed.strip().splitlines()[-1] == "[]", printed
