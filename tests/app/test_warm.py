@@ -240,6 +240,17 @@ def test_what_every_page_needs_is_imported_without_pauses_inside(tmp_path):
         assert done == 1 and sys.modules[f"{top}.second"].VALUE == 2
 
 
+def test_one_pause_inside_an_import_is_bounded(tmp_path, monkeypatch):
+    # A page blocked on something the paused import holds that is not a module lock would not
+    # be seen: one pause lasts at most INSIDE_WAIT_S, whatever the warm-up's patience.
+    monkeypatch.setattr(warm, "INSIDE_WAIT_S", 0.2)
+    with _package(tmp_path, BUSY_AFTER_FIRST) as (top, state):
+        thread = _paused_inside(top, state)
+        thread.join(timeout=60)
+        assert not thread.is_alive() and state["busy"]
+        assert sys.modules[f"{top}.second"].VALUE == 2
+
+
 def test_a_page_that_needs_a_module_the_warm_up_is_inside_does_not_wait_for_the_pause(tmp_path):
     # The page (busy for ever) imports the module the paused warm-up has begun: the warm-up
     # sees it waiting on that module's lock and goes on, well before its patience of 600 s.

@@ -181,6 +181,11 @@ def others_wait_on_me() -> bool:
         return True
 
 
+# The longest one pause inside an import lasts: a page blocked on something the paused import
+# holds other than a module lock (which ``others_wait_on_me`` sees) waits at most this long.
+INSIDE_WAIT_S = 3.0
+
+
 class _PausePoints:
     """A finder first on ``sys.meta_path``: in the warm-up thread it finds each module with the
     finders after it and hands back a loader that waits while a page runs before the module is
@@ -233,7 +238,8 @@ class _PausingLoader:
         self._loader, self._armed = loader, armed
 
     def create_module(self, spec: Any) -> Any:
-        wait_while(*self._armed)
+        busy, deadline = self._armed
+        wait_while(busy, min(deadline, time.perf_counter() + INSIDE_WAIT_S))
         spec.loader = self._loader
         create = getattr(self._loader, "create_module", None)
         return None if create is None else create(spec)
