@@ -274,10 +274,8 @@ def freeze_imported() -> float:
 
 def _run(busy: Callable[[], bool], freeze: bool) -> None:
     done, seconds = 0, 0.0
-    # What every page but Home needs goes on through Home's reruns (a page opened next would
-    # wait for it anyway); only the rest pauses inside its imports. Pausing inside torch too
-    # made Train by sidebar, opened ~2.5 s after Home, 1.0 → 2.6 s (Home's reruns while its
-    # model was chosen had held torch back).
+    # What every page but Home needs goes on through Home's reruns (the model picker): the
+    # page opened next would wait for it anyway. Only the rest pauses inside its imports.
     for group, inside in ((list(FIRST), False), (page_imports() + list(LATER), True)):
         n, s = import_all(group, busy, inside=inside)
         done, seconds = done + n, seconds + s
