@@ -21,9 +21,10 @@ SPOT_NAME = "decoded spot"
 PATH_NAME = "decoded path"
 
 
-# 28 × 28 grid points: a spot every ~20 px of a 560-px map. Each invisible point is an SVG
-# element the browser lays out: 40 × 40 cost 0.45 s of the Latent map's first draw in headless
-# Chromium (of 0.7 s for the whole map), 28 × 28 about half of that.
+# 28 × 28 grid points: a spot every ~20 px of a 560-px map. Plotly finds the point under a
+# click from the trace's data, not from its SVG, so the layer draws one of its points
+# (``marker.maxdisplayed``): drawn, 28 × 28 invisible points cost ~0.2 s of the Latent map's
+# first draw in headless Chromium (40 × 40 cost 0.45 s of 0.7 s for the whole map).
 SPOT_STEPS = 28
 
 
@@ -39,7 +40,7 @@ def spot_grid(xy: np.ndarray, steps: int = SPOT_STEPS, margin: float = 0.05) -> 
 
 def add_spot_layer(fig: go.Figure, grid: np.ndarray) -> go.Figure:
     """Invisible points everywhere: a click where no code is picks the nearest of them."""
-    invisible = {"size": 14, "color": "rgba(0,0,0,0)", "opacity": 0}
+    invisible = {"size": 14, "color": "rgba(0,0,0,0)", "opacity": 0, "maxdisplayed": 1}
     layer = go.Scatter(
         x=grid[:, 0], y=grid[:, 1], customdata=-1 - np.arange(len(grid)), mode="markers",
         name=SPOT_LAYER_NAME, showlegend=False, hoverinfo="none", marker=invisible,
