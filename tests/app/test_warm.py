@@ -83,6 +83,51 @@ def test_imports_wait_while_a_page_is_being_run():
     assert time.perf_counter() - start < 5
 
 
+class _Sessions:
+    """Streamlit's runtime as pages_loading reads it: the active sessions' run counts."""
+
+    def __init__(self, *counts: int) -> None:
+        from streamlit.runtime.session_manager import ActiveSessionInfo
+
+        infos = [ActiveSessionInfo(client=None, session=None) for _ in counts]  # type: ignore[arg-type]
+        for info, count in zip(infos, counts, strict=True):
+            info.script_run_count = count
+        self._session_mgr = type("Manager", (), {"list_active_sessions": lambda _: infos})()
+
+    def exists(self) -> bool:
+        return True
+
+    def instance(self) -> _Sessions:
+        return self
+
+
+def test_a_browser_waiting_for_its_first_run_holds_the_warm_up(monkeypatch):
+    from streamlit import runtime
+
+    assert not warm.pages_loading()  # no server in this process
+    for counts, loading in (((), False), ((3, 1), False), ((3, 0), True), ((0,), True)):
+        monkeypatch.setattr(runtime, "Runtime", _Sessions(*counts))
+        assert warm.pages_loading() is loading, counts
+    # A Streamlit that keeps its sessions elsewhere: the warm-up goes on as it did before.
+    other = {"exists": staticmethod(lambda: True), "instance": staticmethod(object)}
+    monkeypatch.setattr(runtime, "Runtime", type("Other", (), other))
+    assert not warm.pages_loading()
+
+
+def test_the_runs_counted_are_the_ones_streamlit_counts():
+    # What pages_loading reads is what Streamlit's runtime keeps: the active sessions, each
+    # with the number of its runs that finished (incremented as script_finished is sent).
+    import inspect
+
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.session_manager import ActiveSessionInfo, SessionManager
+
+    assert ActiveSessionInfo.__dataclass_fields__["script_run_count"].default == 0
+    assert callable(SessionManager.list_active_sessions)
+    assert "script_run_count += 1" in inspect.getsource(Runtime)
+    assert "_session_mgr" in inspect.getsource(Runtime.__init__)
+
+
 def test_torch_and_the_shells_modules_come_first():
     # Home is drawn without torch: the thread imports it first, for the page after Home.
     assert warm.FIRST[0] == "torch"
@@ -287,3 +332,25 @@ def test_no_page_loads_scikit_learn_or_scipy_stats_before_it_draws():
     # scipy.stats 0.68 s of the β page's; neither page needs them until a click or a section.
     printed = _fresh_python(PAGE_IMPORTS)
     assert printed.strip().splitlines()[-1] == "[]", printed
+
+
+INPAINT = """
+import sys
+from vae.analysis import inpainting
+from vae.analysis.corruption import Corruption, corrupt, data_mean_image
+from vae.runs import catalog
+entry = catalog.find_bundled("digits-8d")
+model, data = catalog.load_model(entry.path), catalog.dataset_for(catalog.model_info(entry.path))
+x = data.test.x[:4]
+x_obs, missing = corrupt(x, Corruption("rectangle", top=2, left=2, height=4, width=4))
+out = inpainting.restore("optimise_z", model, x_obs, missing, data_mean_image(data), steps=5)
+print(tuple(out.shape), "torch._dynamo" in sys.modules)
+"""
+
+
+def test_inpainting_by_gradient_steps_does_not_import_torchs_compiler():
+    # torch.optim.Adam imports torch._dynamo (822 modules, 1.1-1.6 s) as it is built: the
+    # warm-up imported it for Denoise, beside every page opened meanwhile. It is not needed.
+    assert "torch._dynamo" not in warm.LATER
+    printed = _fresh_python(INPAINT).strip().splitlines()[-1]
+    assert printed == "(4, 1, 8, 8) False", printed

@@ -45,6 +45,13 @@ def page_runs() -> int:
     return _runs_now
 
 
+def pages_busy() -> bool:
+    """Whether a page is being run or a browser waits for its page's first run."""
+    from vae.app import warm
+
+    return _runs_now > 0 or warm.pages_loading()
+
+
 @contextlib.contextmanager
 def shell_run() -> Iterator[None]:
     """app.py wraps each run in this: a page run inside it is a page of the shell."""
@@ -153,7 +160,7 @@ def start_warm_imports() -> bool:
     """Once per server: import what the pages need in a background thread (vae.app.warm)."""
     from vae.app import warm
 
-    warm.start(busy=lambda: page_runs() > 0)
+    warm.start(busy=pages_busy)
     return True
 
 

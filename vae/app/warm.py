@@ -8,7 +8,8 @@ daemon thread that imports every module the pages import at their top
 (read from the bytecode of ``pages/*.py``, so a new page is covered without a list
 to keep), plotly's figures first and the pages in the sidebar's order, and the libraries
 they load later (:data:`LATER`). It runs beside the
-session that started it, and only while no page is being run (``vae.app.shell.page_runs``):
+session that started it, and only while no page is being run (``vae.app.shell.page_runs``)
+and no browser waits for a page's first run (:func:`pages_loading`):
 importing beside a page's run took half of Python's time from it (Train's first visit after
 Home went from 2.8 to 3.6 s). It pauses before every module it loads, the modules a library
 loads included (:class:`_PausePoints`), not only between the names it imports, and goes on
@@ -56,10 +57,10 @@ LATER = (
     "sklearn.decomposition",
     "scipy.stats",
     "streamlit_drawable_canvas",
-    # torch's first optimiser (Denoise's inpainting by gradient steps on z) imports its
-    # compiler stack to switch it off: 1.6 s of Denoise's first visit.
-    "torch._dynamo",
 )
+# Not torch._dynamo (822 modules, 1.1–1.6 s): torch.optim's optimisers import it as they are
+# built, and the one a page used (Denoise's inpainting by gradient steps on z) is now
+# vae.training.optim.FusedAdam, which does not.
 
 
 def _code(path: Path) -> CodeType:
@@ -153,6 +154,28 @@ def import_all(
     finally:
         _pauses.disarm()
     return done, time.perf_counter() - start
+
+
+def pages_loading() -> bool:
+    """Whether a browser has connected and waits for its page's first run to finish.
+
+    A page opened by its link is a new session: between its websocket's connect and the end
+    of its first run no page is being run part of the time (the browser asks for the run
+    after it connects), and the warm-up's imports held back its connection and the start of
+    its run (Train's second visit after Home began its run at 1.3–1.5 s instead of 0.4–0.5).
+    Read from Streamlit's sessions (a session's ``script_run_count`` counts its runs that
+    finished); where those are not what Streamlit 1.67 keeps, the answer is no, as before.
+    A session whose first run fails stays counted until the warm-up's patience is spent.
+    """
+    try:
+        from streamlit.runtime import Runtime
+
+        if not Runtime.exists():
+            return False
+        sessions = Runtime.instance()._session_mgr.list_active_sessions()
+        return any(info.script_run_count == 0 for info in sessions)
+    except (AttributeError, RuntimeError):  # another Streamlit, or the dict changed meanwhile
+        return False
 
 
 def wait_while(busy: Callable[[], bool], deadline: float) -> None:
@@ -273,12 +296,16 @@ def freeze_imported() -> float:
 
 
 def _run(busy: Callable[[], bool], freeze: bool) -> None:
-    done, seconds = 0, 0.0
+    done, seconds, began = 0, 0.0, time.perf_counter()
     # What every page but Home needs goes on through Home's reruns (the model picker): the
     # page opened next would wait for it anyway. Only the rest pauses inside its imports.
     for group, inside in ((list(FIRST), False), (page_imports() + list(LATER), True)):
         n, s = import_all(group, busy, inside=inside)
         done, seconds = done + n, seconds + s
+        log.info(
+            "warm-up: %d of %d names imported in %.1f s, %.1f s after it began",
+            n, len(group), s, time.perf_counter() - began,
+        )  # fmt: skip
         if freeze:  # after torch already: the pages' runs meanwhile walk less
             freeze_imported()
     log.info(
@@ -289,8 +316,8 @@ def _run(busy: Callable[[], bool], freeze: bool) -> None:
 
 def start(busy: Callable[[], bool] = lambda: False, freeze: bool = True) -> threading.Thread:
     """Start the import thread (the caller makes sure it is once per server); it imports
-    only while ``busy()`` is false (no page being run), so it never slows a page down, then
-    (``freeze``) takes what it imported out of the garbage collector's walks."""
+    only while ``busy()`` is false (no page being run or loading), so it never slows a page
+    down, then (``freeze``) takes what it imported out of the garbage collector's walks."""
     thread = threading.Thread(
         target=_run, args=(busy, freeze), name="vae-lab-warm-imports", daemon=True
     )
