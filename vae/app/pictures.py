@@ -1,4 +1,4 @@
-"""Pictures on a page: decoded images enlarged, in columns with captions, and their downloads."""
+"""Pictures on a page: decoded images enlarged, and their downloads."""
 
 from __future__ import annotations
 
@@ -16,24 +16,6 @@ def picture(
     arr = grid(images, ncol=ncol)
     h = images.shape[-2]
     return upscale(arr, display_scale(h, target))
-
-
-def show_images(
-    images: torch.Tensor | np.ndarray,
-    captions: list[str] | None = None,
-    ncol: int | None = None,
-    target: int = 96,
-) -> None:
-    """One st.image per image, in columns, each with its caption."""
-    n = images.shape[0]
-    ncol = ncol or n
-    for start in range(0, n, ncol):
-        cols = st.columns(ncol)
-        for i, col in enumerate(cols):
-            if start + i >= n:
-                break
-            caption = captions[start + i] if captions else None
-            col.image(picture(images[start + i : start + i + 1], target=target), caption=caption)
 
 
 def side_by_side(images: list[torch.Tensor], target: int = 96) -> np.ndarray:
