@@ -59,6 +59,13 @@ def test_posterior_lab_page(page, app_url):
     charts_drawn(page, 2)  # the first tab: two posteriors; the other tabs run when opened
     no_exception(page)
     assert page.get_by_text("gap KL(q ‖ p(z|x))").count() == 2
+    # Zoomed on one example, each view shows a few dozen of the 1,000 grey test means (and all
+    # of the flow's 600 samples): only those are drawn, not 1,001 and 1,601 SVG markers.
+    drawn = page.evaluate(
+        "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
+        ".map(c => c.querySelectorAll('.point').length)"
+    )
+    assert len(drawn) == 2 and drawn[0] < 200 and 600 < drawn[1] < 900, drawn
     tall_screenshot(page, "posterior-lab")
     for index, charts, shot in ((1, 3, "posterior-lab-collapse"), (2, 1, "posterior-lab-calm")):
         page.get_by_role("tab").nth(index).click()
