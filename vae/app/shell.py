@@ -40,11 +40,6 @@ _runs_lock = threading.Lock()
 _runs_now = 0
 
 
-def page_runs() -> int:
-    """How many sessions are running a page through app.py at this moment."""
-    return _runs_now
-
-
 def pages_busy() -> bool:
     """Whether a page is being run or a browser waits for its page's first run."""
     from vae.app import warm

@@ -8,8 +8,8 @@ daemon thread that imports every module the pages import at their top
 (read from the bytecode of ``pages/*.py``, so a new page is covered without a list
 to keep), plotly's figures first and the pages in the sidebar's order, and the libraries
 they load later (:data:`LATER`). It runs beside the
-session that started it, and only while no page is being run (``vae.app.shell.page_runs``)
-and no browser waits for a page's first run (:func:`pages_loading`):
+session that started it, and only while no page is being run and no browser waits for a
+page's first run (``vae.app.shell.pages_busy``, :func:`pages_loading`):
 importing beside a page's run took half of Python's time from it (Train's first visit after
 Home went from 2.8 to 3.6 s). It pauses before every module it loads, the modules a library
 loads included (:class:`_PausePoints`), not only between the names it imports, and goes on
