@@ -121,11 +121,14 @@ if kind.shows_pictures or shows_text:  # the foreign sets are built for images a
             },
             key="dens_ood_table",
         )
-        with st.expander("What the foreign inputs look like"):
+        # Drawn only when opened: 8 pictures of each foreign set cost every visit ~0.5 s.
+        box = shell.lazy_section("What the foreign inputs look like", key="dens_ood_inputs")
+        if box is not None:
             inputs = likelihoods.ood_inputs(selected)
-            for name in scores:
-                st.caption(name)
-                modality.show(kind, inputs[name][:8], ncol=8, target=64)
+            with box:
+                for name in scores:
+                    st.caption(name)
+                    modality.show(kind, inputs[name][:8], ncol=8, target=64)
     if upload_ll is not None:
         pct = density.percentile_of(upload_ll, ll)
         col_img, col_text = st.columns([1, 3])

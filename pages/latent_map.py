@@ -55,8 +55,14 @@ def own_input_section() -> None:
         else "🎙️ Your own sound: record or upload" if heard
         else "✏️ Your own input: draw or upload"
     )  # fmt: skip
-    # Folded until used, so the map itself is in view on arrival (issue 27).
-    with st.expander(title, expanded=own_input.stored(selected) is not None):
+    # Folded until used, so the map itself is in view on arrival (issue 27), and drawn only
+    # when opened (its canvas and uploader cost every visit otherwise, issue 28).
+    box = shell.lazy_section(
+        title, key="map_own_open", open_first=own_input.stored(selected) is not None
+    )
+    if box is None:
+        return
+    with box:
         picked, answered = st.columns([1, 2], gap="large")
         with picked:
             mine = own_input.picker(selected, "map_own")

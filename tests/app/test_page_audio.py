@@ -83,6 +83,8 @@ def test_an_uploaded_wav_is_framed_reconstructed_placed_and_scored(media):  # no
     from tests.data.test_sound import wav_file
 
     at = open_app("latent_map", PITCH)
+    at.session_state["map_own_open"] = True  # the section is drawn once opened
+    at.run()
     at.radio(key="map_own_source").set_value("Upload a WAV").run()
     at.file_uploader(key="map_own_wav").upload("a440.wav", wav_file(220.0, 0.8), "audio/wav").run()
     assert_ok(at)

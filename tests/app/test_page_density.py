@@ -27,6 +27,25 @@ def test_image_model_histogram_extremes_and_ood():
     assert "Least likely test examples" in subheaders and "Most likely test examples" in subheaders
 
 
+def test_the_foreign_inputs_are_drawn_only_when_their_section_is_opened():
+    at = open_page("density", "digits-8d")
+    captions = [c.value for c in at.caption]
+    sets = list(at.dataframe[0].value["input set"])
+    assert not at.session_state["dens_ood_inputs"]
+    assert not any(name in captions for name in sets)  # folded: none of its pictures sent
+    pictures = len(at.get("image"))
+    at.session_state["dens_ood_inputs"] = True  # what opening the expander does
+    at.run()
+    _ok(at)
+    captions = [c.value for c in at.caption]
+    assert all(name in captions for name in sets)
+    # Eight of each set, as one picture element each or one list of eight.
+    drawn = sum(len(e.proto.imgs) for e in at.get("image")) - sum(
+        len(e.proto.imgs) for e in open_page("density", "digits-8d").get("image")
+    )
+    assert drawn == 8 * len(sets), (drawn, pictures)
+
+
 def test_every_control_on_an_image_model():
     at = open_page("density", "digits-8d")
     at.select_slider(key="dens_k").set_value(10).run()

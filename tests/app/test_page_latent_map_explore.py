@@ -69,6 +69,12 @@ def captioned(at, media, fragment: str) -> np.ndarray:  # noqa: F811
 def test_an_uploaded_digit_lands_on_the_map_and_is_reconstructed_by_decode(media):  # noqa: F811
     at = open_page("latent_map", "digits-8d")
     path, model, data = bundled("digits-8d")
+    # Folded and not drawn on arrival (its canvas and uploader cost every visit otherwise).
+    assert not at.session_state["map_own_open"]
+    with pytest.raises(KeyError):
+        at.radio(key="map_own_source")
+    at.session_state["map_own_open"] = True  # what opening the expander does
+    at.run()
     at.radio(key="map_own_source").set_value("Upload").run()
     upload = png_of_digit(data.test.x[3, 0].numpy())
     at.file_uploader(key="map_own_upload").upload("three.png", upload, "image/png").run()
@@ -100,6 +106,18 @@ def test_an_uploaded_digit_lands_on_the_map_and_is_reconstructed_by_decode(media
     at.file_uploader(key="map_own_upload").upload("bad.png", b"not an image", "image/png").run()
     assert not at.exception
     assert len(at.error) == 1 and "not an image that can be read" in at.error[0].value
+    # Folded, the input stays on the map; a visit with no state for the section (the page
+    # opened again) finds it open, showing the input.
+    at.session_state["map_own_open"] = False
+    at.run()
+    assert trace(plotly_figures(at)[0], map_overlays.OWN_NAME)
+    with pytest.raises(KeyError):
+        at.radio(key="map_own_source")
+    del at.session_state["map_own_open"]
+    at.run()
+    assert at.session_state["map_own_open"]
+    assert at.radio(key="map_own_source").value == "Draw"  # the picker starts empty, as on arrival
+    assert any(c.value.startswith("In use: ") for c in at.caption), [c.value for c in at.caption]
 
 
 def spot_click(at, x: float, y: float) -> None:

@@ -296,14 +296,19 @@ def require_current(ok: Callable[[ModelInfo], bool], need: str, suggest: str) ->
     return selected
 
 
-def lazy_section(label: str, key: str, icon: str | None = None) -> Any:
+def lazy_section(label: str, key: str, icon: str | None = None, open_first: bool = False) -> Any:
     """A page's lower section behind a collapsed expander: run only while it is open.
 
     Each chart a first visit draws costs it a share of its time (issue 28: the Latent map's
-    five charts); a section a person opens when they want it costs nothing before. The open
-    state is the session's ``st.session_state[key]``, so a callback can open it. Returns the
-    container, or None while it is closed.
+    five charts); a section a person opens when they want it costs nothing before. A plain
+    collapsed expander is no cheaper: its content is sent and drawn, only hidden (Density's
+    48 pictures of foreign inputs). The open state is the session's ``st.session_state[key]``,
+    so a callback can open it; ``open_first`` opens it on a visit that has no state for it yet
+    (the page has something of the person's to show in it). Returns the container, or None
+    while it is closed.
     """
+    if open_first and key not in st.session_state:
+        st.session_state[key] = True
     box = st.expander(label, key=key, icon=icon, on_change="rerun")
     return box if box.open else None
 
