@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from vae.analysis import latent
-from vae.app import compare, controls, factors, links, modality, pictures, seeds, shell
+from vae.app import charts, compare, controls, factors, links, modality, pictures, seeds, shell
 from vae.errors import VAELabError
 from vae.figures.compare import factor_heatmap, kl_bars, rate_distortion
 
@@ -99,10 +99,11 @@ for column, selected in zip(columns, runs, strict=True):
             recon = latent.decode(model, z, y)
             pair = pictures.side_by_side([x, recon[0]], target=80)
             st.image(pair, caption="input · reconstruction", output_format="PNG")
-        st.plotly_chart(kl_bars(dims.kl, dims.active), key=f"cmp_kl_{selected.entry.name}")
+        # read-only charts as SVG: no Plotly code on the page's first view (figures.svg)
+        charts.svg(kl_bars(dims.kl, dims.active), key=f"cmp_kl_{selected.entry.name}")
         view = factors.factor_view(selected)
         if view is not None:
-            st.plotly_chart(
+            charts.svg(
                 factor_heatmap(view.matrix, view.factor_names, dims.order, view.factor_of_dim),
                 key=f"cmp_factors_{selected.entry.name}",
             )

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from vae.analysis import density
-from vae.app import controls, examples, likelihoods, links, modality, pictures, shell
+from vae.app import charts, controls, examples, likelihoods, links, modality, pictures, shell
 from vae.figures.density import density_map, ll_histogram, points_figure, roc_figure
 
 shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
@@ -42,7 +42,7 @@ a, b, c = st.columns(3)
 a.metric("mean log p(x)", f"{ll.mean():.2f} nats")
 b.metric("least likely", f"{ll.min():.2f} nats")
 c.metric("most likely", f"{ll.max():.2f} nats")
-st.plotly_chart(ll_histogram({"test set": ll}), key="dens_test_hist")
+charts.svg(ll_histogram({"test set": ll}, width=960), key="dens_test_hist")
 
 links.bind("show", "dens_n_show", links.integer(4, 16), 8)
 n_show = st.slider("How many to show", 4, 16, key="dens_n_show")
@@ -99,12 +99,14 @@ if kind.shows_pictures or shows_text:  # the foreign sets are built for images a
         uploaded = examples.upload(selected, "dens_upload", "Score your own {noun}")
     upload_ll = None if uploaded is None else likelihoods.one_log_likelihood(selected, uploaded, k)
     left, right = st.columns(2)
-    left.plotly_chart(ll_histogram({"test set": ll, **scores}, upload_ll), key="dens_ood_hist")
+    with left:
+        charts.svg(ll_histogram({"test set": ll, **scores}, upload_ll), key="dens_ood_hist")
     curves = {}
     for name, s in scores.items():
         fpr, tpr = density.roc_curve(ll, s)
         curves[name] = (fpr, tpr, density.auroc(ll, s))
-    right.plotly_chart(roc_figure(curves), key="dens_roc")
+    with right:
+        charts.svg(roc_figure(curves), key="dens_roc")
     if scores:
         st.dataframe(
             pd.DataFrame(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -28,6 +29,27 @@ def open_page(page: str | None = None, model: str | None = None) -> AppTest:
 def plotly_figures(at: AppTest) -> list[dict]:
     """The figures of every plotly chart on the page, as dicts."""
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def svg_drawings(at: AppTest, kind: str | None = None) -> list[ET.Element]:
+    """The SVG charts on the page (vae.figures.svg), parsed, in page order; only those of
+    ``kind`` ("bars", "heatmap", "histogram", "roc") when given. Ill-formed XML raises."""
+    roots = [ET.fromstring(m.value) for m in at.markdown if m.value.startswith("<svg")]
+    return [r for r in roots if kind is None or r.get("class") == f"vae-{kind}"]
+
+
+def svg_texts(root: ET.Element, cls: str | None = None) -> list[str]:
+    """The texts of an SVG chart's text elements (of class ``cls`` when given), in order."""
+    return [
+        "".join(t.itertext())
+        for t in root.iter("{http://www.w3.org/2000/svg}text")
+        if cls is None or t.get("class") == cls
+    ]
+
+
+def svg_titles(root: ET.Element) -> list[str]:
+    """The tooltips of an SVG chart's marks (their <title>), in order."""
+    return [t.text or "" for t in root.iter("{http://www.w3.org/2000/svg}title")]
 
 
 def set_widgets(at: AppTest, changes: list[tuple[str, str, object]]) -> AppTest:

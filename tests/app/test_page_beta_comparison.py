@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
+import numpy as np
 import pandas as pd
 import torch
 from test_page_interpolate import assert_ok, bundled, media, open_app, same_picture, shown_images
 
 from tests.app.test_page_latent_map import array
-from tests.app_helpers import plotly_figures
+from tests.app_helpers import plotly_figures, svg_drawings, svg_texts, svg_titles
 from vae.analysis import latent
 from vae.app import compare
 from vae.app.compare import default_runs
@@ -76,11 +78,12 @@ def test_side_by_side_reconstructions_traversals_and_kl_bars(media):
         order = latent.kl_order(model_info(BUNDLED / name).summary["kl_per_dim"])[:3]
         grid = latent.decode(model, latent.traversal_codes(z, order, values))
         same_picture(images[2 * i + 1], grid, ncol=5, target=48)
-    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    bars = figures[: len(RUNS)]
-    for figure, name in zip(bars, RUNS, strict=True):
+    # The KL bars are SVG (no Plotly code on the page until the rate-distortion plot is opened).
+    bars = svg_drawings(at, "bars")
+    for drawing, name in zip(bars, RUNS, strict=True):
         kl = model_info(BUNDLED / name).summary["kl_per_dim"]
-        assert figure["data"][0]["x"] == [f"z{d}" for d in latent.kl_order(kl)]
+        assert svg_texts(drawing, "x-label") == [f"z{d}" for d in latent.kl_order(kl)]
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     rd = figures[-1]
     points = next(t for t in rd["data"] if t.get("name") == "runs")
     assert len(points["text"]) == 3 and "β=2" in points["text"][1]
@@ -145,12 +148,19 @@ def test_shapes_models_show_what_each_dimension_holds(media):
     """On data with factors: a factors × dimensions heat map per run, and traversal rows named
     by the factor they move (the bundled β = 8 model's dimensions follow x, y and scale)."""
     at = open_compare(["shapes-beta4", "shapes-beta8"])
-    heatmaps = [f for f in plotly_figures(at) if f["data"] and f["data"][0]["type"] == "heatmap"]
+    heatmaps = svg_drawings(at, "heatmap")
     assert len(heatmaps) == 2
-    for figure in heatmaps:
-        assert figure["data"][0]["y"] == ["shape", "scale", "orientation", "pos_x", "pos_y"]
-        z = array(figure["data"][0]["z"]).astype(float)
-        assert z.shape == (5, 10) and z.min() >= 0.0 and z.max() <= 1.0
+    for drawing in heatmaps:
+        assert svg_texts(drawing, "row-label") == [
+            "shape",
+            "scale",
+            "orientation",
+            "pos_x",
+            "pos_y",
+        ]
+        cells = [re.search(r": ([0-9.]+) of the factor's entropy$", t) for t in svg_titles(drawing)]
+        z = np.array([float(c.group(1)) for c in cells]).reshape(5, 10)  # each cell says its value
+        assert z.min() >= 0.0 and z.max() <= 1.0 and z.max() > 0.3
     rows = [c.value for c in at.caption if c.value.startswith("rows, top to bottom")]
     assert len(rows) == 2
     assert all(factor in rows[1] for factor in ("pos_x", "pos_y", "scale")), rows[1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from app_helpers import open_page, plotly_figures
+from app_helpers import open_page, plotly_figures, svg_drawings, svg_texts
 
 
 def _ok(at):
@@ -19,10 +19,15 @@ def test_image_model_histogram_extremes_and_ood():
     assert auroc["uniform noise"] > 0.95  # its own test data against noise: far above chance
     assert auroc["inverted (1 − x)"] > 0.95
     assert set(auroc) >= {"flipped left–right", "upside down", "all black", "other data: shapes"}
-    figures = plotly_figures(at)
-    assert len(figures) == 3  # test histogram, OOD histograms, ROC curves
-    roc_names = [t["name"] for t in figures[2]["data"]]
-    assert any(n.startswith("uniform noise (AUROC") for n in roc_names)
+    # Read-only charts, drawn as SVG: no Plotly chart (and none of its code) on the page.
+    assert not plotly_figures(at)
+    test_hist, ood_hist = svg_drawings(at, "histogram")
+    assert svg_texts(test_hist, "legend") == ["test set"]
+    assert svg_texts(ood_hist, "legend") == ["test set", *auroc]
+    (roc,) = svg_drawings(at, "roc")
+    roc_names = svg_texts(roc, "legend")
+    assert roc_names[0] == "chance"
+    assert f"uniform noise (AUROC {auroc['uniform noise']:.3f})" in roc_names
     subheaders = [s.value for s in at.subheader]
     assert "Least likely test examples" in subheaders and "Most likely test examples" in subheaders
 
@@ -88,30 +93,33 @@ def test_conditional_model_is_scored_without_labels():
 def test_a_far_foreign_set_does_not_squeeze_the_test_set_into_a_spike():
     import numpy as np
 
-    from vae.figures.density import ll_histogram
+    from vae.figures.density import ll_bins
 
     test = np.random.default_rng(0).normal(-100, 10, 500)
     far = np.full(200, -5000.0)
-    fig = ll_histogram({"test set": test, "uniform noise": far}).to_dict()
-    bins = fig["data"][0]["xbins"]
-    assert bins["start"] >= test.min() - 2 * np.ptp(test) - 1e-9  # not −5,000
-    assert (bins["end"] - bins["start"]) / bins["size"] > 100  # the test set spans many bars
-    assert "200 values lie beyond the axis" in fig["layout"]["title"]["text"]
+    h = ll_bins({"test set": test, "uniform noise": far})
+    assert h.edges[0] >= test.min() - 2 * np.ptp(test) - 1e-9  # not −5,000
+    assert len(h.edges) - 1 > 100  # the test set spans many bars
+    assert np.count_nonzero(h.shares["test set"]) > 30
+    assert "200 values lie beyond the axis, drawn at its edge" in h.notes
+    assert h.shares["uniform noise"][0] == 1.0  # all of them, in the edge's bar
 
 
 def test_a_set_of_identical_inputs_does_not_flatten_the_test_set():
     import numpy as np
 
-    from vae.figures.density import ll_histogram
+    from vae.figures.density import ll_bins, ll_histogram
 
     test = np.random.default_rng(0).normal(-100, 10, 500)
     black = np.full(100, -94.0)  # one bar of share 1
-    fig = ll_histogram({"test set": test, "all black": black}).to_dict()
-    edges = np.arange(fig["data"][0]["xbins"]["start"], fig["data"][0]["xbins"]["end"] + 1e-9,
-                      fig["data"][0]["xbins"]["size"])  # fmt: skip
-    test_top = np.histogram(test, bins=edges)[0].max() / len(test)
-    assert fig["layout"]["yaxis"]["range"] == pytest.approx([0, 2.5 * test_top], rel=0.05)
-    assert "bars up to a share of 1.00 are cut" in fig["layout"]["title"]["text"]
-    # Without such a set, the height axis is plotly's own.
-    plain = ll_histogram({"test set": test, "other": test - 30}).to_dict()
-    assert "range" not in plain["layout"].get("yaxis", {})
+    h = ll_bins({"test set": test, "all black": black})
+    test_top = np.histogram(test, bins=h.edges)[0].max() / len(test)
+    assert h.cut and h.y_top == pytest.approx(2.5 * test_top)
+    assert "bars up to a share of 1.00 are cut at" in h.notes[-1]
+    assert "bars up to a share of 1.00 are cut" in ll_histogram(
+        {"test set": test, "all black": black}
+    )
+    # Without such a set, the height axis reaches the tallest bar.
+    plain = ll_bins({"test set": test, "other": test - 30})
+    assert not plain.cut and not plain.notes
+    assert plain.y_top == pytest.approx(max(s.max() for s in plain.shares.values()))

@@ -37,15 +37,21 @@ def test_denoise_page(page, app_url):
 
 def test_density_page_images_and_points(page, app_url):
     open_page(page, app_url, "density", "Digits, 8-D latent")
-    charts_drawn(page, 3)
+    # An image model's three charts are read-only SVG drawings: no Plotly chart.
+    page.locator(".st-key-dens_roc svg.vae-roc").wait_for(timeout=60_000)
     no_exception(page)
+    assert page.locator("svg.vae-histogram").count() == 2
+    assert page.locator("[data-testid='stPlotlyChart']").count() == 0
     # The table's headers are painted on a canvas (no text to find); the AppTest
     # reads its columns. Here: the table is drawn and the ROC legend names AUROCs.
     page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=60_000)
-    assert page.locator(".legendtext", has_text="AUROC").count() >= 1
+    assert page.locator("svg.vae-roc text.legend", has_text="AUROC").count() >= 1
+    # A bar's tooltip says its share and its bin in nats.
+    tip = page.locator(".st-key-dens_test_hist rect > title").first.text_content()
+    assert tip.startswith("test set: ") and tip.endswith(" nats"), tip
     tall_screenshot(page, "density-digits")
     choose_model(page, "Pinwheel")
-    # The charts of the digits view are still there while the density map is computed.
+    # A 2-D points model: the density map and the samples are Plotly charts.
     page.get_by_text("The map integrates to").wait_for(timeout=120_000)
     charts_drawn(page, 3)
     no_exception(page)

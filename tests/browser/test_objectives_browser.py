@@ -1,5 +1,5 @@
 """β & objectives in a real browser on the bundled shapes objectives: a factor × dimension heat
-map per model, traversal rows named by the factor they move, the metrics with their ±."""
+map per model (SVG, its values in tooltips), traversal rows named by the factor they move, the metrics with their ±."""
 
 from __future__ import annotations
 
@@ -22,14 +22,15 @@ def test_the_objectives_side_by_side_show_what_each_dimension_holds(page, app_ur
     wait_idle(page)
     no_exception(page)
     for name in MODELS:
-        heat = page.locator(f".st-key-cmp_factors_{name} .js-plotly-plot")
+        heat = page.locator(f".st-key-cmp_factors_{name} svg.vae-heatmap")
         heat.wait_for(timeout=120_000)
-        # the heat map's rows are the data's factors
-        rows = page.evaluate(
-            "n => document.querySelector(`.st-key-cmp_factors_${n} .js-plotly-plot`).data[0].y",
-            name,
-        )
-        assert {"shape", "scale", "orientation", "pos_x", "pos_y"} <= set(rows), rows
+        # the heat map's rows are the data's factors; each cell says its value on hover
+        rows = heat.locator("text.row-label").all_text_contents()
+        assert rows == ["shape", "scale", "orientation", "pos_x", "pos_y"], rows
+        tips = heat.locator("rect > title").all_text_contents()
+        assert len(tips) == 5 * 10 and all("of the factor's entropy" in t for t in tips), tips[:3]
+        assert page.locator(f".st-key-cmp_kl_{name} svg.vae-bars rect > title").count() == 10
+    assert page.locator("[data-testid='stPlotlyChart']").count() == 0, "no Plotly until opened"
     captions = page.get_by_text(re.compile(r"^rows, top to bottom:")).all_inner_texts()
     assert len(captions) == len(MODELS)
     named = [re.findall(r"z\d+: (\w+)", c) for c in captions]

@@ -1,4 +1,4 @@
-"""Plotly charts in the app: one place for the toolbar's settings.
+"""Charts in the app: one place for Plotly's toolbar settings, and how an SVG chart is shown.
 
 ``png_config`` makes the camera in a chart's toolbar download a sharp PNG
 (twice the screen's resolution) under a name that says what it shows; pages
@@ -28,3 +28,10 @@ def png_config(filename: str) -> dict[str, Any]:
 def plotly_chart(fig: go.Figure, filename: str, **kwargs: Any) -> Any:
     """``st.plotly_chart`` with :func:`png_config`; returns what Streamlit returns (a selection)."""
     return st.plotly_chart(fig, config=png_config(filename), **kwargs)
+
+
+def svg(drawing: str, key: str) -> None:
+    """Show a read-only chart drawn as SVG (``vae.figures.svg``) in a container keyed ``key``
+    (its CSS class ``st-key-<key>`` finds it, as a Plotly chart's key did)."""
+    with st.container(key=key):
+        st.markdown(drawing, unsafe_allow_html=True)

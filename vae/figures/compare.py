@@ -1,4 +1,5 @@
-"""Figures of the β comparison page: KL per dimension and the rate–distortion plane.
+"""Figures of the β comparison page: KL per dimension, what each dimension holds (SVG) and
+the rate–distortion plane (Plotly).
 
 Pure functions of arrays: no model, no Streamlit.
 """
@@ -11,32 +12,29 @@ import numpy as np
 import plotly.graph_objects as go
 
 from vae import names
+from vae.figures import svg
 
 ACTIVE_COLOR = "#1f77b4"
 INACTIVE_COLOR = "#c7c7c7"
 
 
-def kl_bars(
-    kl_per_dim: Sequence[float], active: Sequence[bool] | None = None, title: str = ""
-) -> go.Figure:
-    """KL of each latent dimension (nats), largest first; inactive dimensions in grey."""
+def kl_bars(kl_per_dim: Sequence[float], active: Sequence[bool] | None = None) -> str:
+    """KL of each latent dimension (nats), largest first, inactive dimensions in grey: an SVG
+    drawing (a read-only chart, drawn without Plotly's code: figures.svg)."""
     kl = np.asarray(kl_per_dim, dtype=np.float64)
     order = np.argsort(-kl, kind="stable")
     active_arr = np.ones(len(kl), bool) if active is None else np.asarray(active, bool)
-    colors = [ACTIVE_COLOR if active_arr[d] else INACTIVE_COLOR for d in order]
-    fig = go.Figure(
-        go.Bar(
-            x=[names.latent(d) for d in order],
-            y=kl[order],
-            marker_color=colors,
-            hovertemplate="%{x}: %{y:.3f} nats<extra></extra>",
-        )  # fmt: skip
+    return svg.bar_chart(
+        [names.latent(d) for d in order],
+        [float(kl[d]) for d in order],
+        [ACTIVE_COLOR if active_arr[d] else INACTIVE_COLOR for d in order],
+        [
+            f"{names.latent(d)}: {kl[d]:.3f} nats{'' if active_arr[d] else ' (inactive)'}"
+            for d in order
+        ],
+        "KL (nats)",
+        aria="KL of each latent dimension in nats, largest first",
     )
-    fig.update_layout(
-        title=title or None, height=260, margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
-        yaxis_title="KL (nats)", xaxis={"type": "category"}, showlegend=False,
-    )  # fmt: skip
-    return fig
 
 
 def rate_distortion(
@@ -109,37 +107,23 @@ def factor_heatmap(
     factor_names: Sequence[str],
     dims: Sequence[int] | None = None,
     factor_of_dim: Sequence[str | None] | None = None,
-) -> go.Figure:
-    """The factor × dimension information matrix: I(z_d; v_k) / H(v_k), one row per factor.
+) -> str:
+    """The factor × dimension information matrix: I(z_d; v_k) / H(v_k), one row per factor,
+    as an SVG drawing (figures.svg).
 
-    ``dims`` orders the columns (e.g. by KL); a column's label names the factor the
-    dimension holds (``factor_of_dim``), or "–" for an inactive one.
+    ``dims`` orders the columns (e.g. by KL); each cell's tooltip names the factor its
+    dimension holds (``factor_of_dim``), or "inactive".
     """
     m = np.asarray(matrix, dtype=np.float64)
     order = list(range(m.shape[1])) if dims is None else [int(d) for d in dims]
     held = list(factor_of_dim) if factor_of_dim is not None else [None] * m.shape[1]
     columns = [names.latent(d) for d in order]
-    # Numbers in the cells only while they fit; the hover always has them.
-    small = len(order) <= 6
-    fig = go.Figure(
-        go.Heatmap(
-            z=m[:, order],
-            x=columns,
-            y=list(factor_names),
-            zmin=0.0,
-            zmax=1.0,
-            colorscale="Viridis",
-            colorbar={"title": "I/H", "thickness": 10},
-            text=np.round(m[:, order], 2) if small else None,
-            texttemplate="%{text:.1f}" if small else None,
-            customdata=[[held[d] or "inactive" for d in order]] * m.shape[0],
-            hovertemplate="%{y} × %{x} (holds %{customdata}): %{z:.3f} of the factor's "
-            "entropy<extra></extra>",
-        )  # fmt: skip
-    )
-    fig.update_layout(
-        height=110 + 30 * m.shape[0], margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        xaxis={"type": "category", "side": "bottom", "tickangle": 0},
-        yaxis={"autorange": "reversed"},
+    tips = [
+        [f"{factor} × {names.latent(d)} (holds {held[d] or 'inactive'}): {m[k, d]:.3f} of the "
+         "factor's entropy" for d in order]
+        for k, factor in enumerate(factor_names)
+    ]  # fmt: skip
+    return svg.heatmap(
+        m[:, order], list(factor_names), columns, tips, scale_title="I/H",
+        aria="Information each latent dimension holds about each factor, over the factor's entropy",
     )  # fmt: skip
-    return fig
