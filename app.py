@@ -32,11 +32,11 @@ PAGES = {
 }
 
 # Pages that do not fetch the charts' code as their run starts: Conditional draws no Plotly
-# chart, β & objectives none until a lower section is opened and Density none for an image or
-# text model (their small read-only charts are SVG: vae.figures.svg);
+# chart, β & objectives none until a lower section is opened, Density and Interpolate none for
+# an image or text model (their read-only charts are SVG: vae.figures.svg);
 # Train fetches it itself, at once when it has runs to draw and after it is drawn
 # when it shows the empty panels (an SVG) of a server without runs.
-CHARTLESS = {"beta_comparison", "conditional", "density", "train"}
+CHARTLESS = {"beta_comparison", "conditional", "density", "interpolate", "train"}
 
 
 def home() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from vae.analysis import latent
-from vae.app import controls, factors, links, modality, own_input, pictures, shell
+from vae.app import charts, controls, factors, links, modality, own_input, pictures, shell
 from vae.figures.interpolate import latent_path, points_path
 
 shell.ensure_shell()  # a page URL on a fresh server still goes through app.py
@@ -159,13 +159,14 @@ if shows_pictures:
 if shows_text:  # Bowman et al. 2016's homotopy: the sentences along a path between two codes
     modality.strip(seam, frames, f"A → B in {steps} steps ({method}), each decoded greedily")
 map_col, data_col = st.columns(2) if seam.display == "numbers" else (st.container(), None)
-map_col.plotly_chart(
-    latent_path(
-        lmap.points, lmap.projection(path.numpy()), lmap.labels, selected.data.class_names,
-        lmap.projection.axis_titles,
-    ),
-    key="ab_map",
-)  # fmt: skip
+with map_col:  # read-only: SVG, so the page loads no chart code (issue 28)
+    charts.svg(
+        latent_path(
+            lmap.points, lmap.projection(path.numpy()), lmap.labels, selected.data.class_names,
+            lmap.projection.axis_titles, width=480 if data_col is not None else 960,
+        ),
+        key="ab_map",
+    )  # fmt: skip
 if data_col is not None:
     data_col.plotly_chart(
         points_path(selected.data.test.x.numpy(), frames.numpy()), key="ab_points"

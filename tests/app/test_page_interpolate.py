@@ -17,7 +17,7 @@ from PIL import Image
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from tests.app_helpers import assert_ok, open_app
+from tests.app_helpers import assert_ok, open_app, svg_drawings, svg_titles
 from vae.analysis import latent, own_input
 from vae.images import display_scale, grid, upscale
 from vae.runs.catalog import BUNDLED, dataset_for, load_model, model_info
@@ -205,17 +205,10 @@ def test_a_to_b_strip_gif_png_and_map(media, method):
     assert len(gif) == 6
     assert np.abs(gif[0].astype(int) - expected(frames[:1], target=128).astype(int)).max() <= 2
 
-    figure = __import__("json").loads(at.get("plotly_chart")[0].proto.spec)
-    path = next(t for t in figure["data"] if t.get("name") == "path")
-    assert len(_values(path["x"])) == 6
-
-
-def _values(v):
-    if isinstance(v, dict) and "bdata" in v:
-        import base64
-
-        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"])
-    return np.asarray(v)
+    (drawing,) = svg_drawings(at, "path-map")  # read-only: SVG, no Plotly chart
+    assert svg_titles(drawing).count("frame 0") == 1 and "frame 5" in svg_titles(drawing)
+    assert "frame 6" not in svg_titles(drawing)
+    assert not at.get("plotly_chart")
 
 
 def test_b_from_the_prior(media):
@@ -276,8 +269,8 @@ def test_conditional_model_decodes_under_the_chosen_class(media):
 def test_points_model_shows_the_decoded_point_and_path():
     at = open_app("interpolate", "pinwheel-2d")
     assert not at.get("image")
-    charts = at.get("plotly_chart")
-    assert len(charts) == 3  # live point, latent path, decoded path
+    assert len(at.get("plotly_chart")) == 2  # the live point and the decoded path
+    assert len(svg_drawings(at, "path-map")) == 1  # the latent path, beside them
     assert any("Traversal grids need an image or text model" in i.value for i in at.info)
     at.slider(key="zslider_pinwheel-2d_0").set_value(1.5).run()
     assert_ok(at)

@@ -95,7 +95,8 @@ def test_interpolate_with_a_points_model_draws_the_decoded_point(page, app_url):
     open_page(page, app_url, "interpolate", "Pinwheel points")
     charts = page.locator("[data-testid='stPlotlyChart']")
     charts.first.wait_for()
-    assert charts.count() == 3
+    assert charts.count() == 2  # the live point and the decoded path, in data space
+    assert page.locator(".st-key-ab_map svg.vae-path-map").count() == 1  # the latent path
     assert page.locator("[data-testid='stImage']").count() == 0
     no_exception(page)
     tall_screenshot(page, "interpolate_points")

@@ -148,3 +148,29 @@ def test_roc_names_each_set_with_its_auroc():
         "chance: AUROC 0.5",
         "noise (AUROC 0.875)",
     ]
+
+
+def test_dots_draw_every_point_in_one_element():
+    f = svg.Frame(100, 100, 0, 0, 0, 0)
+    drawn = svg.dots(f, [0.0, 0.5, 1.0], [0.0, 0.5, 1.0], "#123456", "class 3")
+    path = parse(f'<svg xmlns="http://www.w3.org/2000/svg">{drawn}</svg>')[0]
+    assert path.get("d") == "M0.0 100.0h0M50.0 50.0h0M100.0 0.0h0"
+    assert path.get("stroke-linecap") == "round" and path.find(f"{NS}title").text == "class 3"
+
+
+def test_the_path_map_shows_each_class_the_frames_and_both_ends():
+    from vae.figures.interpolate import latent_path
+
+    rng = np.random.default_rng(0)
+    points, labels = rng.normal(size=(300, 2)), np.repeat([0, 1, 2], 100)
+    path = np.linspace([-1.0, -1.0], [1.0, 1.0], 7)
+    root = parse(latent_path(points, path, labels, ["zero", "one", "two"]))
+    assert texts(root, "legend") == ["zero", "one", "two", "path"]
+    classes = [p for p in root.findall(f"{NS}path") if p.get("d", "").endswith("h0")]
+    assert [c.find(f"{NS}title").text for c in classes] == ["zero", "one", "two"]
+    assert [c.get("d").count("M") for c in classes] == [100, 100, 100]
+    frames = [c.find(f"{NS}title").text for c in root.iter(f"{NS}circle")]
+    assert frames == [f"frame {i}" for i in range(7)]
+    assert texts(root, "end") == ["A", "B"]
+    unlabelled = parse(latent_path(points, path))
+    assert texts(unlabelled, "legend") == ["test examples", "path"]

@@ -1,4 +1,5 @@
-"""Figures of the Interpolate page: the A → B path on a 2-D map of latent space.
+"""Figures of the Interpolate page: the A → B path on a 2-D map of latent space (SVG), and
+for a model of 2-D points the decoded path in data space (Plotly).
 
 Pure functions of arrays: no model, no Streamlit.
 """
@@ -10,35 +11,10 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from vae.figures import svg
 from vae.figures.palette import class_colour
 
 PATH_COLOR = "#d62728"
-
-
-def _class_traces(
-    points: np.ndarray, labels: np.ndarray | None, class_names: Sequence[str] | None
-) -> list[go.Scatter]:
-    marker = {"size": 6, "opacity": 0.7}
-    if labels is None:
-        return [go.Scatter(x=points[:, 0], y=points[:, 1], mode="markers", name="test examples",
-                           marker={**marker, "color": "#7f7f7f"}, hoverinfo="skip")]  # fmt: skip
-    traces = []
-    for c in np.unique(labels):
-        mask = labels == c
-        name = (
-            class_names[int(c)] if class_names is not None and int(c) < len(class_names) else str(c)
-        )
-        traces.append(
-            go.Scatter(
-                x=points[mask, 0],
-                y=points[mask, 1],
-                mode="markers",
-                name=str(name),
-                marker={**marker, "color": class_colour(int(c))},  # as on the Latent map
-                hoverinfo="name",
-            )  # fmt: skip
-        )
-    return traces
 
 
 def latent_path(
@@ -48,53 +24,63 @@ def latent_path(
     class_names: Sequence[str] | None = None,
     axis_titles: tuple[str, str] = ("1st axis", "2nd axis"),
     title: str = "The path through latent space",
-) -> go.Figure:
-    """Test codes (coloured by class) with the interpolation path drawn over them, A and B marked.
+    width: int = 960,
+) -> str:
+    """Test codes (coloured by class) with the interpolation path drawn over them, A and B
+    marked, as an SVG drawing (figures.svg): a class's name and a frame's number on hover.
 
     ``points`` (n, 2) and ``path`` (steps, 2) are already projected to 2-D.
     """
-    points = np.asarray(points, dtype=np.float64)
-    path = np.asarray(path, dtype=np.float64)
-    fig = go.Figure(_class_traces(points, labels, class_names))
-    steps = np.arange(len(path))
-    fig.add_trace(
-        go.Scatter(
-            x=path[:, 0],
-            y=path[:, 1],
-            mode="lines+markers",
-            name="path",
-            line={"color": PATH_COLOR, "width": 3},
-            marker={"size": 7, "color": PATH_COLOR},
-            customdata=steps,
-            hovertemplate="frame %{customdata}<extra></extra>",
-        )  # fmt: skip
-    )
-    for i, name in ((0, "A"), (len(path) - 1, "B")):
-        fig.add_trace(
-            go.Scatter(
-                x=[path[i, 0]],
-                y=[path[i, 1]],
-                mode="markers+text",
-                name=name,
-                text=[name],
-                textposition="top center",
-                textfont={"size": 16, "color": "black"},
-                marker={
-                    "size": 14,
-                    "color": PATH_COLOR,
-                    "symbol": "diamond",
-                    "line": {"width": 2, "color": "white"},
-                },
-                showlegend=False,
-                hoverinfo="name",
-            )  # fmt: skip
+    points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    path = np.asarray(path, dtype=np.float64).reshape(-1, 2)
+    both = np.concatenate([points, path]) if len(points) else path
+    x_lo, x_hi = svg.padded(float(both[:, 0].min()), float(both[:, 0].max()))
+    y_lo, y_hi = svg.padded(float(both[:, 1].min()), float(both[:, 1].max()))
+    groups = _classes(labels, class_names, len(points))
+    y_ticks = svg.ticks_within(y_lo, y_hi, 6)
+    left = svg.y_margin(y_ticks)
+    items = [(name, colour, False) for name, colour, _ in groups] + [("path", PATH_COLOR, False)]
+    legend, legend_h = svg.legend(items, left, 0, width - left - 10)
+    height = 30 + 330 + 44 + legend_h
+    frame = svg.Frame(width, height, left, 10, 30, 44 + legend_h, x_lo, x_hi, y_lo, y_hi)
+    parts = [
+        svg.svg_open(width, height, title, "path-map"),
+        f'<text x="{left:.1f}" y="18" font-size="15">{svg.esc(title)}</text>',
+        svg.y_axis(frame, y_ticks, axis_titles[1]),
+        svg.x_axis(frame, svg.ticks_within(x_lo, x_hi, 8), axis_titles[0]),
+    ]
+    for name, colour, mask in groups:
+        parts.append(svg.dots(frame, points[mask, 0], points[mask, 1], colour, name))
+    parts.append(svg.polyline(frame, path[:, 0], path[:, 1], PATH_COLOR, "path", width=3))
+    for i, (x, y) in enumerate(path):
+        parts.append(
+            f'<circle cx="{frame.x(x):.1f}" cy="{frame.y(y):.1f}" r="4" fill="{PATH_COLOR}" '
+            f'class="frame"><title>frame {i}</title></circle>'
         )
-    fig.update_layout(
-        title=title, height=420, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        xaxis_title=axis_titles[0], yaxis_title=axis_titles[1],
-        legend={"itemsizing": "constant"},
-    )  # fmt: skip
-    return fig
+    for i, name in ((0, "A"), (len(path) - 1, "B")):
+        x, y = frame.x(path[i, 0]), frame.y(path[i, 1])
+        parts.append(
+            f'<path d="M{x:.1f} {y - 8:.1f}L{x + 8:.1f} {y:.1f}L{x:.1f} {y + 8:.1f}L{x - 8:.1f} '
+            f'{y:.1f}Z" fill="{PATH_COLOR}" stroke="#ffffff" stroke-width="2"><title>{name}'
+            f'</title></path><text x="{x:.1f}" y="{y - 12:.1f}" text-anchor="middle" '
+            f'font-size="16" font-weight="bold" class="end">{name}</text>'
+        )
+    parts.append(f'<g transform="translate(0 {height - legend_h:.1f})">{legend}</g></svg>')
+    return "".join(parts)
+
+
+def _classes(
+    labels: np.ndarray | None, class_names: Sequence[str] | None, n: int
+) -> list[tuple[str, str, np.ndarray]]:
+    """(name, colour, mask) of each class among the points, in label order (as on the Latent
+    map); one grey group when there are no labels."""
+    if labels is None:
+        return [("test examples", "#7f7f7f", np.ones(n, bool))]
+    groups = []
+    for c in np.unique(labels):
+        named = class_names is not None and int(c) < len(class_names)
+        groups.append((str(class_names[int(c)] if named else c), class_colour(int(c)), labels == c))
+    return groups
 
 
 def points_path(
