@@ -44,13 +44,16 @@ def chunk_scripts(at) -> list[str]:
 
 def test_a_page_with_charts_fetches_plotly_at_once_and_conditional_does_not():
     """A page opened by its own link is a new document: its charts' code is fetched as its
-    run starts, not when the first chart arrives; Home waits, Conditional draws no chart."""
+    run starts, not when the first chart arrives; Home waits, a page without one fetches none."""
     from tests.app_helpers import open_app
 
-    at = open_app("density", "digits-8d")
+    at = open_app("posterior_lab", "digits-flow")
     scripts = chunk_scripts(at)
     assert len(scripts) == 1 and "PlotlyChart" in scripts[0] and "Slider" not in scripts[0]
     assert "const wait = 0;" in scripts[0]
-    assert chunk_scripts(open_app("conditional", "digits-cvae")) == []
+    # Conditional draws no chart; Density and Interpolate (an image model) and β draw SVG ones.
+    for page, model in (("conditional", "digits-cvae"), ("density", "digits-8d"),
+                        ("interpolate", "digits-8d"), ("beta_comparison", "digits-8d")):  # fmt: skip
+        assert chunk_scripts(open_app(page, model)) == [], page
     home = chunk_scripts(AppTest.from_file("../../app.py", default_timeout=120).run())
     assert len(home) == 1 and f"const wait = {preload.DELAY_MS};" in home[0]

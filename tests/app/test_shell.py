@@ -112,3 +112,12 @@ def test_pages_run_torch_on_the_servers_thread_count():
 
     shell.prepare_pages()
     assert torch.get_num_threads() == threads.interactive_threads()
+
+
+def test_home_shows_the_elbo_with_both_terms_named_and_no_katex():
+    at = open_link("digits-2d")
+    (formula,) = [m.value for m in at.markdown if 'role="math"' in m.value]
+    assert "ELBO(<i>x</i>) = " in formula
+    assert ">reconstruction</span>" in formula and ">rate</span>" in formula
+    assert formula.index("reconstruction") < formula.index("<i>β</i>") < formula.index(">rate<")
+    assert not at.get("latex")  # KaTeX's code and fonts are not fetched for the first page
