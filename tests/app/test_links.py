@@ -285,7 +285,7 @@ def test_every_page_names_latent_dimensions_one_way():
 
 
 def test_a_class_has_one_colour_on_the_latent_map_and_interpolate():
-    from tests.app_helpers import plotly_figures
+    from tests.app_helpers import plotly_figures, svg_drawings
 
     def colours(page: str) -> dict[str, str]:
         at = open_app(page, "mnist-16d")
@@ -295,6 +295,11 @@ def test_a_class_has_one_colour_on_the_latent_map_and_interpolate():
                 colour = (trace.get("marker") or {}).get("color")
                 if isinstance(colour, str) and trace.get("name", "").isdigit():
                     found.setdefault(trace["name"], colour)
+        for drawing in svg_drawings(at, "path-map"):  # Interpolate's map: a path of dots a class
+            for dots in drawing.iter("{http://www.w3.org/2000/svg}path"):
+                name = dots.findtext("{http://www.w3.org/2000/svg}title") or ""
+                if name.isdigit():
+                    found.setdefault(name, dots.get("stroke"))
         return found
 
     on_map, on_path = colours("latent_map"), colours("interpolate")

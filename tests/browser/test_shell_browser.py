@@ -14,7 +14,9 @@ def test_home_page_explains_the_elbo_and_shows_the_model_card(page, app_url):
     wait_idle(page)
     no_exception(page)
     assert page.locator("[data-testid='stSidebarNav']").count() == 1
-    assert page.locator(".katex").count() >= 1  # the ELBO, rendered
+    elbo = page.locator("[role='math']")  # the ELBO, its two terms named under their brackets
+    assert elbo.count() == 1 and "reconstruction" in elbo.inner_text()
+    assert "rate" in elbo.inner_text() and page.locator(".katex").count() == 0
     assert "test ELBO" in page.locator("[data-testid='stSidebar']").inner_text()
     screenshot(page, "home")
     assert not page.js_errors
