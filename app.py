@@ -31,12 +31,18 @@ PAGES = {
     ],
 }
 
-# Pages that do not fetch the charts' code as their run starts: Conditional draws no Plotly
+# Pages that do not fetch the charts' code as their run starts: Home has none (it fetches every
+# element's code later, while it is read: vae.app.preload); Conditional draws no Plotly
 # chart, β & objectives none until a lower section is opened, Density and Interpolate none for
 # an image or text model (their read-only charts are SVG: vae.figures.svg);
 # Train fetches it itself, at once when it has runs to draw and after it is drawn
 # when it shows the empty panels (an SVG) of a server without runs.
-CHARTLESS = {"beta_comparison", "conditional", "density", "interpolate", "train"}
+CHARTLESS = {"", "beta_comparison", "conditional", "density", "interpolate", "train"}
+# Pages drawn without torch: Home, and Train, which shows the sidebar's model from its JSON
+# files and a built-in data set from its precomputed facts (vae.app.data_facts); it loads a
+# data set, and imports torch, once one is uploaded, resized or started (issue 28: a first
+# visit straight after Home waited 0.5-1 s for the warm-up's torch).
+TORCHLESS = {"", "train"}
 
 
 def _term(body: str, label: str) -> str:
@@ -120,13 +126,13 @@ def main() -> None:
         pages[section] = [st.Page(path, title=title, icon=icon) for path, title, icon in items]
     navigation = st.navigation(pages)
     shell.start_umap_warm_up()
-    on_home = navigation.url_path == ""
+    page = navigation.url_path
     with shell.shell_run():
-        if not on_home:
-            if navigation.url_path not in CHARTLESS:
-                preload.preload_charts_now()  # a new document's chart code, while the page runs
+        if page not in CHARTLESS:
+            preload.preload_charts_now()  # a new document's chart code, while the page runs
+        if page not in TORCHLESS:
             shell.prepare_pages()
-        shell.model_picker(load_model=not on_home)  # Home is drawn without torch (issue 28)
+        shell.model_picker(load_model=page not in TORCHLESS)
         navigation.run()
     shell.start_warm_imports()  # after the page: the first tab is drawn before it competes
 

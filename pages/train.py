@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from vae.app import preload, shell, train, train_form
-from vae.data import BUILTIN_DATASETS
+from vae.app import data_facts, preload, shell, train, train_form
 from vae.errors import VAELabError
 from vae.figures.training import compare_figure
 from vae.jobs import arguments, supervisor
@@ -33,11 +32,12 @@ def setup() -> None:
     c_source, c_data, c_size = st.columns([1, 2, 1])
     source = c_source.radio("Data", ["built-in", "upload"], key="train_source", horizontal=True)
     if source == "built-in":
+        builtin = data_facts.descriptions()
         name = c_data.selectbox(
-            "Data set", list(BUILTIN_DATASETS), key="train_dataset",
+            "Data set", list(builtin), key="train_dataset",
             help="mnist, fashion-mnist and dsprites need their files (see --data-dir).",
         )  # fmt: skip
-        c_data.caption(BUILTIN_DATASETS[name])
+        c_data.caption(builtin[name])
     else:
         uploaded = c_data.file_uploader(
             "Your data: .npz (x, optional y), .npy, .csv, or a .zip of images (class sub-folders "
@@ -51,30 +51,29 @@ def setup() -> None:
         except VAELabError as exc:
             shell.report_error(exc)  # checked before anything is written: nothing is kept
             return
-    try:
-        defaults = train.defaults(name)
-        data = train.dataset(name)
+    try:  # a built-in's facts without loading it: no torch on a first visit (issue 28)
+        data = train.facts(name)
     except VAELabError as exc:
         shown = st.session_state.get("train_upload")
         # Name the file as the person knows it, not by where the upload was kept.
         shell.report_error(type(exc)(str(exc).replace(name, shown.name)) if shown else exc)
         return
-    train_form.sync_defaults(name, defaults)
-    native = train.native_size(data)
+    train_form.sync_defaults(name, data.defaults)
+    native = data.native_size
     if native is not None:
         size = train_form.image_size_box(c_size)
         if size and int(size) != native:
             try:
-                data = train.dataset(name, int(size))
+                data = train.facts(name, int(size))
             except VAELabError as exc:
                 shell.report_error(exc)
                 return
     shape = "×".join(str(s) for s in data.input_shape)
-    if data.vocabulary is not None:  # text: rows of token ids
-        shape = (f"up to {data.input_shape[0] - 1} {data.vocabulary.tokenisation} tokens "
-                 f"(a vocabulary of {len(data.vocabulary):,})")  # fmt: skip
+    if data.vocabulary_size is not None:  # text: rows of token ids
+        shape = (f"up to {data.input_shape[0] - 1} {data.tokenisation} tokens "
+                 f"(a vocabulary of {data.vocabulary_size:,})")  # fmt: skip
     labels = f", {data.n_classes} classes" if data.has_labels else ", no labels"
-    st.caption(f"{len(data.train)} training and {len(data.test)} test examples of {shape}{labels}.")
+    st.caption(f"{data.n_train} training and {data.n_test} test examples of {shape}{labels}.")
 
     train_form.draw(data)
     c = st.columns(4)
@@ -98,7 +97,7 @@ def setup() -> None:
             st.error(capped)
             return
         try:
-            arguments.validate(settings, data)
+            arguments.validate(settings, train.dataset(name, settings.get("image_size")))
             run_dir = run_queue.submit(settings, st.session_state.get("train_name") or None)
         except VAELabError as exc:
             shell.report_error(exc)
@@ -206,6 +205,7 @@ def runs_section() -> bool:
         train.show_empty_charts()
         return False
     preload.preload_charts_now()  # the live curves' code, while the rest of the page runs
+    shell.figure_modules()  # whole before the first figure: Train skips shell.prepare_pages
     activity = train.run_activity(infos)
     polling = train.any_active(infos)
     st.fragment(run_list, run_every=train.POLL_SECONDS if polling else None)()

@@ -180,6 +180,32 @@ def test_home_is_drawn_without_importing_torch():
     assert printed.split()[-2:] == ["False", "False"], printed
 
 
+TRAIN_RUN = """
+import os, sys, tempfile
+os.environ["VAE_LAB_RUNS"] = tempfile.mkdtemp()  # a server without runs: the empty panels
+from streamlit.testing.v1 import AppTest
+import vae.app.shell as shell
+shell.start_warm_imports = lambda: True  # what the page itself imports, not the warm-up
+at = AppTest.from_file("app.py", default_timeout=120)
+at.session_state["model_name"] = "digits-2d"
+at.run()
+at.switch_page("pages/train.py").run()
+assert not at.exception, [e.value for e in at.exception]
+assert at.title[0].value == "Train a VAE"
+captions = [c.value for c in at.caption]
+assert "1437 training and 360 test examples of 1×8×8, 10 classes." in captions, captions
+assert at.selectbox(key="train_architecture").value == "mlp"  # the form, filled
+print("torch" in sys.modules, "pandas" in sys.modules)
+"""
+
+
+def test_train_is_drawn_without_importing_torch():
+    # Opened straight after Home on a fresh server, Train waited 0.5-1 s for the warm-up's
+    # torch (issue 28): its model card, data set facts and settings form need none.
+    printed = _fresh_python(TRAIN_RUN)
+    assert printed.split()[-2:] == ["False", "False"], printed
+
+
 def test_nothing_the_server_runs_beside_a_page_builds_python_ast(monkeypatch):
     """Python 3.11's AST conversion keeps its recursion depth in state shared by all threads:
     two ``ast.parse`` at once (a page compiled with Streamlit's magic, the warm-up reading the

@@ -11,7 +11,7 @@ from vae.model import objectives
 from vae.model.distributions import log_standard_normal
 from vae.model.objectives.beta_tcvae import decompose_kl, log_importance_weights
 from vae.model.objectives.dip_vae import covariance, dip_penalty
-from vae.model.objectives.factor_vae import Discriminator, discriminator_loss, permute_dims
+from vae.model.objectives.discriminator import Discriminator, discriminator_loss, permute_dims
 
 NAMES = ["vae", "beta-tcvae", "factor-vae", "dip-vae-i", "dip-vae-ii"]
 

@@ -63,8 +63,8 @@ def shell_run() -> Iterator[None]:
 
 
 def prepare_pages() -> None:
-    """What every page but Home needs before it runs: torch, on the server's thread count, and
-    the modules plotly reads without the import lock.
+    """What every page but Home and Train (``app.TORCHLESS``) needs before it runs: torch, on
+    the server's thread count, and the modules plotly reads without the import lock.
 
     Home is drawn without torch (its first visit on a fresh server is the first thing a class
     sees, and importing torch took 1.2 s of it); :mod:`vae.app.warm` imports the rest
@@ -77,9 +77,7 @@ def prepare_pages() -> None:
     ``PIL.Image`` is looked up the same way (plotly's image check).
     """
     global _prepared
-    import numpy  # noqa: F401
-    import pandas  # noqa: F401
-    import PIL.Image  # noqa: F401
+    figure_modules()
     import torch  # noqa: F401
 
     if not _prepared:
@@ -91,6 +89,14 @@ def prepare_pages() -> None:
 
 
 _prepared = False
+
+
+def figure_modules() -> None:
+    """What plotly reads without the import lock, whole (see :func:`prepare_pages`): a page
+    drawn without torch (Train) imports these before its first figure."""
+    import numpy  # noqa: F401
+    import pandas  # noqa: F401
+    import PIL.Image  # noqa: F401
 
 
 def ensure_shell() -> None:

@@ -13,17 +13,19 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import streamlit as st
 from PIL import Image
 
-from vae.app import preload, train_form
-from vae.data import BUILTIN_DATASETS, Dataset, load_dataset
+from vae.app import data_facts, preload
+from vae.app.data_facts import DataFacts
 from vae.figures.training import curves_figure, empty_curves_svg, kl_heatmap
-from vae.images import upscale
 from vae.runs import store as runs
+
+if TYPE_CHECKING:
+    from vae.data import Dataset
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +44,15 @@ def dataset(name_or_path: str, image_size: int | None = None) -> Dataset:
 
     Built-in sets share a cache of 8; uploaded ones a cache of 2, so that a class's uploads
     (each up to 2²⁶ values, 256 MiB) cannot pile up in the server's memory."""
-    if name_or_path in BUILTIN_DATASETS:
+    if name_or_path in data_facts.descriptions():
         return _builtin(name_or_path, image_size)
     return _uploaded(name_or_path, image_size)
 
 
 @st.cache_resource(show_spinner="Loading the data set…", max_entries=8)
 def _builtin(name: str, image_size: int | None) -> Dataset:
+    from vae.data import load_dataset  # torch: only once a data set is loaded
+
     return load_dataset(name, image_size=image_size)
 
 
@@ -57,22 +61,24 @@ UPLOADED_CACHE = 2
 
 @st.cache_resource(show_spinner="Loading the data set…", max_entries=UPLOADED_CACHE)
 def _uploaded(path: str, image_size: int | None) -> Dataset:
+    from vae.data import load_dataset
+
     return load_dataset(path, image_size=image_size)
 
 
-def native_size(data: Dataset) -> int | None:
-    """The side of a square image data set, where the image-size box starts; else None."""
-    if not data.is_image:
-        return None
-    height, width = data.input_shape[-2:]
-    return int(height) if height == width else None
+def facts(name_or_path: str, image_size: int | None = None) -> DataFacts:
+    """What the page shows of a data set, with the form's defaults (``image_size``: resized,
+    without them): a built-in's at its own size as precomputed (no torch), any other loaded."""
+    known = data_facts.stored(name_or_path)
+    if known is not None and image_size in (None, known.native_size):
+        return known
+    return _loaded_facts(name_or_path, image_size)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def defaults(name_or_path: str) -> dict[str, Any]:
-    """The form's starting values for a data set (see ``vae.app.train_form``)."""
-    data = dataset(name_or_path)
-    return train_form.defaults(name_or_path, data, native_size(data))
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _loaded_facts(name_or_path: str, image_size: int | None) -> DataFacts:
+    data = dataset(name_or_path, image_size)
+    return data_facts.of(name_or_path, data, with_defaults=image_size is None)
 
 
 # --- the live view ---------------------------------------------------------------------------
@@ -330,6 +336,8 @@ def _pin_epoch(key: str, run: str, latest: int) -> None:
 
 def show_reconstructions(run_dir: Path) -> None:
     """The run's fixed test examples (top) and their reconstructions, at a chosen epoch."""
+    from vae.images import upscale  # imports torch: not on a first view without runs
+
     files = sorted((run_dir / runs.RECON_DIR).glob("epoch_*.png"))
     if not files:
         return

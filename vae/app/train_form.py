@@ -10,16 +10,18 @@ only while that objective is chosen.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from vae.app import held as held_values
-from vae.data import Dataset
 from vae.errors import ConfigError
-from vae.jobs import arguments as launch_args
 from vae.model import settings as table
 from vae.model.setting import Setting
+
+if TYPE_CHECKING:  # the form reads a data set's kind, shape and labels: both say them
+    from vae.app.data_facts import DataFacts
+    from vae.data import Dataset
 
 PREFIX = "train_"
 DEFAULTS_FOR = "train_defaults_for"
@@ -139,7 +141,7 @@ def _help(s: Setting) -> str:
 TEXT_ARCHITECTURES = ("gru", "chunk")
 
 
-def widget(s: Setting, where: Any, data: Dataset) -> None:
+def widget(s: Setting, where: Any, data: Dataset | DataFacts) -> None:
     """Draw the widget of one setting (its value lives in session state under its key)."""
     key, label = PREFIX + s.name, s.title
     if s.choices is not None:
@@ -216,7 +218,7 @@ def image_size_box(where: Any) -> int:
     )  # fmt: skip
 
 
-def draw(data: Dataset) -> None:
+def draw(data: Dataset | DataFacts) -> None:
     """Every group of the form, four widgets to a row."""
     for group in GROUPS:
         chosen = [
@@ -248,8 +250,3 @@ def values(dataset_name: str, native: int | None = None) -> dict[str, Any]:
     size = ss.get(PREFIX + "image_size")
     out["image_size"] = int(size) if native and size and int(size) != native else None
     return out
-
-
-def defaults(name_or_path: str, data: Dataset, native: int | None) -> dict[str, Any]:
-    """The form's starting values for a data set."""
-    return {**launch_args.form_defaults(name_or_path, data), "image_size": native}

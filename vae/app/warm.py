@@ -16,10 +16,10 @@ loads included (:class:`_PausePoints`), not only between the names it imports, a
 at once when a page waits for a module it is halfway through. A page opened before it is
 done imports what it still needs itself, as it would have anyway.
 
-Home is drawn without torch (``vae.app.shell.prepare_pages``), so this thread imports
+Home and Train are drawn without torch (``app.TORCHLESS``), so this thread imports
 torch first, then pandas and plotly's figures. Modules that plotly looks up in
 ``sys.modules`` without the import lock (numpy, pandas, ``PIL.Image``) may be half-made
-while this thread imports them; every page but Home imports them itself before it runs
+while this thread imports them; every other page imports them itself before it runs
 (``prepare_pages``), and that import waits on the module's lock until this thread's is
 done, so no figure is built on a half-made module (issue 13's race).
 """
@@ -44,7 +44,8 @@ log = logging.getLogger(__name__)
 
 PAGES = PROJECT_ROOT / "pages"
 APP = PROJECT_ROOT / "app.py"
-# Every page but Home needs torch and the shell's modules; every page with a chart, plotly.
+# Every page but Home and Train needs torch and the shell's modules; every page with a chart,
+# plotly.
 FIRST = (
     "torch", "numpy", "pandas", "PIL.Image", "vae.model.autoencoder", "vae.data", "vae.runs.cache",
     "plotly.graph_objects",

@@ -15,11 +15,14 @@ import json
 import re
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from vae.data import Dataset, load_dataset
 from vae.errors import DataError
 from vae.io import atomic_write_bytes
 from vae.runs.store import runs_root
+
+if TYPE_CHECKING:
+    from vae.data import Dataset
 
 UPLOAD_DIR = "_uploads"
 UPLOAD_QUOTA_BYTES = 1024**3  # all kept uploads together
@@ -34,6 +37,8 @@ def upload_name(filename: str, data: bytes) -> str:
 
 def check_upload(filename: str, data: bytes, image_size: int | None = None) -> Dataset:
     """Load an upload from a private temporary copy; bad data raises DataError, writes nothing."""
+    from vae.data import load_dataset  # torch: the Train page imports this module without it
+
     with tempfile.TemporaryDirectory(prefix="vae-lab-upload-") as tmp:
         path = Path(tmp) / upload_name(filename, data)
         path.write_bytes(data)

@@ -12,6 +12,10 @@ the objective's loss, ``elbo``/``recon``/``kl``/``kl_per_dim`` are the ELBO's
 parts in nats per example for every objective, ``terms.extra`` the objective's
 own terms. An objective with trainable parts of its own (FactorVAE) is stepped
 by the trainer after the VAE's step and saved in the training checkpoint.
+
+The objectives' modules import torch inside their functions, not at their top: the settings
+table reads every objective's settings from this registry, and the Train page draws its form
+from the table before anything has imported torch (issue 28).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the objectives' modules import torch; the β-VAE's caption needs none of it
+if TYPE_CHECKING:
     from vae.model.objectives.base import Objective
 
 _REGISTRY: dict[str, type[Objective]] = {}

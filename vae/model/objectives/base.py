@@ -22,13 +22,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import torch
-from torch import nn
-
-from vae.model.distributions import log_likelihood
 from vae.model.setting import Setting
 
 if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
     from vae.model.config import VAEConfig
 
 
@@ -125,6 +124,8 @@ class Objective:
         raise NotImplementedError
 
     def __call__(self, p: ForwardPass, beta: float, capacity: float | None) -> ELBOTerms:
+        from vae.model.distributions import log_likelihood
+
         recon = -log_likelihood(p.x, p.x_params, self.config.likelihood, p.log_scale).mean()
         kl_flow = p.kl_flow
         kl = p.kl_per_example_dim.sum(-1).mean() if kl_flow is None else kl_flow.mean()
@@ -157,6 +158,8 @@ class Objective:
 
     def save_into(self, tensors: dict[str, torch.Tensor], state: dict[str, Any]) -> None:
         """Add this objective's weights and optimiser state to a checkpoint's tensors and state."""
+        import torch
+
         for name, module in self.modules().items():
             for key, value in module.state_dict().items():
                 tensors[f"objective.{name}.{key}"] = value.detach().cpu().contiguous()

@@ -17,19 +17,24 @@ do not apply here: the three weights say everything.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import torch
-
-from vae.model.distributions import LOG_2PI
 from vae.model.objectives import register
 from vae.model.objectives.base import ForwardPass, Objective
 from vae.model.setting import Setting
+
+if TYPE_CHECKING:
+    import torch
 
 ESTIMATORS = ("weighted", "stratified")
 
 
 def log_density_matrix(z: torch.Tensor, mean: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """log q(z_{i,d} | x_j) for every sample i, example j and dimension d: (B, B, d), nats."""
+    import torch
+
+    from vae.model.distributions import LOG_2PI
+
     diff = z[:, None, :] - mean[None, :, :]
     return -0.5 * (LOG_2PI + logvar[None] + diff.pow(2) * torch.exp(-logvar)[None])
 
@@ -49,6 +54,8 @@ def log_importance_weights(batch: int, n_data: int, estimator: str) -> torch.Ten
       rows are scaled to 1 here. With sharp posteriors the own example dominates
       (TC biased up); MSS then sees only neighbours (TC biased down).
     """
+    import torch
+
     if batch < 2:
         return torch.zeros(batch, batch)
     if estimator == "weighted":
@@ -76,6 +83,8 @@ def decompose_kl(
     data set size (None: the batch is the whole data set). The three sum to the
     Monte Carlo KL, mean(log q(z|x) − log p(z)).
     """
+    import torch
+
     batch = z.shape[0]
     n_data = max(int(n_data or batch), batch)
     matrix = log_density_matrix(z, mean, logvar)  # (B, B, d)

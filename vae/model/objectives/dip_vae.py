@@ -14,12 +14,15 @@ unit variance, matching the prior N(0, I).
 
 from __future__ import annotations
 
-import torch
+from typing import TYPE_CHECKING
 
 from vae.model.objectives import register
 from vae.model.objectives.base import ForwardPass
 from vae.model.objectives.vae import VAEObjective
 from vae.model.setting import Setting
+
+if TYPE_CHECKING:
+    import torch
 
 
 def covariance(x: torch.Tensor) -> torch.Tensor:
@@ -30,8 +33,8 @@ def covariance(x: torch.Tensor) -> torch.Tensor:
 
 def dip_penalty(cov: torch.Tensor, lambda_od: float, lambda_d: float) -> torch.Tensor:
     """λ_od Σ_{i≠j} C_ij² + λ_d Σ_i (C_ii − 1)²."""
-    diagonal = torch.diagonal(cov)
-    off = cov - torch.diag(diagonal)
+    diagonal = cov.diagonal()
+    off = cov - diagonal.diag()
     return lambda_od * off.pow(2).sum() + lambda_d * (diagonal - 1).pow(2).sum()
 
 
@@ -77,4 +80,4 @@ class DIPVAEII(DIPVAEI):
     settings = dip_settings("II", lambda_d=10.0, paper_d="λ_od")
 
     def code_covariance(self, p: ForwardPass) -> torch.Tensor:
-        return covariance(p.base_mean) + torch.diag(p.logvar.exp().mean(0))
+        return covariance(p.base_mean) + p.logvar.exp().mean(0).diag()

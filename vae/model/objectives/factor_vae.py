@@ -17,51 +17,16 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
-import torch
-import torch.nn.functional as F
-from torch import nn
-
 from vae.model.objectives import register
 from vae.model.objectives.base import ELBOTerms, ForwardPass
 from vae.model.objectives.vae import VAEObjective
 from vae.model.setting import Setting
 
 if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
     from vae.model.config import VAEConfig
-
-
-class Discriminator(nn.Module):
-    """An MLP from z (…, d) to one logit: log q(z) / Π_j q(z_j) at its optimum."""
-
-    def __init__(self, dim: int, hidden: tuple[int, ...]) -> None:
-        super().__init__()
-        layers: list[nn.Module] = []
-        width = dim
-        for h in hidden:
-            layers += [nn.Linear(width, h), nn.LeakyReLU(0.2)]
-            width = h
-        layers.append(nn.Linear(width, 1))
-        self.net = nn.Sequential(*layers)
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return self.net(z).squeeze(-1)
-
-
-def permute_dims(z: torch.Tensor) -> torch.Tensor:
-    """Each dimension shuffled independently across the batch: a sample of Π_j q(z_j)."""
-    order = torch.argsort(torch.rand(z.shape, device=z.device), dim=0)
-    return z.gather(0, order)
-
-
-def discriminator_loss(d: Discriminator, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Binary cross-entropy of D on z (label 1) and on permuted z (label 0), and its accuracy."""
-    real, fake = d(z), d(permute_dims(z))
-    loss = 0.5 * (
-        F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
-        + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
-    )
-    accuracy = 0.5 * ((real > 0).float().mean() + (fake < 0).float().mean())
-    return loss, accuracy
 
 
 @register
@@ -84,6 +49,8 @@ class FactorVAE(VAEObjective):
     )  # fmt: skip
 
     def __init__(self, config: VAEConfig, n_train: int | None = None) -> None:
+        from vae.model.objectives.discriminator import Discriminator
+
         super().__init__(config, n_train)
         hidden = tuple(int(h) for h in self.setting("discriminator_hidden"))
         self.discriminator = Discriminator(config.latent_dim, hidden)
@@ -95,6 +62,8 @@ class FactorVAE(VAEObjective):
         A model loaded to be looked at never trains it, and torch's first optimizer
         imports its compiler stack (sympy and dynamo: about a second of a page's first visit).
         """
+        import torch
+
         return torch.optim.Adam(
             self.discriminator.parameters(), lr=self.setting("discriminator_lr"), betas=(0.5, 0.9)
         )
@@ -115,6 +84,8 @@ class FactorVAE(VAEObjective):
 
     def step(self, terms: ELBOTerms) -> dict[str, float]:
         """One Adam step of the discriminator on the batch's codes; its loss and accuracy."""
+        from vae.model.objectives.discriminator import discriminator_loss
+
         if terms.z is None:
             return {}
         loss, accuracy = discriminator_loss(self.discriminator, terms.z)

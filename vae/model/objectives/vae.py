@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import torch
-
 from vae.model.objectives import register
 from vae.model.objectives.base import ForwardPass, Objective
 
 if TYPE_CHECKING:
+    import torch
+
     from vae.model.config import VAEConfig
 
 
