@@ -192,7 +192,9 @@ async def _session(browser, url: str) -> list[dict[str, object]]:
         outcome["start"] = await found.json_value()
 
     try:
-        ok = await act("open_home", lambda: page.goto(url, timeout=TIMEOUT_MS), "VAE Lab", ".katex")
+        ok = await act(
+            "open_home", lambda: page.goto(url, timeout=TIMEOUT_MS), "VAE Lab", "[role='math']"
+        )
         ok = ok and await act("open_interpolate", nav("Interpolate"), "Interpolate", SLIDER)
         ok = ok and await act("move_slider", move_slider, "Interpolate", SLIDER)
         ok = ok and await act(
