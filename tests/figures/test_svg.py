@@ -174,3 +174,24 @@ def test_the_path_map_shows_each_class_the_frames_and_both_ends():
     assert texts(root, "end") == ["A", "B"]
     unlabelled = parse(latent_path(points, path))
     assert texts(unlabelled, "legend") == ["test examples", "path"]
+
+
+def test_every_drawing_is_one_html_block_for_markdown():
+    """The open tag ends its line and no line is blank: Markdown (st.markdown shows these) then
+    passes the drawing through as one HTML block. On one line it read the texts as Markdown:
+    a class named ``a*b*c`` was drawn as "a" (in Chromium, before this)."""
+    from vae.figures.interpolate import latent_path
+
+    points, path = np.zeros((4, 2)), np.array([[0.0, 0.0], [1.0, 1.0]])
+    drawings = [
+        latent_path(points, path, np.array([0, 0, 1, 1]), ["a*b*c", "[x](y)"]),
+        kl_bars([1.0, 2.0]),
+        factor_heatmap(np.eye(2), ["*star*", "__bold__"]),
+        ll_histogram({"test set": np.arange(10.0)}),
+        roc_figure({"noise": (np.array([0.0, 1.0]), np.array([0.0, 1.0]), 0.5)}),
+    ]
+    for drawing in drawings:
+        first, rest = drawing.split("\n", 1)
+        assert first.startswith("<svg") and first.endswith(">") and first.count("<") == 1
+        assert "\n\n" not in drawing and rest.strip()
+    assert "a*b*c" in texts(parse(drawings[0]), "legend")

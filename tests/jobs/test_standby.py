@@ -16,6 +16,11 @@ from vae.runs.processes import process_alive
 SETTINGS = {"dataset": "digits", "epochs": 2, "hidden_dims": [32], "latent_dim": 2}
 
 
+# A standby imports torch at normal priority before it is ready: beside CI's 20-tab class test
+# (load ~27 on 2 cores) that once took over 120 s.
+READY_TIMEOUT = 300.0
+
+
 def _wait(predicate, timeout: float = 120.0) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -41,7 +46,7 @@ def root(tmp_path, monkeypatch):
 
 def test_a_standby_supervises_the_run_it_is_handed(root) -> None:
     run_queue.dispatch(root)  # the Train page's first render: a standby starts warming
-    _wait(lambda: standby.ready(root) is not None)
+    _wait(lambda: standby.ready(root) is not None, READY_TIMEOUT)
     warm = standby.ready(root)
     run_dir = run_queue.submit(SETTINGS, name="warm", root=root)
     status = runs.read_status(run_dir)
@@ -55,13 +60,13 @@ def test_a_standby_supervises_the_run_it_is_handed(root) -> None:
     assert json.loads((run_dir / runs.SUMMARY_FILE).read_text())["epochs_trained"] == 2
     _wait(lambda: not process_alive(warm["pid"], warm["started"]))  # one run, then it ends
     # ... and the next run has its own standby already.
-    _wait(lambda: standby.ready(root) is not None)
+    _wait(lambda: standby.ready(root) is not None, READY_TIMEOUT)
     assert standby.ready(root)["pid"] != warm["pid"]
 
 
 def test_a_standby_run_that_fails_says_why(root) -> None:
     run_queue.dispatch(root)
-    _wait(lambda: standby.ready(root) is not None)
+    _wait(lambda: standby.ready(root) is not None, READY_TIMEOUT)
     run_dir = run_queue.submit({**SETTINGS, "dataset": "no-such-data"}, name="bad", root=root)
     _wait(lambda: runs.read_status(run_dir).get("state") == "failed")
     assert "no-such-data" in runs.read_status(run_dir)["message"]
@@ -69,7 +74,7 @@ def test_a_standby_run_that_fails_says_why(root) -> None:
 
 def test_cancel_reaches_a_forked_training(root) -> None:
     run_queue.dispatch(root)
-    _wait(lambda: standby.ready(root) is not None)
+    _wait(lambda: standby.ready(root) is not None, READY_TIMEOUT)
     run_dir = run_queue.submit({**SETTINGS, "epochs": 500}, name="long", root=root)
     _wait(lambda: bool(runs.read_metrics(run_dir, "epoch")))
     run_queue.cancel(run_dir)

@@ -32,12 +32,16 @@ def esc(text: object) -> str:
 
 
 def svg_open(width: float, height: float, label: str, kind: str) -> str:
-    """The root element: a natural width that shrinks with a narrow column, never grows past it."""
+    """The root element: a natural width that shrinks with a narrow column, never grows past it.
+
+    It ends its line: Markdown then takes the drawing (which has no blank line) as one HTML
+    block and leaves its texts alone, where on one line it read them as Markdown (a class named
+    ``a*b*c`` lost its ``b`` to emphasis, ``[x](y)`` became a link)."""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
         f'width="{width:.0f}" style="max-width:100%;height:auto" role="img" '
         f'aria-label="{esc(label)}" class="vae-{kind}" font-family="sans-serif" '
-        f'font-size="12" fill="{TEXT}">'
+        f'font-size="12" fill="{TEXT}">\n'
     )
 
 
