@@ -9,7 +9,6 @@ All in nats per example.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +17,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from vae import names
+from vae.figures import svg
 
 TRAIN_COLOR = "#7fa6d9"
 BETA_COLOR = "#e07b39"
@@ -159,7 +159,7 @@ def empty_curves_svg(epochs: int = 40, width: int = 960, height: int = 440) -> s
     inner_w, inner_h = width - left - right, height - top - bottom
     h_space, v_space = H_SPACING, V_SPACING
     cell_w, cell_h = (1 - 2 * h_space) / 3, (1 - v_space) / 2
-    grid, text = "#e6eaf1", "#808495"
+    grid, text = svg.GRID, svg.MUTED
     ticks = [round(epochs * i / 4) for i in range(5)]
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
@@ -174,7 +174,7 @@ def empty_curves_svg(epochs: int = 40, width: int = 960, height: int = 440) -> s
         y1 = y0 + cell_h * inner_h
         parts.append(
             f'<text x="{(x0 + x1) / 2:.1f}" y="{y0 - 10:.1f}" text-anchor="middle" '
-            f'font-size="16" fill="#31333f">{html.escape(title)}</text>'
+            f'font-size="16" fill="{svg.TEXT}">{svg.esc(title)}</text>'
         )
         for tick in ticks:
             x = x0 + (x1 - x0) * tick / epochs
